@@ -1,0 +1,72 @@
+"""Command line: ``enlace`` opens the window; subcommands run headless jobs.
+
+Each feature area registers its commands from a module listed in :data:`COMMAND_MODULES`,
+exposing ``register(subparsers, common)``. Command functions take the parsed arguments and
+return an exit status. Heavy libraries are imported inside commands, never at module level,
+so that ``enlace --version`` and start-up stay fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+
+from desktop import APP_NAME, __version__
+from desktop.i18n import _, set_language
+
+COMMAND_MODULES = ["desktop.cli.core"]
+
+
+def _common_options(top_level: bool) -> argparse.ArgumentParser:
+    """Options accepted before or after any subcommand.
+
+    On subcommands the defaults are suppressed so a value given before the subcommand survives.
+    """
+    parser = argparse.ArgumentParser(add_help=False)
+    default = None if top_level else argparse.SUPPRESS
+    parser.add_argument("--db", metavar="PATH", default=default,
+                        help=_("database file (default: $ENLACE_DB or the user data folder)"))
+    parser.add_argument("--lang", choices=("es", "en"), default=default, help=_("language of messages"))
+    parser.add_argument("--user", metavar="NAME", default=default,
+                        help=_("act as this user (default: $ENLACE_USER); password from $ENLACE_PASSWORD or stdin"))
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="enlace", parents=[_common_options(True)],
+                                     description=_("Enlace: registrations, referrals, trainings and "
+                                                   "reports for local migration offices."))
+    parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
+    common = _common_options(False)
+    sub = parser.add_subparsers(dest="command", metavar=_("COMMAND"))
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub, common)
+    return parser
+
+
+def _early_language(argv: Sequence[str]) -> None:
+    """Translate --help and errors: honour --lang before argparse builds its texts."""
+    lang = os.environ.get("ENLACE_LANG")
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            lang = argv[i + 1]
+        elif arg.startswith("--lang="):
+            lang = arg.split("=", 1)[1]
+    set_language(lang or "es")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    _early_language(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        from desktop.ui.app import run_gui
+
+        return run_gui(db_path=args.db, language=args.lang)
+    from desktop.cli.common import run_command
+
+    return run_command(args)

@@ -1,0 +1,111 @@
+"""What every headless command shares: opening the database, signing in, printing tables."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import getpass
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from desktop.i18n import _, set_language
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_AUTH = 0, 1, 2, 3
+
+
+def default_db_path() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path("Enlace", appauthor=False) / "enlace.db"
+
+
+def db_location(args: argparse.Namespace) -> str:
+    return getattr(args, "db", None) or os.environ.get("ENLACE_DB") or str(default_db_path())
+
+
+def open_db(args: argparse.Namespace):
+    """Open (and migrate) the database named by --db / $ENLACE_DB / the default."""
+    from desktop.store.database import open_database
+
+    return open_database(db_location(args))
+
+
+def read_secret(prompt: str, env_var: str = "ENLACE_PASSWORD") -> str:
+    """A password from the environment, else the terminal (no echo), else one line of stdin."""
+    value = os.environ.get(env_var)
+    if value is not None:
+        return value
+    if sys.stdin is not None and sys.stdin.isatty():
+        return getpass.getpass(prompt)
+    line = sys.stdin.readline() if sys.stdin else ""
+    return line.rstrip("\r\n")
+
+
+def sign_in(args: argparse.Namespace):
+    """Open the database and sign in as --user / $ENLACE_USER. Returns an AppContext."""
+    from desktop.services import auth
+    from desktop.services.context import AppContext
+    from desktop.services.errors import EnlaceError
+
+    username = getattr(args, "user", None) or os.environ.get("ENLACE_USER")
+    if not username:
+        raise CommandError(_("This command acts as a user: give --user NAME (or set ENLACE_USER) and the "
+                             "password on stdin or in ENLACE_PASSWORD."), EXIT_AUTH)
+    db = open_db(args)
+    password = read_secret(_("Password for {user}: ").format(user=username))
+    try:
+        actor = auth.sign_in(db, username, password)
+    except EnlaceError as exc:
+        db.dispose()
+        raise CommandError(str(exc), EXIT_AUTH) from exc
+    if not getattr(args, "lang", None):
+        set_language(actor.language)
+    return AppContext(db, actor)
+
+
+class CommandError(Exception):
+    def __init__(self, message: str, status: int = EXIT_ERROR) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Run the chosen subcommand; turn domain errors into a message on stderr and an exit status."""
+    from desktop.services.errors import EnlaceError
+    from desktop.store.database import StoreError
+
+    if getattr(args, "lang", None):
+        set_language(args.lang)
+    try:
+        return int(args.func(args) or 0)
+    except CommandError as exc:
+        print(_("Error: {message}").format(message=exc), file=sys.stderr)
+        return exc.status
+    except (EnlaceError, StoreError) as exc:
+        print(_("Error: {message}").format(message=exc), file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print(_("Cancelled."), file=sys.stderr)
+        return 130
+
+
+def write_rows(rows: Iterable[Sequence[object]], header: Sequence[str], fmt: str = "text",
+               out=None) -> None:
+    """Print rows as CSV (one row per record, header first) or as aligned text columns."""
+    out = out or sys.stdout
+    if fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow(["" if v is None else v for v in row])
+        return
+    table = [list(map(str, header))] + [["" if v is None else str(v) for v in row] for row in rows]
+    widths = [max(len(r[i]) for r in table) for i in range(len(header))]
+    for row in table:
+        out.write("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() + "\n")
+
+
+def add_format_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=("text", "csv"), default="text", help=_("output format"))

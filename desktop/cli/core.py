@@ -1,0 +1,140 @@
+"""Foundation commands: init, demo, audit, users."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from desktop.cli.common import (
+    EXIT_ERROR,
+    EXIT_OK,
+    CommandError,
+    add_format_option,
+    db_location,
+    open_db,
+    read_secret,
+    sign_in,
+    write_rows,
+)
+from desktop.i18n import _, format_datetime
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("init", parents=[common], help=_("set up a new office database"))
+    p.add_argument("--office-code", required=True)
+    p.add_argument("--office-name", required=True)
+    p.add_argument("--country", required=True, help=_("ISO 3166 two-letter code, e.g. CO"))
+    p.add_argument("--municipality", default="")
+    p.add_argument("--region", default="")
+    p.add_argument("--locale", default="es_CO")
+    p.add_argument("--timezone", default="America/Bogota")
+    p.add_argument("--logo", metavar="FILE", help=_("PNG or JPEG logo"))
+    p.add_argument("--admin", required=True, metavar="USER", help=_("first administrator's user name"))
+    p.add_argument("--admin-name", default="", help=_("first administrator's full name"))
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("demo", parents=[common], help=_("create a database with demo data"))
+    p.add_argument("--size", choices=("small", "large"), default="small")
+    p.add_argument("--seed", type=int, default=1)
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("audit", parents=[common], help=_("audit log"))
+    asub = p.add_subparsers(dest="audit_command", required=True, metavar=_("ACTION"))
+    v = asub.add_parser("verify", parents=[common], help=_("check the hash chain of the audit log"))
+    v.set_defaults(func=cmd_audit_verify)
+    ls = asub.add_parser("list", parents=[common], help=_("show recent audit events"))
+    ls.add_argument("--limit", type=int, default=50)
+    ls.add_argument("--action")
+    ls.add_argument("--by", metavar="USER")
+    add_format_option(ls)
+    ls.set_defaults(func=cmd_audit_list)
+
+    p = sub.add_parser("users", parents=[common], help=_("list user accounts"))
+    add_format_option(p)
+    p.set_defaults(func=cmd_users)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from desktop.services.office import OfficeForm, is_set_up, setup_office
+
+    db = open_db(args)
+    try:
+        if is_set_up(db):
+            raise CommandError(_("{path} already holds an office.").format(path=db_location(args)))
+        logo = Path(args.logo).read_bytes() if args.logo else None
+        password = read_secret(_("Password for {user}: ").format(user=args.admin))
+        form = OfficeForm(code=args.office_code, name=args.office_name, country=args.country,
+                          municipality=args.municipality, region=args.region, locale=args.locale,
+                          timezone=args.timezone, logo=logo)
+        office = setup_office(db, form, args.admin, args.admin_name or args.admin, password,
+                              language=getattr(args, "lang", None) or "es")
+    finally:
+        db.dispose()
+    print(_("Office {code} created with administrator {user} in {path}").format(
+        code=office.code, user=args.admin, path=db_location(args)))
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    import time
+
+    from desktop.services.demo import DEMO_PASSWORD, DEMO_USERS, build_demo
+
+    started = time.monotonic()
+    db = open_db(args)
+    try:
+        demo = build_demo(db, args.size, args.seed,
+                          progress=lambda step: print(_("… {step}").format(step=step), file=sys.stderr))
+    finally:
+        db.dispose()
+    print(_("Demo database ready: {path} ({seconds:.0f} s)").format(
+        path=db_location(args), seconds=time.monotonic() - started))
+    for key, count in demo.summary.items():
+        print(f"  {key}: {count}")
+    print(_("Accounts (password {password}):").format(password=DEMO_PASSWORD))
+    for username, full_name, role in DEMO_USERS:
+        print(f"  {username:<11} {full_name} ({role})")
+    return EXIT_OK
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from desktop.services.audit import verify_chain
+
+    # Verifying needs no user: it reads only hashes, and must work when accounts are damaged.
+    db = open_db(args)
+    try:
+        result = verify_chain(db)
+    finally:
+        db.dispose()
+    if result.ok:
+        print(_("Audit log intact: {n} events checked.").format(n=result.checked))
+        return EXIT_OK
+    print(_("Audit log broken at event #{seq} ({id}): {reason}. {n} events before it are intact.").format(
+        seq=result.broken_seq, id=result.broken_id, reason=result.reason, n=result.checked))
+    return EXIT_ERROR
+
+
+def cmd_audit_list(args: argparse.Namespace) -> int:
+    from desktop.services.audit import AuditFilter, action_label, list_events
+
+    ctx = sign_in(args)
+    events = list_events(ctx, AuditFilter(username=args.by, action=args.action), limit=args.limit)
+    write_rows(((e.seq, format_datetime(e.at, "short") if args.format == "text" else e.at.isoformat(),
+                 e.username, action_label(e.action) if args.format == "text" else e.action,
+                 e.entity, e.entity_id) for e in events),
+               ["seq", "at", "user", "action", "entity", "entity_id"], args.format)
+    return EXIT_OK
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    from desktop.services.auth import list_users
+
+    ctx = sign_in(args)
+    write_rows(((u.username, u.full_name, u.role, u.active, u.locked) for u in list_users(ctx)),
+               ["username", "full_name", "role", "active", "locked"], args.format)
+    return EXIT_OK
+
+
+__all__ = ["EXIT_ERROR", "register"]

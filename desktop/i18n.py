@@ -1,0 +1,163 @@
+"""The one place for translations and locale formatting.
+
+``_`` translates now, ``N_`` marks a string for extraction and is translated later (at use),
+``ngettext`` picks a plural. Formatting helpers use Babel's CLDR data in the office locale.
+Nothing is installed into builtins.
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+import io
+import threading
+from datetime import date, datetime, time, tzinfo
+from decimal import Decimal
+from pathlib import Path
+
+from desktop.resources import resource_path
+
+DOMAIN = "enlace"
+LANGUAGES = ("es", "en")
+DEFAULT_LANGUAGE = "es"
+DEFAULT_LOCALE = "es_CO"
+
+_lock = threading.Lock()
+_translations: _gettext.NullTranslations = _gettext.NullTranslations()
+_language = "en"
+_locale = "en_US"
+
+
+def _load_catalog(language: str) -> _gettext.NullTranslations:
+    """Compiled .mo from the build if present; otherwise compile the .po in memory (source checkout)."""
+    mo = resource_path(f"locale/{language}/LC_MESSAGES/{DOMAIN}.mo")
+    if mo.is_file():
+        with mo.open("rb") as fh:
+            return _gettext.GNUTranslations(fh)
+    po = resource_path(f"i18n/{language}/LC_MESSAGES/{DOMAIN}.po")
+    if po.is_file():
+        return _gettext.GNUTranslations(io.BytesIO(compile_po(po)))
+    return _gettext.NullTranslations()
+
+
+def compile_po(po: Path) -> bytes:
+    """Compile a .po file to .mo bytes with Babel (fuzzy entries are left out)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    with po.open("rb") as fh:
+        catalog = read_po(fh)
+    buf = io.BytesIO()
+    write_mo(buf, catalog, use_fuzzy=False)
+    return buf.getvalue()
+
+
+def set_language(language: str, locale: str | None = None) -> None:
+    """Switch the interface language (``es``/``en``) and the formatting locale."""
+    global _translations, _language, _locale
+    language = language if language in LANGUAGES else DEFAULT_LANGUAGE
+    with _lock:
+        _translations = _load_catalog(language) if language != "en" else _gettext.NullTranslations()
+        _language = language
+        if locale is None or not locale.startswith(language):
+            locale = DEFAULT_LOCALE if language == "es" else "en_US"
+        _locale = locale
+
+
+def set_locale(locale: str) -> None:
+    """Set the formatting locale (e.g. the office's ``es_MX``) without changing the language."""
+    global _locale
+    _locale = locale
+
+
+def current_language() -> str:
+    return _language
+
+
+def current_locale() -> str:
+    return _locale
+
+
+def _(message: str) -> str:
+    return _translations.gettext(message)
+
+
+def N_(message: str) -> str:
+    return message
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return _translations.ngettext(singular, plural, n)
+
+
+def pgettext(context: str, message: str) -> str:
+    return _translations.pgettext(context, message)
+
+
+# --- formatting -----------------------------------------------------------------------------
+
+
+def format_date(value: date | datetime | None, fmt: str = "medium") -> str:
+    if value is None:
+        return ""
+    from babel.dates import format_date as _fd
+
+    return _fd(value, format=fmt, locale=_locale)
+
+
+def format_datetime(value: datetime | None, fmt: str = "medium", tz: tzinfo | str | None = None) -> str:
+    if value is None:
+        return ""
+    from babel.dates import format_datetime as _fdt
+
+    return _fdt(value, format=fmt, tzinfo=tz, locale=_locale)
+
+
+def format_time(value: time | datetime | None, fmt: str = "short") -> str:
+    if value is None:
+        return ""
+    from babel.dates import format_time as _ft
+
+    return _ft(value, format=fmt, locale=_locale)
+
+
+def format_number(value: int | float | Decimal) -> str:
+    from babel.numbers import format_decimal
+
+    return format_decimal(value, locale=_locale)
+
+
+def format_percent(value: float, digits: int = 0) -> str:
+    from babel.numbers import format_percent as _fp
+
+    pattern = "#,##0" + ("." + "0" * digits if digits else "") + " %"
+    return _fp(value, format=pattern, locale=_locale)
+
+
+def country_name(code: str | None) -> str:
+    """Country name for an ISO 3166 alpha-2 code in the interface language."""
+    if not code:
+        return ""
+    from babel import Locale
+
+    return Locale.parse(_locale).territories.get(code.upper(), code.upper())
+
+
+def country_names() -> list[tuple[str, str]]:
+    """All two-letter territories as (code, name) sorted by name in the interface language."""
+    import unicodedata
+
+    from babel import Locale
+
+    territories = Locale.parse(_locale).territories
+    pairs = [(code, name) for code, name in territories.items() if len(code) == 2 and code.isalpha()]
+    pairs = [p for p in pairs if p[0] not in {"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"}]
+    return sorted(pairs, key=lambda p: unicodedata.normalize("NFKD", p[1]).casefold())
+
+
+def language_name(code: str) -> str:
+    from babel import Locale
+
+    return Locale.parse(_locale).languages.get(code, code)
+
+
+set_language(DEFAULT_LANGUAGE)

@@ -1,0 +1,1 @@
+"""Use cases in plain Python. No Qt. Services enforce permissions and validation."""

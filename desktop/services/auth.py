@@ -1,0 +1,281 @@
+"""Passwords, sign-in with lockout, and user administration."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from desktop.i18n import _, format_time
+from desktop.services import audit
+from desktop.services.context import Actor, AppContext
+from desktop.services.errors import AuthError, NotFound, ValidationError
+from desktop.services.permissions import Permission
+from desktop.store.base import utcnow
+from desktop.store.database import Database
+from desktop.store.models import ROLES, User
+
+MIN_PASSWORD_LENGTH = 10
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+
+_hasher = PasswordHasher()  # argon2id with argon2-cffi's recommended parameters
+
+
+def use_fast_hashing_for_tests() -> None:
+    """Cheap argon2 parameters; the test suite calls this, the application never does."""
+    global _hasher
+    _hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def check_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def password_problem(username: str, password: str) -> str | None:
+    """The translated reason a password is refused, or None when it is acceptable."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return _("The password must have at least {n} characters.").format(n=MIN_PASSWORD_LENGTH)
+    if username and username.strip().casefold() in password.casefold():
+        return _("The password must not contain the user name.")
+    return None
+
+
+def validate_username(username: str) -> str:
+    name = username.strip()
+    if not name or len(name) > 64 or not all(c.isalnum() or c in "._-" for c in name):
+        raise ValidationError(
+            _("The user name may only contain letters, digits, dots, dashes and underscores."),
+            {"username": _("Invalid user name")})
+    return name
+
+
+def actor_for(user: User) -> Actor:
+    return Actor(user.id, user.username, user.full_name, user.role, user.preferred_language)
+
+
+# -- sign-in ------------------------------------------------------------------------------
+
+
+def sign_in(db: Database, username: str, password: str, *, now: datetime | None = None) -> Actor:
+    """Check a password; count failures and lock the account after 5 for 15 minutes.
+
+    Every attempt is an audit event. The refusal message never says whether the user exists.
+    """
+    now = now or utcnow()
+    wrong = _("Wrong user name or password.")
+    outcome: AuthError | None = None
+    actor: Actor | None = None
+    with db.transaction() as session:
+        user = session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
+        if user is None:
+            audit.record(session, username.strip()[:64] or None, "login_failed", detail={"reason": "unknown"})
+            outcome = AuthError(wrong)
+        elif user.locked_until is not None and user.locked_until > now:
+            audit.record(session, user.username, "login_failed", "user", user.id, detail={"reason": "locked"})
+            outcome = AuthError(_("This account is locked until {time} after too many failed attempts. "
+                                  "An administrator can unlock it.").format(time=format_time(user.locked_until)))
+        elif not user.active:
+            audit.record(session, user.username, "login_failed", "user", user.id, detail={"reason": "inactive"})
+            outcome = AuthError(_("This account is deactivated. Ask an administrator."))
+        elif not check_password(user.password_hash, password):
+            user.failed_logins += 1
+            user.updated_by = user.username
+            audit.record(session, user.username, "login_failed", "user", user.id, detail={"reason": "password"})
+            if user.failed_logins >= MAX_FAILED_LOGINS:
+                user.locked_until = now + LOCKOUT
+                user.failed_logins = 0
+                audit.record(session, user.username, "lockout", "user", user.id)
+                outcome = AuthError(_("Too many failed attempts: the account is locked for {n} minutes.").format(
+                    n=int(LOCKOUT.total_seconds() // 60)))
+            else:
+                outcome = AuthError(wrong)
+        else:
+            user.failed_logins = 0
+            user.locked_until = None
+            user.last_login_at = now
+            audit.record(session, user.username, "login", "user", user.id)
+            actor = actor_for(user)
+    if outcome is not None:
+        raise outcome
+    assert actor is not None
+    return actor
+
+
+def confirm_password(ctx: AppContext, password: str) -> None:
+    """Ask again for the signed-in user's password (idle unlock, exports of personal data)."""
+    with ctx.db.session() as session:
+        user = session.get(User, ctx.actor.user_id) if ctx.actor.user_id else None
+        if user is None or not check_password(user.password_hash, password):
+            raise AuthError(_("Wrong password."))
+
+
+# -- users --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    id: uuid.UUID
+    username: str
+    full_name: str
+    role: str
+    active: bool
+    locked: bool
+    preferred_language: str
+    last_login_at: datetime | None
+    version: int
+
+
+def _info(user: User, now: datetime) -> UserInfo:
+    return UserInfo(user.id, user.username, user.full_name, user.role, user.active,
+                    user.locked_until is not None and user.locked_until > now,
+                    user.preferred_language, user.last_login_at, user.version)
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise ValidationError(_("Unknown role: {role}").format(role=role), {"role": _("Unknown role")})
+
+
+def _check_language(language: str) -> None:
+    if language not in ("es", "en"):
+        raise ValidationError(_("Unknown language: {language}").format(language=language))
+
+
+def add_user(session: Session, by: str, username: str, full_name: str, role: str, password: str,
+             language: str = "es") -> User:
+    """Create a user inside an open transaction (setup, demo and :func:`create_user`)."""
+    username = validate_username(username)
+    _check_role(role)
+    _check_language(language)
+    if not full_name.strip():
+        raise ValidationError(_("Enter the person's full name."), {"full_name": _("Required")})
+    problem = password_problem(username, password)
+    if problem:
+        raise ValidationError(problem, {"password": problem})
+    if session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
+        raise ValidationError(_("The user name {username} is already taken.").format(username=username),
+                              {"username": _("Already taken")})
+    user = User(username=username, full_name=full_name.strip(), role=role,
+                password_hash=hash_password(password), preferred_language=language,
+                created_by=by, updated_by=by)
+    session.add(user)
+    session.flush()
+    audit.record(session, by, "create", "user", user.id, ["username", "full_name", "role", "password"])
+    return user
+
+
+def list_users(ctx: AppContext) -> list[UserInfo]:
+    ctx.require(Permission.MANAGE_USERS)
+    now = utcnow()
+    with ctx.db.session() as session:
+        return [_info(u, now) for u in session.scalars(select(User).order_by(User.username))]
+
+
+def create_user(ctx: AppContext, username: str, full_name: str, role: str, password: str,
+                language: str = "es") -> UserInfo:
+    ctx.require(Permission.MANAGE_USERS)
+    with ctx.db.transaction() as session:
+        user = add_user(session, ctx.username, username, full_name, role, password, language)
+        return _info(user, utcnow())
+
+
+def _load(session: Session, user_id: uuid.UUID) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(_("That user no longer exists."))
+    return user
+
+
+def update_user(ctx: AppContext, user_id: uuid.UUID, *, full_name: str | None = None, role: str | None = None,
+                active: bool | None = None, language: str | None = None) -> UserInfo:
+    """Change a user's name, role, active flag or language (administrators)."""
+    ctx.require(Permission.MANAGE_USERS)
+    with ctx.db.transaction() as session:
+        user = _load(session, user_id)
+        changed: list[str] = []
+        if full_name is not None and full_name.strip() != user.full_name:
+            if not full_name.strip():
+                raise ValidationError(_("Enter the person's full name."), {"full_name": _("Required")})
+            user.full_name = full_name.strip()
+            changed.append("full_name")
+        if role is not None and role != user.role:
+            _check_role(role)
+            if user.id == ctx.actor.user_id:
+                raise ValidationError(_("You cannot change your own role."))
+            user.role = role
+            changed.append("role")
+        if active is not None and active != user.active:
+            if user.id == ctx.actor.user_id and not active:
+                raise ValidationError(_("You cannot deactivate your own account."))
+            user.active = active
+            changed.append("active")
+        if language is not None and language != user.preferred_language:
+            _check_language(language)
+            user.preferred_language = language
+            changed.append("preferred_language")
+        if changed:
+            user.updated_by = ctx.username
+            audit.record(session, ctx.username, "update", "user", user.id, changed)
+        return _info(user, utcnow())
+
+
+def reset_password(ctx: AppContext, user_id: uuid.UUID, new_password: str) -> None:
+    """Set a new password for another user, who must change it at next sign-in."""
+    ctx.require(Permission.MANAGE_USERS)
+    with ctx.db.transaction() as session:
+        user = _load(session, user_id)
+        problem = password_problem(user.username, new_password)
+        if problem:
+            raise ValidationError(problem, {"password": problem})
+        user.password_hash = hash_password(new_password)
+        user.must_change_password = user.id != ctx.actor.user_id
+        user.failed_logins = 0
+        user.locked_until = None
+        user.updated_by = ctx.username
+        audit.record(session, ctx.username, "update", "user", user.id, ["password"])
+
+
+def unlock_user(ctx: AppContext, user_id: uuid.UUID) -> None:
+    ctx.require(Permission.MANAGE_USERS)
+    with ctx.db.transaction() as session:
+        user = _load(session, user_id)
+        user.locked_until = None
+        user.failed_logins = 0
+        user.updated_by = ctx.username
+        audit.record(session, ctx.username, "update", "user", user.id, ["locked_until"])
+
+
+def change_own_password(ctx: AppContext, old_password: str, new_password: str) -> None:
+    """Any signed-in user may change their own password, knowing the current one."""
+    with ctx.db.transaction() as session:
+        user = _load(session, ctx.actor.user_id)  # type: ignore[arg-type]
+        if not check_password(user.password_hash, old_password):
+            raise AuthError(_("The current password is wrong."))
+        problem = password_problem(user.username, new_password)
+        if problem:
+            raise ValidationError(problem, {"password": problem})
+        if old_password == new_password:
+            raise ValidationError(_("The new password must differ from the current one."))
+        user.password_hash = hash_password(new_password)
+        user.must_change_password = False
+        user.updated_by = ctx.username
+        audit.record(session, ctx.username, "update", "user", user.id, ["password"])
+
+
+def must_change_password(ctx: AppContext) -> bool:
+    with ctx.db.session() as session:
+        user = session.get(User, ctx.actor.user_id) if ctx.actor.user_id else None
+        return bool(user and user.must_change_password)

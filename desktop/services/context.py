@@ -1,0 +1,39 @@
+"""Who is acting, on which database: what every service function receives first."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from desktop.services.permissions import Permission, has_permission, require
+from desktop.store.database import Database
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: uuid.UUID | None
+    username: str
+    full_name: str
+    role: str
+    language: str = "es"
+
+
+SYSTEM = Actor(user_id=None, username="system", full_name="Enlace", role="admin")
+
+
+@dataclass
+class AppContext:
+    """A signed-in user on an open database. Services check permissions against ``actor``."""
+
+    db: Database
+    actor: Actor
+
+    def require(self, permission: Permission) -> None:
+        require(self.actor.role, permission)
+
+    def can(self, permission: Permission) -> bool:
+        return has_permission(self.actor.role, permission)
+
+    @property
+    def username(self) -> str:
+        return self.actor.username

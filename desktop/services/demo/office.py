@@ -1,0 +1,27 @@
+"""Demo office and one account per role."""
+
+from __future__ import annotations
+
+from desktop.services import auth
+from desktop.services.context import AppContext
+from desktop.services.demo import DEMO_PASSWORD, DEMO_USERS, DemoBuild
+from desktop.services.errors import ValidationError
+from desktop.services.office import OfficeForm, is_set_up, setup_office
+from desktop.store.models import User
+
+
+def build(demo: DemoBuild) -> None:
+    if is_set_up(demo.db):
+        raise ValidationError("The database already has an office; use an empty database for the demo.")
+    demo.progress("office")
+    form = OfficeForm(code="BGA", name="Oficina de Atención al Migrante de Bucaramanga", country="CO",
+                      municipality="Bucaramanga", region="Santander", locale="es_CO",
+                      timezone="America/Bogota")
+    admin_name, admin_full, _role = DEMO_USERS[0]
+    setup_office(demo.db, form, admin_name, admin_full, DEMO_PASSWORD, is_demo=True)
+    with demo.db.transaction() as session:
+        for username, full_name, role in DEMO_USERS[1:]:
+            auth.add_user(session, admin_name, username, full_name, role, DEMO_PASSWORD)
+        admin = session.query(User).filter_by(username=admin_name).one()
+        demo.ctx = AppContext(demo.db, auth.actor_for(admin))
+    demo.summary["users"] = len(DEMO_USERS)

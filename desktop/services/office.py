@@ -1,0 +1,178 @@
+"""The office profile, office-wide settings and first-run setup."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from desktop.i18n import _
+from desktop.services import audit, auth
+from desktop.services.context import SYSTEM, AppContext
+from desktop.services.errors import ValidationError
+from desktop.services.permissions import Permission
+from desktop.store.database import Database
+from desktop.store.models import Office, OfficeSetting, User
+
+# Office-wide settings: name -> default. Values are JSON-serialisable.
+SETTINGS_DEFAULTS: dict[str, Any] = {
+    "idle_lock_minutes": 10,
+    "stale_after_months": 6,
+    "page_size": "Letter",  # or "A4"
+    "age_bands": [[0, 5], [6, 11], [12, 17], [18, 59], [60, None]],
+    "completion_share": 0.8,
+    "backup_dir": None,
+}
+
+LOCALES = ("es_CO", "es_MX", "es_GT", "es_HN", "es_SV", "es_PE", "es_EC", "es_CL", "es_AR", "es_CR",
+           "es_PA", "es_DO", "es_US", "en_US")
+
+
+@dataclass(frozen=True)
+class OfficeInfo:
+    id: Any
+    code: str
+    name: str
+    municipality: str
+    region: str
+    country: str
+    locale: str
+    timezone: str
+    has_logo: bool
+    is_demo: bool
+    version: int
+
+
+def _info(office: Office) -> OfficeInfo:
+    return OfficeInfo(office.id, office.code, office.name, office.municipality, office.region, office.country,
+                      office.locale, office.timezone, office.logo is not None, office.is_demo, office.version)
+
+
+def is_set_up(db: Database) -> bool:
+    with db.session() as session:
+        return bool(session.scalar(select(func.count()).select_from(Office)))
+
+
+def current_office(session: Session) -> Office:
+    office = session.scalar(select(Office).limit(1))
+    if office is None:
+        raise ValidationError(_("This database has no office yet: run the first-run setup."))
+    return office
+
+
+def office_info(db: Database) -> OfficeInfo | None:
+    with db.session() as session:
+        office = session.scalar(select(Office).limit(1))
+        return _info(office) if office else None
+
+
+def office_logo(db: Database) -> bytes | None:
+    with db.session() as session:
+        office = session.scalar(select(Office).limit(1))
+        return office.logo if office else None
+
+
+@dataclass
+class OfficeForm:
+    code: str
+    name: str
+    country: str
+    municipality: str = ""
+    region: str = ""
+    locale: str = "es_CO"
+    timezone: str = "America/Bogota"
+    logo: bytes | None = None
+
+
+def validate_office(form: OfficeForm) -> OfficeForm:
+    errors: dict[str, str] = {}
+    code = form.code.strip().upper()
+    if not re.fullmatch(r"[A-Z0-9]{2,10}", code):
+        errors["code"] = _("Use 2 to 10 letters or digits, e.g. BGA.")
+    if not form.name.strip():
+        errors["name"] = _("Required")
+    country = form.country.strip().upper()
+    if not re.fullmatch(r"[A-Z]{2}", country):
+        errors["country"] = _("Use a two-letter ISO country code, e.g. CO.")
+    if form.locale not in LOCALES:
+        errors["locale"] = _("Unknown locale")
+    try:
+        ZoneInfo(form.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        errors["timezone"] = _("Unknown time zone")
+    if form.logo is not None and not (form.logo.startswith(b"\x89PNG") or form.logo.startswith(b"\xff\xd8")):
+        errors["logo"] = _("The logo must be a PNG or JPEG image.")
+    if errors:
+        raise ValidationError(_("Please correct the highlighted fields."), errors)
+    return OfficeForm(code, form.name.strip(), country, form.municipality.strip(), form.region.strip(),
+                      form.locale, form.timezone, form.logo)
+
+
+def setup_office(db: Database, form: OfficeForm, admin_username: str, admin_full_name: str,
+                 admin_password: str, *, is_demo: bool = False, language: str = "es") -> OfficeInfo:
+    """First run: create the office and its first administrator in one transaction."""
+    form = validate_office(form)
+    with db.transaction() as session:
+        if session.scalar(select(func.count()).select_from(Office)):
+            raise ValidationError(_("This database already has an office."))
+        office = Office(code=form.code, name=form.name, country=form.country, municipality=form.municipality,
+                        region=form.region, locale=form.locale, timezone=form.timezone, logo=form.logo,
+                        is_demo=is_demo, created_by=admin_username, updated_by=admin_username)
+        session.add(office)
+        session.flush()
+        audit.record(session, SYSTEM.username, "setup", "office", office.id, ["code", "name", "country"])
+        auth.add_user(session, SYSTEM.username, admin_username, admin_full_name or admin_username, "admin",
+                      admin_password, language)
+        return _info(office)
+
+
+def update_office(ctx: AppContext, form: OfficeForm, expected_version: int | None = None) -> OfficeInfo:
+    from desktop.services.records import apply_changes, check_version
+
+    ctx.require(Permission.MANAGE_OFFICE)
+    form = validate_office(form)
+    with ctx.db.transaction() as session:
+        office = current_office(session)
+        check_version(office, expected_version)
+        values = {k: getattr(form, k) for k in ("code", "name", "country", "municipality", "region", "locale",
+                                                "timezone")}
+        if form.logo is not None:
+            values["logo"] = form.logo
+        changed = apply_changes(office, values, ctx.username)
+        if changed:
+            audit.record(session, ctx.username, "update", "office", office.id, changed)
+        return _info(office)
+
+
+def get_setting(db_or_session: Database | Session, key: str) -> Any:
+    default = SETTINGS_DEFAULTS[key]
+    if isinstance(db_or_session, Database):
+        with db_or_session.session() as session:
+            row = session.get(OfficeSetting, key)
+            return json.loads(row.value) if row else default
+    row = db_or_session.get(OfficeSetting, key)
+    return json.loads(row.value) if row else default
+
+
+def set_setting(ctx: AppContext, key: str, value: Any) -> None:
+    ctx.require(Permission.MANAGE_OFFICE)
+    if key not in SETTINGS_DEFAULTS:
+        raise ValidationError(_("Unknown setting: {key}").format(key=key))
+    with ctx.db.transaction() as session:
+        row = session.get(OfficeSetting, key)
+        if row is None:
+            session.add(OfficeSetting(key=key, value=json.dumps(value), updated_by=ctx.username))
+        else:
+            row.value = json.dumps(value)
+            row.updated_by = ctx.username
+        audit.record(session, ctx.username, "update", "office_setting", key, [key])
+
+
+def admin_exists(db: Database) -> bool:
+    with db.session() as session:
+        return bool(session.scalar(select(func.count()).select_from(User).where(User.role == "admin")))

@@ -1,0 +1,1 @@
+"""Qt widgets. Thin: every decision is a service call."""

@@ -1,0 +1,71 @@
+"""Start the desktop application: open the database, first-run setup, sign-in, main window."""
+
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from desktop import APP_NAME, __version__
+from desktop.i18n import current_language, set_language
+from desktop.ui import settings
+
+_qt_translators: list[QTranslator] = []
+
+
+def install_qt_translations(app: QApplication, language: str) -> None:
+    """Qt's own strings (dialog buttons: Aceptar/Cancelar) in the interface language."""
+    for translator in _qt_translators:
+        app.removeTranslator(translator)
+    _qt_translators.clear()
+    QLocale.setDefault(QLocale(language))
+    if language == "en":
+        return
+    path = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    for name in ("qtbase", "qt"):
+        translator = QTranslator(app)
+        if translator.load(f"{name}_{language}", path):
+            app.installTranslator(translator)
+            _qt_translators.append(translator)
+
+
+def apply_language(language: str) -> None:
+    set_language(language)
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        install_qt_translations(app, language)
+
+
+def make_application(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance() or QApplication(argv or sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    return app  # type: ignore[return-value]
+
+
+def run_gui(db_path: str | None = None, language: str | None = None) -> int:
+    """The ``enlace`` command with no subcommand."""
+    import os
+
+    from desktop.cli.common import default_db_path
+    from desktop.store.database import StoreError, open_database
+    from desktop.ui.session import AppSession
+
+    app = make_application()
+    apply_language(language or settings.LANGUAGE.get() or "es")
+    path = db_path or os.environ.get("ENLACE_DB") or settings.LAST_DATABASE.get() or str(default_db_path())
+    try:
+        db = open_database(path)
+    except StoreError as exc:
+        QMessageBox.critical(None, APP_NAME, str(exc))
+        return 1
+    settings.LAST_DATABASE.set(path)
+    session = AppSession(db, fixed_language=language)
+    if not session.start():
+        return 0
+    return app.exec()
+
+
+__all__ = ["apply_language", "current_language", "install_qt_translations", "make_application", "run_gui"]

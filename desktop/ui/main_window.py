@@ -1,0 +1,146 @@
+"""The main window: navigation on the left, the current section, a status bar."""
+
+from __future__ import annotations
+
+import importlib
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QSplitter,
+    QStackedWidget,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.i18n import _
+from desktop.services import office as office_service
+from desktop.services.context import AppContext
+from desktop.services.permissions import has_permission, role_label
+from desktop.ui.sections import SECTIONS, SectionSpec
+
+
+def _load_widget(spec: SectionSpec, ctx: AppContext, parent: QWidget) -> QWidget:
+    module_name, class_name = spec.widget.split(":")
+    cls = getattr(importlib.import_module(module_name), class_name)
+    return cls(ctx, parent)
+
+
+class MainWindow(QMainWindow):
+    sign_out_requested = Signal()
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        office = office_service.office_info(ctx.db)
+        self.setWindowTitle(_("Enlace — {office}").format(office=office.name if office else ""))
+        self.resize(1200, 760)
+
+        self.nav = QListWidget()
+        self.nav.setObjectName("navigation")
+        self.nav.setIconSize(QSize(20, 20))
+        self.nav.setFixedWidth(210)
+        self.stack = QStackedWidget()
+        self.specs: list[SectionSpec] = []
+        self._widgets: dict[str, QWidget] = {}
+        for spec in SECTIONS:
+            if spec.permission is not None and not has_permission(ctx.actor.role, spec.permission):
+                continue
+            holder = QWidget()  # the section's widget is built on first show, to keep start-up fast
+            QVBoxLayout(holder).setContentsMargins(0, 0, 0, 0)
+            item = QListWidgetItem(_(spec.title))
+            if spec.icon:
+                item.setIcon(self.style().standardIcon(getattr(QStyle.StandardPixmap, spec.icon)))
+            self.nav.addItem(item)
+            self.stack.addWidget(holder)
+            self.specs.append(spec)
+        self.nav.currentRowChanged.connect(self._show_row)
+
+        splitter = QSplitter()
+        splitter.addWidget(self.nav)
+        splitter.addWidget(self.stack)
+        splitter.setStretchFactor(1, 1)
+        splitter.setChildrenCollapsible(False)
+        self.setCentralWidget(splitter)
+
+        find = QAction(_("Find"), self)
+        find.setShortcut(QKeySequence.StandardKey.Find)
+        find.triggered.connect(self.focus_search)
+        self.addAction(find)
+        for index in range(min(len(self.specs), 9)):
+            go = QAction(self)
+            go.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
+            go.triggered.connect(lambda _checked=False, i=index: self.nav.setCurrentRow(i))
+            self.addAction(go)
+
+        self._build_status_bar(office)
+        self.nav.setCurrentRow(0)
+
+    # -- sections --------------------------------------------------------------------------
+
+    def section(self, key: str) -> QWidget | None:
+        """The section's widget (built now if it was not shown yet), or None if the role lacks it."""
+        for row, spec in enumerate(self.specs):
+            if spec.key == key:
+                return self._ensure_loaded(row)
+        return None
+
+    def _ensure_loaded(self, row: int) -> QWidget:
+        spec = self.specs[row]
+        if spec.key not in self._widgets:
+            holder = self.stack.widget(row)
+            widget = _load_widget(spec, self.ctx, holder)
+            holder.layout().addWidget(widget)
+            self._widgets[spec.key] = widget
+        return self._widgets[spec.key]
+
+    def show_section(self, key: str) -> None:
+        for row, spec in enumerate(self.specs):
+            if spec.key == key:
+                self.nav.setCurrentRow(row)
+                return
+
+    def current_key(self) -> str | None:
+        row = self.nav.currentRow()
+        return self.specs[row].key if 0 <= row < len(self.specs) else None
+
+    def _show_row(self, row: int) -> None:
+        if row < 0:
+            return
+        widget = self._ensure_loaded(row)
+        self.stack.setCurrentIndex(row)
+        refresh = getattr(widget, "refresh", None)
+        if callable(refresh):
+            refresh()
+
+    def focus_search(self) -> None:
+        row = self.nav.currentRow()
+        focus = getattr(self._ensure_loaded(row), "focus_search", None) if row >= 0 else None
+        if callable(focus):
+            focus()
+
+    # -- status bar ------------------------------------------------------------------------
+
+    def _build_status_bar(self, office) -> None:
+        bar = self.statusBar()
+        actor = self.ctx.actor
+        self.office_label = QLabel(f"{office.code} · {office.name}" if office else "")
+        self.user_label = QLabel(_("{name} ({role})").format(name=actor.full_name, role=role_label(actor.role)))
+        path = self.ctx.db.path
+        self.db_label = QLabel(_("Database: {path}").format(path=path.name if path else self.ctx.db.url))
+        if path:
+            self.db_label.setToolTip(str(path))
+        self.backup_label = QLabel("")
+        for label in (self.office_label, self.user_label, self.db_label, self.backup_label):
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            bar.addPermanentWidget(label)
+        self.refresh_backup_status()
+
+    def refresh_backup_status(self) -> None:
+        """Filled in by the backup feature: date of the last good backup, warning when old."""
+        self.backup_label.setText(_("Last backup: never"))

@@ -1,0 +1,29 @@
+"""The main window's sections. A feature adds one entry to :data:`SECTIONS` when it lands.
+
+A section is a widget class taking ``(ctx: AppContext, parent)``; it may define
+``focus_search()`` (Ctrl+F) and ``refresh()`` (called when the section is shown).
+It appears only for roles that hold its permission.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from desktop.i18n import N_
+from desktop.services.permissions import Permission
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    key: str
+    title: str  # marked with N_, translated when shown
+    widget: str  # "module:Class", imported when the window opens
+    permission: Permission | None = None
+    icon: str = ""  # a QStyle standard pixmap name
+
+
+SECTIONS: list[SectionSpec] = [
+    SectionSpec("home", N_("Home"), "desktop.ui.home:HomeSection", None, "SP_DirHomeIcon"),
+    SectionSpec("admin", N_("Administration"), "desktop.ui.admin.section:AdminSection",
+                Permission.VIEW_AUDIT, "SP_FileDialogDetailedView"),
+]

@@ -1,0 +1,86 @@
+"""Shared fixtures: a migrated database per test, an office with one user per role."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from desktop.i18n import set_language
+from desktop.services import auth
+from desktop.services.context import AppContext
+from desktop.services.office import OfficeForm, setup_office
+from desktop.store.database import Database, open_database
+from desktop.store.models import User
+
+auth.use_fast_hashing_for_tests()
+
+PASSWORD = "correct-horse-9"
+ROLES = ("admin", "supervisor", "clerk", "trainer")
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Tests read messages in English unless they switch; no test touches the user's files."""
+    set_language("en")
+    monkeypatch.setenv("ENLACE_DB", str(tmp_path / "env-default.db"))
+    for var in ("ENLACE_USER", "ENLACE_PASSWORD", "ENLACE_LANG"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    yield
+    set_language("en")
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "enlace.db"
+
+
+@pytest.fixture
+def db(db_path: Path) -> Iterator[Database]:
+    database = open_database(db_path)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def office_db(db: Database) -> Database:
+    """A database with office BGA and one active user per role, all with password PASSWORD."""
+    setup_office(db, OfficeForm(code="BGA", name="Oficina de Bucaramanga", country="CO",
+                                municipality="Bucaramanga"), "admin", "Ana Admin", PASSWORD)
+    with db.transaction() as session:
+        for role in ROLES[1:]:
+            auth.add_user(session, "admin", role, f"{role.title()} Pérez", role, PASSWORD)
+    return db
+
+
+@pytest.fixture
+def ctx_for(office_db: Database) -> Callable[[str], AppContext]:
+    """``ctx_for("clerk")``: a signed-in context for the user of that role."""
+
+    def make(role: str) -> AppContext:
+        with office_db.session() as session:
+            user = session.query(User).filter_by(username=role).one()
+            return AppContext(office_db, auth.actor_for(user))
+
+    return make
+
+
+@pytest.fixture
+def admin_ctx(ctx_for: Callable[[str], AppContext]) -> AppContext:
+    return ctx_for("admin")
+
+
+@pytest.fixture
+def qt_settings(tmp_path: Path) -> Iterator[None]:
+    """Preferences in a throwaway INI file."""
+    from desktop.ui import settings
+
+    settings.use_settings_file(str(tmp_path / "settings.ini"))
+    yield
+    settings.clear()
