@@ -27,9 +27,9 @@ def db_location(args: argparse.Namespace) -> str:
 
 def open_db(args: argparse.Namespace):
     """Open (and migrate) the database named by --db / $ENLACE_DB / the default."""
-    from desktop.store.database import open_database
+    from desktop.services.workspace import open_store
 
-    return open_database(db_location(args))
+    return open_store(db_location(args))
 
 
 def read_secret(prompt: str, env_var: str = "ENLACE_PASSWORD") -> str:
@@ -45,24 +45,21 @@ def read_secret(prompt: str, env_var: str = "ENLACE_PASSWORD") -> str:
 
 def sign_in(args: argparse.Namespace):
     """Open the database and sign in as --user / $ENLACE_USER. Returns an AppContext."""
-    from desktop.services import auth
-    from desktop.services.context import AppContext
+    from desktop.services import workspace
     from desktop.services.errors import EnlaceError
 
     username = getattr(args, "user", None) or os.environ.get("ENLACE_USER")
     if not username:
         raise CommandError(_("This command acts as a user: give --user NAME (or set ENLACE_USER) and the "
                              "password on stdin or in ENLACE_PASSWORD."), EXIT_AUTH)
-    db = open_db(args)
     password = read_secret(_("Password for {user}: ").format(user=username))
     try:
-        actor = auth.sign_in(db, username, password)
+        ctx = workspace.open_signed_in(db_location(args), username, password)
     except EnlaceError as exc:
-        db.dispose()
         raise CommandError(str(exc), EXIT_AUTH) from exc
     if not getattr(args, "lang", None):
-        set_language(actor.language)
-    return AppContext(db, actor)
+        set_language(ctx.actor.language)
+    return ctx
 
 
 class CommandError(Exception):
