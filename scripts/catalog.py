@@ -40,8 +40,11 @@ def locked():
 
 
 def _pybabel(*args: str) -> None:
-    subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True, cwd=ROOT,
-                   stdout=subprocess.DEVNULL)
+    done = subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], cwd=ROOT,
+                          capture_output=True, text=True)
+    if done.returncode:
+        sys.stderr.write(done.stdout + done.stderr)
+        raise SystemExit(done.returncode)
 
 
 def update() -> None:
