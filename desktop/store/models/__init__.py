@@ -8,3 +8,22 @@ from desktop.store.models.core import (  # noqa: F401
     OfficeSetting,
     User,
 )
+from desktop.store.models.directory import (  # noqa: F401
+    HSDS_MODELS,
+    Address,
+    Attribute,
+    Contact,
+    CostOption,
+    Language,
+    Location,
+    Organization,
+    Phone,
+    RequiredDocument,
+    Schedule,
+    Service,
+    ServiceArea,
+    ServiceAtLocation,
+    ServiceExtension,
+    Taxonomy,
+    TaxonomyTerm,
+)
