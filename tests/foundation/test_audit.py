@@ -36,5 +36,5 @@ def test_cli_audit_verify_exit_status(office_db, db_path, capsys) -> None:
     office_db.dispose()
     with sqlite3.connect(db_path) as conn:
         conn.execute("UPDATE audit_event SET action = 'update' WHERE seq = 1")
-    assert main(["audit", "verify", "--db", str(db_path)]) != 0
+    assert main(["audit", "verify", "--db", str(db_path), "--lang", "en"]) != 0
     assert "#1" in capsys.readouterr().out
