@@ -45,7 +45,8 @@ def test_autogenerate_finds_nothing_to_migrate(db) -> None:
 def test_database_from_a_newer_enlace_is_refused_and_left_untouched(db_path: Path) -> None:
     open_database(db_path).dispose()
     with sqlite3.connect(db_path) as conn:
-        conn.execute("UPDATE alembic_version SET version_num = '9999_future'")
+        conn.execute("DELETE FROM alembic_version")
+        conn.execute("INSERT INTO alembic_version VALUES ('9999_future')")
     before = db_path.read_bytes()
     with pytest.raises(SchemaTooNewError, match="newer version of Enlace"):
         open_database(db_path)
