@@ -1,0 +1,452 @@
+"""Monthly (or any period's) report: people served, referrals and trainings, disaggregated.
+
+``build_report`` computes everything with grouped SQL and returns a :class:`Report` of plain data
+(labelled figures and :class:`~desktop.services.reports_tables.Table` s) in the language it was
+built in. ``desktop.services.report_export`` turns a report into PDF, XLSX or CSV, and is what the
+window and ``enlace report`` call.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from desktop.i18n import (
+    _,
+    current_language,
+    current_locale,
+    format_date,
+    set_language,
+)
+from desktop.services import office as office_service
+from desktop.services.context import AppContext
+from desktop.services.errors import Cancelled, ValidationError
+from desktop.services.permissions import Permission
+from desktop.services.reports_disaggregation import (
+    age_band_dimension,
+    labelled_dimension,
+    municipality_dimension,
+    nationality_dimension,
+    newness_dimension,
+    parse_age_bands,
+    participant_sex_dimension,
+    population_type_dimension,
+    referral_status_dimension,
+    sex_dimension,
+)
+from desktop.services.reports_figures import (
+    PEOPLE_AXES,
+    REFERRAL_AXES,
+    Bounds,
+    category_labels,
+    course_rows,
+    organization_labels,
+    participant_cube,
+    people_cube,
+    referral_cube,
+    referral_figures,
+    training_figures,
+)
+from desktop.services.reports_suppression import (
+    SMALL_MARK,
+    WITHHELD_MARK,
+    MarginKey,
+    SuppressedTable,
+    is_small,
+    suppress_tables,
+)
+from desktop.services.reports_tables import (
+    NOT_RECORDED,
+    Category,
+    Dimension,
+    Table,
+    build_table,
+    count_dimension,
+    marginal,
+)
+
+Progress = Callable[[int, int], None]
+CancelFlag = Callable[[], bool]
+
+
+# -- the period --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """Calendar days ``first_day`` to ``last_day`` (both included) in the office's time zone."""
+
+    first_day: date
+    last_day: date
+    is_month: bool = False
+
+    @classmethod
+    def month(cls, text: str) -> Period:
+        """``YYYY-MM``."""
+        match = re.fullmatch(r"\s*(\d{4})-(\d{1,2})\s*", text or "")
+        if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1900:
+            raise ValidationError(_("Give the month as YYYY-MM, e.g. 2026-03."), {"month": _("Invalid month")})
+        year, month = int(match.group(1)), int(match.group(2))
+        return cls(date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1]), True)
+
+    @classmethod
+    def between(cls, first: date | str, last: date | str) -> Period:
+        first_day, last_day = _as_date(first, "from"), _as_date(last, "to")
+        if last_day < first_day:
+            raise ValidationError(_("The period ends before it starts."), {"to": _("Before the start")})
+        if (last_day - first_day).days > 3660:
+            raise ValidationError(_("The period may cover at most ten years."), {"to": _("Too long")})
+        is_month = first_day.day == 1 and last_day == date(first_day.year, first_day.month,
+                                                             calendar.monthrange(first_day.year, first_day.month)[1])
+        return cls(first_day, last_day, is_month)
+
+    @property
+    def key(self) -> str:
+        """Short text for file names and audit details: ``2026-03`` or ``2026-03-01_2026-03-15``."""
+        if self.is_month:
+            return f"{self.first_day:%Y-%m}"
+        return f"{self.first_day.isoformat()}_{self.last_day.isoformat()}"
+
+    def label(self) -> str:
+        """The period in words in the current language: ``marzo de 2026`` or ``1 mar 2026 – 15 mar 2026``."""
+        if self.is_month:
+            return format_date(self.first_day, "LLLL y")
+        return _("{first} to {last}").format(first=format_date(self.first_day, "long"),
+                                             last=format_date(self.last_day, "long"))
+
+    def bounds(self, timezone: str, now: datetime | None = None) -> Bounds:
+        tz = ZoneInfo(timezone)
+        start = datetime.combine(self.first_day, datetime.min.time(), tzinfo=tz).astimezone(UTC)
+        end = datetime.combine(self.last_day + timedelta(days=1), datetime.min.time(), tzinfo=tz).astimezone(UTC)
+        now = now or datetime.now(UTC)
+        as_of_instant = min(end, now)
+        as_of = min(self.last_day, now.astimezone(tz).date())
+        return Bounds(start, end, self.first_day, self.last_day, as_of, as_of_instant)
+
+
+def _as_date(value: date | str, name: str) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError as exc:
+        raise ValidationError(_("Give dates as YYYY-MM-DD, e.g. 2026-03-15."), {name: _("Invalid date")}) from exc
+
+
+# -- the report --------------------------------------------------------------------------------
+
+
+@dataclass
+class Figure:
+    key: str
+    label: str
+    value: int | float | None
+    kind: str = "count"  # count, percent (0–1), days, hours
+    margin: MarginKey | None = None  # the table total this figure repeats (suppression keeps them alike)
+    basis: int | None = None  # for a rate: how many it is computed over
+    shown: int | float | str | None = None  # the value as a partner export prints it
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    figures: list[Figure] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    office_code: str
+    office_name: str
+    office_place: str
+    locale: str
+    timezone: str
+    period: Period
+    period_label: str
+    generated_at: datetime
+    generated_by: str
+    language: str
+    sections: list[Section]
+    definitions: list[tuple[str, str]]
+    anonymized: bool = False
+    suppressed: dict[str, SuppressedTable] = field(default_factory=dict)
+
+    def tables(self) -> Iterator[Table]:
+        for section in self.sections:
+            yield from section.tables
+
+    def table(self, key: str) -> Table:
+        return next(t for t in self.tables() if t.key == key)
+
+    def figure(self, key: str) -> Figure:
+        return next(f for s in self.sections for f in s.figures if f.key == key)
+
+
+_language_lock = threading.RLock()
+
+
+@contextmanager
+def report_language(language: str | None, office_locale: str | None = None) -> Iterator[str]:
+    """Build and write a report in ``language`` (``es`` by default), then restore the interface's."""
+    language = language or "es"
+    if language not in ("es", "en"):
+        raise ValidationError(_("The report language must be es or en."))
+    with _language_lock:
+        before_language, before_locale = current_language(), current_locale()
+        locale = office_locale if office_locale and office_locale.startswith(language) else None
+        set_language(language, locale)
+        try:
+            yield language
+        finally:
+            set_language(before_language, before_locale)
+
+
+def _step(progress: Progress | None, cancelled: CancelFlag | None, done: int, total: int) -> None:
+    if cancelled and cancelled():
+        raise Cancelled()
+    if progress:
+        progress(done, total)
+
+
+STEPS = 6
+
+
+def build_report(ctx: AppContext, period: Period, *, anonymized: bool = False, now: datetime | None = None,
+                 progress: Progress | None = None, cancelled: CancelFlag | None = None) -> Report:
+    """Compute the report for ``period`` in the current language (supervisors and administrators).
+
+    With ``anonymized`` the tables are also suppressed for partners (``report.suppressed``); the
+    report never holds names, documents, phones, addresses or birth dates in any case.
+    """
+    ctx.require(Permission.VIEW_REPORTS)
+    _step(progress, cancelled, 0, STEPS)
+    with ctx.db.session() as session:
+        office = office_service.current_office(session)
+        bands = parse_age_bands(office_service.get_setting(session, "age_bands"))
+        b = period.bounds(office.timezone, now)
+        people = people_cube(session, b, bands)
+        _step(progress, cancelled, 1, STEPS)
+        referrals = referral_cube(session, b, bands)
+        ref_figures = referral_figures(session, b, referrals)
+        categories = category_labels(session)
+        organizations = organization_labels(session, {k[2] for k in referrals})
+        _step(progress, cancelled, 2, STEPS)
+        courses = course_rows(session, b)
+        participants = participant_cube(session, b)
+        tr_figures = training_figures(session, b, courses, participants)
+        from desktop.services.training import institution_choices
+
+        institutions = dict(institution_choices(session))
+        office_code, office_name = office.code, office.name
+        place = ", ".join(p for p in (office.municipality, office.region) if p)
+        locale, timezone = office.locale, office.timezone
+    _step(progress, cancelled, 3, STEPS)
+
+    sections = [
+        _people_section(people, bands),
+        _fivew_section(people),
+        _referral_section(referrals, ref_figures, bands, categories, organizations),
+        _training_section(courses, participants, tr_figures, institutions, anonymized),
+    ]
+    _step(progress, cancelled, 4, STEPS)
+    generated_at = now or datetime.now(UTC)
+    report = Report(office_code, office_name, place, locale, timezone, period, period.label(), generated_at,
+                    office_name if anonymized else ctx.actor.full_name, current_language(), sections,
+                    definitions(bands), anonymized)
+    if anonymized:
+        _suppress(report)
+    _step(progress, cancelled, STEPS, STEPS)
+    return report
+
+
+# -- sections ----------------------------------------------------------------------------------
+
+
+def _cells_people(cube, row: str, column: str | None = "sex"):
+    return marginal(cube, PEOPLE_AXES, row, column)
+
+
+def _people_section(cube, bands) -> Section:
+    served = sum(cube.values())
+    new = sum(n for k, n in cube.items() if k[PEOPLE_AXES.index("newness")] == "new")
+    sex = sex_dimension()
+    m = "people"
+    figures = [
+        Figure("people_served", _("People served"), served, margin=(m, "*", "*")),
+        Figure("people_new", _("New people (registered in the period)"), new, margin=(m, "newness", "new")),
+        Figure("people_returning", _("Returning people"), served - new, margin=(m, "newness", "returning")),
+    ]
+    tables = [
+        build_table("people_newness_sex", _("People served: new and returning, by sex"),
+                    _cells_people(cube, "newness"), newness_dimension(), sex, m, chart="stacked"),
+        build_table("people_age_sex", _("People served by age band and sex"),
+                    _cells_people(cube, "age_band"), age_band_dimension(bands), sex, m, chart="stacked",
+                    note=_("Age at the end of the period.")),
+        build_table("people_population_sex", _("People served by population type and sex"),
+                    _cells_people(cube, "population_type"), population_type_dimension(), sex, m, chart="stacked"),
+        build_table("people_nationality_sex", _("People served by nationality and sex"),
+                    _cells_people(cube, "nationality"), nationality_dimension(), sex, m, chart="bar"),
+        build_table("people_municipality_sex", _("People served by municipality and sex"),
+                    _cells_people(cube, "municipality"), municipality_dimension(), sex, m),
+    ]
+    return Section("people", _("People served"), figures, tables)
+
+
+SEX_AGE_ORDER = ("female", "male", "intersex", NOT_RECORDED)
+ADULT_ORDER = ("minor", "adult", NOT_RECORDED)
+
+
+def _fivew_section(cube) -> Section:
+    sex_labels = {c.key: c.label for c in sex_dimension().resolve([])}
+    age_labels = {"minor": _("under 18"), "adult": _("18 and over"), NOT_RECORDED: _("age not recorded")}
+    columns = []
+    for s in SEX_AGE_ORDER:
+        for a in ADULT_ORDER:
+            columns.append(Category(f"{s}|{a}", _("{sex}, {age}").format(sex=sex_labels[s], age=age_labels[a])))
+    sex_age = Dimension("sex_age", _("Sex and age"), columns)
+    counts: dict[tuple[str, str], int] = {}
+    ip, isx, ia = (PEOPLE_AXES.index(a) for a in ("population_type", "sex", "adult"))
+    for key, n in cube.items():
+        pair = (key[ip], f"{key[isx]}|{key[ia]}")
+        counts[pair] = counts.get(pair, 0) + n
+    main = build_table("fivew", _("5W: people served by population type, sex and age"), counts,
+                       population_type_dimension(), sex_age, "people", chart="stacked",
+                       note=_("Each person is counted once. Age at the end of the period."))
+    # Female and male, under 18 and 18+, are always shown; other columns only when not empty.
+    usual = {"female|minor", "female|adult", "male|minor", "male|adult"}
+    present = [j for j, c in enumerate(main.columns) if c.key in usual or any(r[j] for r in main.cells)]
+    main.columns = [main.columns[j] for j in present]
+    main.cells = [[r[j] for j in present] for r in main.cells]
+
+    flags = [("newness", "new", "new", _("New in the period")),
+             ("disability", "yes", "disability", _("With disability")),
+             ("lgbti", "yes", "lgbti", _("LGBTIQ+ (at risk, where recorded)"))]
+    of_which: dict[tuple[str, str], int] = {}
+    for key, n in cube.items():
+        for axis, value, column, _label in flags:
+            if key[PEOPLE_AXES.index(axis)] == value:
+                pair = (key[ip], column)
+                of_which[pair] = of_which.get(pair, 0) + n
+    flag_dim = Dimension("flag", _("Of which"), [Category(c, label) for _a, _v, c, label in flags])
+    extra = build_table("fivew_of_which", _("5W: of which, by population type"), of_which,
+                        population_type_dimension(), flag_dim, "people", additive=False,
+                        note=_("Columns overlap: a person can be new and have a disability. Indigenous and "
+                               "Afro-descendant people are not counted: Enlace does not record ethnicity. "
+                               "LGBTIQ+ counts only people recorded with the specific need "
+                               "\"LGBTIQ+ person at risk\"."))
+    return Section("fivew", _("5W summary"), [], [main, extra])
+
+
+def _referral_section(cube, figs, bands, categories, organizations) -> Section:
+    m = "referrals"
+    status = referral_status_dimension()
+    closed_basis = figs.made - figs.cancelled
+    figures = [
+        Figure("referrals_made", _("Referrals made"), figs.made, margin=(m, "*", "*")),
+        Figure("people_referred", _("People referred"), figs.people_referred),
+        Figure("referrals_completed", _("Completed at period end"), figs.completed,
+               margin=(m, "status", "completed")),
+        Figure("completion_rate", _("Completion rate"), figs.completed / closed_basis if closed_basis else None,
+               "percent", basis=closed_basis),
+        Figure("median_days", _("Median days from sent to closed"), figs.median_days_to_close, "days",
+               basis=figs.closed_in_period),
+        Figure("overdue_follow_ups", _("Overdue follow-ups"), figs.overdue_follow_ups),
+    ]
+    category = labelled_dimension("category", _("Service category"), categories)
+    organization = labelled_dimension("organization", _("Organization"), organizations)
+    tables = [
+        build_table("referrals_status", _("Referrals made, by status at period end"),
+                    marginal(cube, REFERRAL_AXES, "status", None), status, count_dimension(_("Referrals")), m,
+                    chart="pie"),
+        build_table("referrals_category_status", _("Referrals made by service category and status"),
+                    marginal(cube, REFERRAL_AXES, "category", "status"), category, status, m, chart="stacked"),
+        build_table("referrals_organization_status", _("Referrals made by organization and status"),
+                    marginal(cube, REFERRAL_AXES, "organization", "status"), organization, status, m),
+        build_table("referrals_age_sex", _("Referrals made by age band and sex of the person"),
+                    marginal(cube, REFERRAL_AXES, "age_band", "sex"), age_band_dimension(bands), sex_dimension(), m),
+    ]
+    return Section("referrals", _("Referrals"), figures, tables)
+
+
+def _training_section(courses, participants, figs, institutions, anonymized: bool) -> Section:
+    m = "participants"
+    figures = [
+        Figure("courses_held", _("Courses held"), figs.courses),
+        Figure("sessions_held", _("Sessions held"), figs.sessions),
+        Figure("hours_delivered", _("Hours delivered"), figs.hours, "hours"),
+        Figure("participants", _("Participants who attended"), figs.participants, margin=(m, "*", "*")),
+        Figure("training_completion_rate", _("Completion rate (courses finished in the period)"),
+               figs.enrollments_completed / figs.enrollments_finished if figs.enrollments_finished else None,
+               "percent", basis=figs.enrollments_finished),
+        Figure("certificates_issued", _("Certificates issued"), figs.certificates_issued),
+        Figure("certificates_revoked", _("Certificates revoked"), figs.certificates_revoked),
+    ]
+    course_cols = [Category("sessions", _("Sessions")), Category("hours", _("Hours"))]
+    if not anonymized:
+        course_cols.append(Category("participants", _("Participants")))
+    course_table = Table(
+        "training_courses", _("Courses held"), _("Course"), [Category(c[0], c[1]) for c in courses], course_cols,
+        [[c[2], c[3], c[4]][: len(course_cols)] for c in courses], "courses", "course", "figure", additive=False,
+        note=_("Participants: people who attended at least one session of the course in the period."))
+    institution = labelled_dimension("institution", _("Institution"), institutions)
+    tables = [
+        course_table,
+        build_table("participants_institution_sex", _("Participants by institution and sex"), participants,
+                    institution, participant_sex_dimension(), m, chart="stacked"),
+    ]
+    return Section("trainings", _("Trainings"), figures, tables)
+
+
+def definitions(bands) -> list[tuple[str, str]]:
+    return [
+        (_("Period"), _("Calendar days in the office's time zone, first and last day included.")),
+        (_("People served"), _("People registered in the period, or referred to a service in the period; each "
+                               "person counted once. Deleted and merged records are left out.")),
+        (_("New / returning"), _("New: registered in the period. Returning: registered before it and referred in "
+                                 "it.")),
+        (_("Age band"), _("Age at the end of the period, from the birth date (or the date estimated from the "
+                          "age given). Bands: {bands}.").format(bands=", ".join(b.label for b in bands))),
+        (_("Referrals made"), _("Referrals sent to a service in the period. Drafts are not counted.")),
+        (_("Status at period end"), _("The status each referral had when the period ended.")),
+        (_("Service category"), _("The service's category in the directory; a service with several is counted "
+                                  "under the first.")),
+        (_("Completion rate"), _("Referrals completed by the end of the period, over referrals made minus those "
+                                 "cancelled.")),
+        (_("Median days from sent to closed"), _("Over referrals closed in the period.")),
+        (_("Overdue follow-ups"), _("Referrals open at the end of the period (or today) whose follow-up date had "
+                                    "passed.")),
+        (_("Trainings"), _("Courses and sessions held: sessions dated in the period. Participants: attended (present "
+                           "or late) at least one of them. Completion rate: enrollments of courses whose last "
+                           "session fell in the period that met the course's attendance share (and evaluation).")),
+        (_("Certificates"), _("Issued or revoked in the period.")),
+        (_("5W"), _("Population type × sex × under/over 18, each person once. Indigenous and Afro-descendant "
+                    "people are not counted because Enlace does not record ethnicity.")),
+        (_("Partner export"), _("Counts from 1 to 4 are shown as {small}; other counts are withheld ({withheld}) "
+                                "so that no small count can be worked out from the totals.").format(
+            small=SMALL_MARK, withheld=WITHHELD_MARK)),
+    ]
+
+
+# -- partner export ----------------------------------------------------------------------------
+
+
+def _suppress(report: Report) -> None:
+    tables = [t for t in report.tables() if t.measure in ("people", "referrals", "participants")]
+    figures = [f for s in report.sections for f in s.figures]
+    shown, withheld = suppress_tables(tables)
+    report.suppressed = {t.key: s for t, s in zip(tables, shown, strict=True)}
+    for f in figures:
+        f.shown = f.value
+        if f.kind == "count" and isinstance(f.value, int) and is_small(f.value):
+            f.shown = SMALL_MARK
+        elif f.margin is not None and f.margin in withheld:
+            f.shown = WITHHELD_MARK
+        elif f.kind in ("percent", "days") and f.basis is not None and f.basis < 10:
+            f.shown = WITHHELD_MARK  # a rate over fewer than 10 tells too much about each person
