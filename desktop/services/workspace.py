@@ -3,28 +3,193 @@
 Everything that turns (database location, user, password) into a signed-in :class:`AppContext`
 goes through here, so that database encryption (the key is unwrapped with the password) lives
 in one place.
+
+New databases are encrypted (SQLCipher) unless ``encrypt=False``; see
+:mod:`desktop.store.keys` for the key file beside the database. A plain database keeps working
+as before and can be converted with :func:`encrypt_in_place`.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
+from desktop.i18n import _, format_time
 from desktop.services import auth, office
 from desktop.services.context import AppContext
-from desktop.store.database import Database, open_database
+from desktop.services.errors import AuthError, PermissionDenied, ValidationError
+from desktop.services.permissions import Permission
+from desktop.store import keys
+from desktop.store.database import (
+    Database,
+    StoreError,
+    UnreadableDatabaseError,
+    is_plain_sqlite,
+    open_database,
+)
 
 
-def open_store(location: str | os.PathLike[str]) -> Database:
-    """Open (and migrate) a database without signing in: setup checks, ``audit verify``."""
-    return open_database(location)
+class LockedDatabaseError(StoreError):
+    """The database is encrypted and no password or recovery key was given."""
+
+
+@dataclass(frozen=True)
+class Unlock:
+    """What opens an encrypted database without a full sign-in: a user's password or the recovery key."""
+
+    username: str | None = None
+    password: str | None = None
+    recovery_key: str | None = None
+
+
+UnlockSource = Unlock | Callable[[], Unlock] | None
+
+
+def _path(location: str | os.PathLike[str]) -> Path | None:
+    text = str(location)
+    return None if "://" in text else Path(text).expanduser().resolve()
+
+
+def key_file(location: str | os.PathLike[str]) -> keys.KeyFile | None:
+    """The key file of a database file location (whether or not it exists yet)."""
+    path = _path(location)
+    return keys.KeyFile(keys.key_file_for(path)) if path is not None else None
+
+
+def _is_new(path: Path) -> bool:
+    return not path.exists() or path.stat().st_size == 0
+
+
+def is_encrypted(location: str | os.PathLike[str]) -> bool:
+    """True for a database file that needs a key (a key file beside it, or no plain SQLite header)."""
+    path = _path(location)
+    if path is None or _is_new(path):
+        return False
+    return keys.key_file_for(path).exists() or not is_plain_sqlite(path)
+
+
+def _wrong() -> AuthError:
+    return AuthError(_("Wrong user name or password."))
+
+
+def _locked_message(until: datetime) -> AuthError:
+    return AuthError(_("This account is locked until {time} after too many failed attempts. "
+                       "An administrator can unlock it.").format(time=format_time(until)))
+
+
+def _unlock_with_password(kf: keys.KeyFile, username: str, password: str) -> keys.Unlocked:
+    """Unwrap the key with a user's password, counting failures in the key file (the database is shut)."""
+    until = kf.locked_until(username)
+    if until is not None:
+        raise _locked_message(until)
+    try:
+        if not kf.has_slot(username):
+            keys.spend_kdf_time(password)  # answer as slowly as for a real user: names stay secret
+            raise keys.WrongSecret
+        unlocked = kf.unlock_with_password(username, password)
+    except keys.WrongSecret:
+        reason = "password" if kf.has_slot(username) else "unknown"
+        locked = kf.note_failure(username, reason, auth.MAX_FAILED_LOGINS, auth.LOCKOUT)
+        if locked is not None:
+            raise AuthError(_("Too many failed attempts: the account is locked for {n} minutes.").format(
+                n=int(auth.LOCKOUT.total_seconds() // 60))) from None
+        raise _wrong() from None
+    kf.clear_failures(username)
+    return unlocked
+
+
+def _unlock_with_recovery(kf: keys.KeyFile, recovery_key: str) -> keys.Unlocked:
+    try:
+        return kf.unlock_with_recovery(recovery_key)
+    except keys.WrongSecret:
+        kf.note_failure("(recovery key)", "recovery", auth.MAX_FAILED_LOGINS, auth.LOCKOUT)
+        raise AuthError(_("This recovery key does not open this database.")) from None
+
+
+def _open_keyed(path: Path, kf: keys.KeyFile, key: bytes) -> Database:
+    try:
+        db = open_database(path, key=key)
+    except UnreadableDatabaseError as exc:
+        raise UnreadableDatabaseError(_("The database file {path} cannot be opened with its key file: the "
+                                        "key file belongs to another database, or the file is damaged. "
+                                        "Restore both from a backup.").format(path=path)) from exc
+    db.keyring = keys.Keyring(kf, key)
+    return db
+
+
+def _create_encrypted(path: Path) -> Database:
+    kf = keys.KeyFile(keys.key_file_for(path))
+    key = keys.new_database_key()
+    recovery = keys.new_recovery_key()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    kf.create(key, recovery)
+    db = _open_keyed(path, kf, key)
+    db.keyring.new_recovery_key = recovery  # type: ignore[union-attr]  # shown once to the administrator
+    return db
+
+
+def _set_aside(path: Path) -> None:
+    """Move an abandoned, never set-up encrypted file (its key is gone) out of the way."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    for suffix in ("", "-wal", "-shm", ".keys"):
+        part = Path(f"{path}{suffix}")
+        if part.exists():
+            part.rename(part.with_name(f"{part.name}.abandoned-{stamp}"))
+
+
+def open_store(location: str | os.PathLike[str], unlock: UnlockSource = None, *, encrypt: bool = True) -> Database:
+    """Open (and migrate) a database without signing in: setup checks, ``audit verify``, the demo.
+
+    A location with no database yet is created, encrypted unless ``encrypt`` is False (its new
+    recovery key is then on ``db.keyring.new_recovery_key``). An existing encrypted database
+    needs ``unlock`` (a user's password or the recovery key; a callable is asked only when a
+    key is needed), else :class:`LockedDatabaseError`.
+    """
+    path = _path(location)
+    if path is None:
+        return open_database(location)
+    kf = keys.KeyFile(keys.key_file_for(path))
+    if kf.exists() and not kf.usernames():
+        _set_aside(path)  # setup never finished: nobody can ever open it
+    if _is_new(path) and not kf.exists():
+        return _create_encrypted(path) if encrypt else open_database(path)
+    if not is_encrypted(path):
+        return open_database(path)
+    if not kf.exists():
+        raise LockedDatabaseError(_("The key file {path} is missing: without it the encrypted database cannot be "
+                                    "opened. Restore it from a backup, or use the recovery key.").format(
+            path=kf.path))
+    given = unlock() if callable(unlock) else unlock
+    try:
+        if given is not None and given.recovery_key:
+            unlocked = _unlock_with_recovery(kf, given.recovery_key)
+        elif given is not None and given.username:
+            unlocked = _unlock_with_password(kf, given.username, given.password or "")
+        else:
+            raise LockedDatabaseError(_("This database is encrypted: give a user name and password, or the "
+                                        "recovery key, to open it."))
+    except keys.KeyFileError as exc:
+        raise StoreError(str(exc)) from exc
+    return _open_keyed(path, kf, unlocked.key)
 
 
 def needs_setup(location: str | os.PathLike[str]) -> bool:
     """True when there is no office yet at ``location`` (first run)."""
-    path = Path(location)
-    if "://" not in str(location) and not path.exists():
-        return True
+    path = _path(location)
+    if path is not None:
+        kf = keys.KeyFile(keys.key_file_for(path))
+        if _is_new(path):
+            return True
+        if kf.exists():
+            try:
+                return not kf.usernames()
+            except keys.KeyFileError:
+                return False  # damaged: opening will say so; never offer to set it up again
+        if not is_plain_sqlite(path):
+            return False
     db = open_store(location)
     try:
         return not office.is_set_up(db)
@@ -32,9 +197,21 @@ def needs_setup(location: str | os.PathLike[str]) -> bool:
         db.dispose()
 
 
+def _public_office(location: str | os.PathLike[str]) -> dict:
+    kf = key_file(location)
+    if kf is None or not kf.exists():
+        return {}
+    try:
+        return kf.office()
+    except keys.KeyFileError:
+        return {}
+
+
 def is_demo(location: str | os.PathLike[str]) -> bool:
     """A demo database shows its demo accounts on the sign-in screen."""
-    db = open_store(location)
+    if is_encrypted(location):
+        return bool(_public_office(location).get("is_demo"))
+    db = open_store(location, encrypt=False)
     try:
         info = office.office_info(db)
         return bool(info and info.is_demo)
@@ -42,24 +219,270 @@ def is_demo(location: str | os.PathLike[str]) -> bool:
         db.dispose()
 
 
+def office_label(location: str | os.PathLike[str]) -> str:
+    """The office's name for the sign-in screen (readable before the database is unlocked)."""
+    if is_encrypted(location):
+        return str(_public_office(location).get("name") or "")
+    path = _path(location)
+    if path is not None and _is_new(path):
+        return ""
+    db = open_store(location, encrypt=False)
+    try:
+        info = office.office_info(db)
+        return info.name if info else ""
+    finally:
+        db.dispose()
+
+
+def _discard_new(path: Path | None) -> None:
+    if path is None:
+        return
+    for suffix in ("", "-wal", "-shm", ".keys"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
 def create_office(location: str | os.PathLike[str], form: office.OfficeForm, admin_username: str,
-                  admin_full_name: str, password: str, *, language: str = "es", is_demo: bool = False) -> AppContext:
-    """First run: create the database, the office and its administrator; return them signed in."""
-    db = open_store(location)
+                  admin_full_name: str, password: str, *, language: str = "es", is_demo: bool = False,
+                  encrypt: bool = True) -> AppContext:
+    """First run: create the database, the office and its administrator; return them signed in.
+
+    The new database is encrypted; :func:`take_recovery_key` gives its recovery key once, for the
+    recovery sheet.
+    """
+    path = _path(location)
+    fresh = path is not None and _is_new(path) and not keys.key_file_for(path).exists()
+    db = open_store(location, encrypt=encrypt)
     try:
         office.setup_office(db, form, admin_username, admin_full_name, password, is_demo=is_demo,
                             language=language)
         return AppContext(db, auth.sign_in(db, admin_username, password))
     except Exception:
         db.dispose()
+        if fresh:
+            _discard_new(path)
         raise
+
+
+def take_recovery_key(ctx_or_db: AppContext | Database) -> str | None:
+    """The recovery key of a database created in this process, once; None afterwards or when plain."""
+    db = ctx_or_db.db if isinstance(ctx_or_db, AppContext) else ctx_or_db
+    keyring = db.keyring
+    value = getattr(keyring, "new_recovery_key", None)
+    if keyring is not None and value:
+        keyring.new_recovery_key = None  # type: ignore[attr-defined]
+    return value
+
+
+def _flush_refused_attempts(db: Database) -> None:
+    """Copy sign-ins refused while the database was shut into the audit log (and locks into users)."""
+    from sqlalchemy import func, select
+
+    from desktop.services import audit
+    from desktop.store.models import User
+
+    keyring = db.keyring
+    if not isinstance(keyring, keys.Keyring):
+        return
+    events = keyring.key_file.take_pending_events()
+    if not events:
+        return
+    with db.transaction() as session:
+        for event in events:
+            name = str(event.get("username") or "")[:64] or None
+            user = session.scalar(select(User).where(func.lower(User.username) == (name or "").lower()))
+            reason = str(event.get("reason") or "")
+            detail = {"reason": "unknown" if user is None and reason == "password" else reason,
+                      "at": event.get("at"), "while": "locked database"}
+            if reason == "lockout":
+                audit.record(session, name, "lockout", "user", user.id if user else None, detail=detail)
+                if user is not None:
+                    until = keyring.key_file.locked_until(user.username)
+                    if until is not None:
+                        user.locked_until = until
+                        user.updated_by = user.username
+            else:
+                audit.record(session, name, "login_failed", "user" if user else None, user.id if user else None,
+                             detail=detail)
 
 
 def open_signed_in(location: str | os.PathLike[str], username: str, password: str) -> AppContext:
     """Open the database and sign in. Raises AuthError (translated) on a refused sign-in."""
-    db = open_store(location)
+    path = _path(location)
+    if path is None or not is_encrypted(path):
+        db = open_store(location, encrypt=False)
+        try:
+            return AppContext(db, auth.sign_in(db, username, password))
+        except Exception:
+            db.dispose()
+            raise
+    kf = keys.KeyFile(keys.key_file_for(path))
     try:
-        return AppContext(db, auth.sign_in(db, username, password))
+        unlocked = _unlock_with_password(kf, username, password)
+    except keys.KeyFileError as exc:
+        raise StoreError(str(exc)) from exc
+    db = _open_keyed(path, kf, unlocked.key)
+    try:
+        _flush_refused_attempts(db)
+        actor = auth.sign_in(db, username, password)
+        # The wrap that opened agrees with the database: drop the other generation.
+        kf.keep_only(username, unlocked.generation, unlocked.key, password)
+        return AppContext(db, actor)
     except Exception:
         db.dispose()
         raise
+
+
+def sign_out(ctx: AppContext) -> None:
+    """Record the sign-out, make the closing backup and close the database."""
+    from desktop.services import audit
+
+    try:
+        with ctx.db.transaction() as session:
+            audit.record(session, ctx.username, "logout", "user", ctx.actor.user_id)
+        from desktop.services import backup
+
+        backup.backup_at_close(ctx)
+    finally:
+        ctx.db.dispose()
+
+
+# -- recovery -------------------------------------------------------------------------------
+
+
+def recover_access(location: str | os.PathLike[str], recovery_key: str, username: str,
+                   new_password: str) -> None:
+    """Forgotten administrator password: open with the recovery key, set a new password, unlock.
+
+    The account must be an active administrator; the change is in the audit log.
+    """
+    from sqlalchemy import func, select
+
+    from desktop.services import audit
+    from desktop.store.models import User
+
+    db = open_store(location, Unlock(recovery_key=recovery_key))
+    try:
+        with db.transaction() as session:
+            user = session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
+            if user is None or user.role != "admin" or not user.active:
+                raise ValidationError(_("The recovery key can only give a new password to an active "
+                                        "administrator account."), {"username": _("Not an administrator")})
+            problem = auth.password_problem(user.username, new_password)
+            if problem:
+                raise ValidationError(problem, {"password": problem})
+            user.password_hash = auth.hash_password(new_password)
+            user.must_change_password = False
+            user.failed_logins = 0
+            user.locked_until = None
+            user.updated_by = "recovery"
+            keys.stage_password(session, user.username, new_password)
+            keys.clear_failures(session, user.username)
+            audit.record(session, "recovery", "update", "user", user.id, ["password"],
+                         detail={"via": "recovery key"})
+    finally:
+        db.dispose()
+
+
+def new_recovery_key(ctx: AppContext) -> str:
+    """Replace the recovery key (the old sheet stops working). Administrators only."""
+    from desktop.services import audit
+
+    ctx.require(Permission.MANAGE_OFFICE)
+    keyring = ctx.db.keyring
+    if not isinstance(keyring, keys.Keyring):
+        raise ValidationError(_("This database is not encrypted: it has no recovery key."))
+    recovery = keys.new_recovery_key()
+    keyring.key_file.set_recovery(keyring.key, recovery)
+    with ctx.db.transaction() as session:
+        audit.record(session, ctx.username, "update", "key_file", None, ["recovery_key"])
+    return recovery
+
+
+def recovery_sheet(ctx: AppContext, recovery_key: str) -> bytes:
+    """The printable recovery sheet (PDF bytes) for this office's recovery key."""
+    from desktop.documents.recovery_sheet import RecoverySheet, build_recovery_sheet
+
+    info = office.office_info(ctx.db)
+    path = ctx.db.path
+    return build_recovery_sheet(RecoverySheet(
+        office_name=info.name if info else "", office_code=info.code if info else "",
+        database=str(path) if path else str(ctx.db.url), recovery_key=recovery_key,
+        created_at=datetime.now(UTC), created_by=ctx.actor.full_name,
+        page_size=office.get_setting(ctx.db, "page_size")))
+
+
+# -- converting a plain database ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConversionResult:
+    backup_path: Path
+    recovery_key: str
+    users_without_key: list[str]  # they need a password reset by an administrator to sign in
+
+
+def encrypt_in_place(location: str | os.PathLike[str], username: str, password: str) -> ConversionResult:
+    """Convert an unencrypted database to SQLCipher, after a backup of it. Administrators only.
+
+    The administrator's password gets a key slot; every other user needs a password reset
+    (their passwords are unknown here), listed in the result.
+    """
+    from sqlalchemy import select
+
+    from desktop.services import audit, backup
+    from desktop.store.database import connect_raw, integrity_check
+    from desktop.store.models import User
+
+    path = _path(location)
+    if path is None or _is_new(path):
+        raise ValidationError(_("There is no database file at {path}.").format(path=location))
+    if is_encrypted(path):
+        raise ValidationError(_("The database {path} is already encrypted.").format(path=path))
+    ctx = open_signed_in(path, username, password)
+    try:
+        if not ctx.can(Permission.MANAGE_OFFICE):
+            raise PermissionDenied(_("Only an administrator can encrypt the database."))
+        saved = backup.create_backup(ctx, reason="pre-encrypt")
+        with ctx.db.session() as session:
+            others = sorted(u for u in session.scalars(select(User.username)) if u.casefold() != username.casefold())
+        with ctx.db.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        ctx.db.dispose()
+
+    key = keys.new_database_key()
+    recovery = keys.new_recovery_key()
+    tmp = path.with_name(f".{path.name}.encrypting")
+    tmp.unlink(missing_ok=True)
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT, 0o600))
+    plain = connect_raw(path)
+    try:
+        plain.execute(f"ATTACH DATABASE ? AS enc KEY \"x'{key.hex()}'\"", (str(tmp),))
+        plain.execute("SELECT sqlcipher_export('enc')")
+        plain.execute("DETACH DATABASE enc")
+    except Exception:
+        plain.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    plain.close()
+    problems = integrity_check(tmp, key)
+    if problems:
+        tmp.unlink(missing_ok=True)
+        raise StoreError(_("The encrypted copy failed its check; the database was not changed."))
+    kf = keys.KeyFile(keys.key_file_for(path))
+    kf.create(key, recovery)
+    kf.set_password(key, username, password, keep_previous=False)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    os.replace(tmp, path)
+    db = _open_keyed(path, kf, key)
+    try:
+        info = office.office_info(db)
+        if info is not None:
+            kf.set_office(code=info.code, name=info.name, is_demo=info.is_demo)
+        with db.transaction() as session:
+            audit.record(session, username, "update", "database", None, ["encryption"],
+                         detail={"backup": saved.path.name})
+    finally:
+        db.dispose()
+    return ConversionResult(saved.path, recovery, others)

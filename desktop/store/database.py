@@ -35,8 +35,69 @@ class UnreadableDatabaseError(StoreError):
     pass
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
 def sqlite_url(path: str | os.PathLike[str]) -> str:
     return f"sqlite:///{Path(path).expanduser().resolve()}"
+
+
+def sqlcipher_module():
+    """The SQLCipher DB-API module (``sqlcipher3``, from the sqlcipher3-binary wheel)."""
+    try:
+        import sqlcipher3
+    except ImportError as exc:  # pragma: no cover - a broken install
+        raise StoreError(_("Database encryption is not available: the SQLCipher module is missing. "
+                           "Reinstall Enlace.")) from exc
+    return sqlcipher3
+
+
+def key_pragma_for(key: bytes) -> Callable[[object], None]:
+    """Set a raw 256-bit SQLCipher key on a new connection (no passphrase KDF: the key is random)."""
+    if len(key) != 32:
+        raise ValueError("a database key is 32 bytes")
+    statement = f"PRAGMA key = \"x'{key.hex()}'\""
+
+    def apply(dbapi_conn) -> None:
+        dbapi_conn.execute(statement)
+
+    return apply
+
+
+def connect_raw(path: str | os.PathLike[str], key: bytes | None = None):
+    """A bare DB-API connection (backup, integrity checks, conversion), keyed when ``key`` is given."""
+    if key is None:
+        return sqlite3.connect(str(path))
+    conn = sqlcipher_module().connect(str(path))
+    key_pragma_for(key)(conn)
+    return conn
+
+
+def is_plain_sqlite(path: str | os.PathLike[str]) -> bool:
+    """True when the file starts with SQLite's plain-text header (an unencrypted database)."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(16) == SQLITE_HEADER
+    except OSError:
+        return False
+
+
+def integrity_check(path: str | os.PathLike[str], key: bytes | None = None) -> list[str]:
+    """Problems found by ``PRAGMA integrity_check`` (and SQLCipher's page HMAC check); [] when sound."""
+    try:
+        conn = connect_raw(path, key)
+    except Exception as exc:
+        return [str(exc)]
+    try:
+        rows = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
+        problems = [] if rows == ["ok"] else rows
+        if key is not None:
+            problems += [str(r[0]) for r in conn.execute("PRAGMA cipher_integrity_check").fetchall()]
+        return problems
+    except Exception as exc:
+        return [str(exc)]
+    finally:
+        conn.close()
 
 
 def _configure_sqlite(engine: Engine, key_pragma: Callable[[object], None] | None) -> None:
@@ -67,8 +128,13 @@ class Database:
     """An open database: engine plus read and write session factories."""
 
     def __init__(self, url: str, *, key_pragma: Callable[[object], None] | None = None,
-                 module: object | None = None, echo: bool = False) -> None:
+                 module: object | None = None, echo: bool = False, key: bytes | None = None) -> None:
         self.url = make_url(url)
+        self.key = key  # the raw SQLCipher key of an encrypted file (None: plain SQLite or a server)
+        self.keyring: object | None = None  # desktop.store.keys.Keyring of an encrypted file, set by workspace
+        if key is not None:
+            key_pragma = key_pragma_for(key)
+            module = module or sqlcipher_module()
         kwargs: dict = {"echo": echo, "future": True}
         if module is not None:
             kwargs["module"] = module
@@ -77,8 +143,14 @@ class Database:
         self.engine = create_engine(self.url, **kwargs)
         if self.is_sqlite:
             _configure_sqlite(self.engine, key_pragma)
-        self._read = sessionmaker(self.engine, expire_on_commit=False)
-        self._write = sessionmaker(self.engine.execution_options(enlace_write=True), expire_on_commit=False)
+        # Sessions know their Database (password changes rewrap the key file through it).
+        self._read = sessionmaker(self.engine, expire_on_commit=False, info={"database": self})
+        self._write = sessionmaker(self.engine.execution_options(enlace_write=True), expire_on_commit=False,
+                                   info={"database": self})
+
+    @property
+    def encrypted(self) -> bool:
+        return self.key is not None
 
     @property
     def is_sqlite(self) -> bool:
@@ -92,12 +164,13 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A read session; anything written in it is rolled back."""
+        """A read session; anything written in it is rolled back.
+
+        Closing (not ``rollback()``) ends it: a rollback would expire the loaded objects, and a
+        service returns them to callers that read their attributes after the block.
+        """
         with self._read() as session:
-            try:
-                yield session
-            finally:
-                session.rollback()
+            yield session
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -150,11 +223,29 @@ class Database:
             command.upgrade(self._alembic_config(conn), target)
 
 
-def backup_copy(src: Path, dest: Path) -> Path:
-    """Consistent copy of a live SQLite file with the online backup API."""
+def backup_copy(src: Path, dest: Path, key: bytes | None = None, *,
+                pages_per_step: int = -1, progress: Callable[[int, int], None] | None = None) -> Path:
+    """Consistent copy of a live SQLite file with the online backup API.
+
+    With ``key`` both files are SQLCipher databases under that key (the copy stays encrypted).
+    The copy is readable by the current OS user only.
+    """
     dest.parent.mkdir(parents=True, exist_ok=True)
-    with sqlite3.connect(str(src)) as source, sqlite3.connect(str(dest)) as target:
-        source.backup(target)
+    source = connect_raw(src, key)
+    try:
+        fd = os.open(dest, os.O_WRONLY | os.O_CREAT, 0o600)
+        os.close(fd)
+        target = connect_raw(dest, key)
+        try:
+            kwargs: dict = {"pages": pages_per_step}
+            if progress is not None:
+                kwargs["progress"] = lambda _status, remaining, total: progress(total - remaining, total)
+            source.backup(target, **kwargs)
+            target.commit()
+        finally:
+            target.close()
+    finally:
+        source.close()
     return dest
 
 
@@ -162,17 +253,23 @@ OpenHook = Callable[[str], Database]
 
 
 def open_database(target: str | os.PathLike[str], *, factory: OpenHook | None = None,
-                  pre_upgrade_backup: Callable[[Database, Path], Path] | None = None) -> Database:
+                  pre_upgrade_backup: Callable[[Database, Path], Path] | None = None,
+                  key: bytes | None = None) -> Database:
     """Open (creating if needed) a database and bring its schema to the Alembic head.
 
+    With ``key`` the file is a SQLCipher database under that raw key (created encrypted).
     A database written by a newer Enlace is refused untouched. An older one is first copied
     aside (``<file>.pre-<revision>-<time>.bak``), then upgraded.
     """
     target_str = str(target)
     url = target_str if "://" in target_str else sqlite_url(target_str)
     if "://" not in target_str:
-        Path(target_str).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
-    db = factory(url) if factory else Database(url)
+        path = Path(target_str).expanduser().resolve()
+        if not path.parent.exists():
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # the data folder: this OS user only
+        if not path.exists():
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    db = factory(url) if factory else Database(url, key=key)
     try:
         current, heads = db.schema_state()
     except Exception as exc:  # not a database, wrong key, …
@@ -192,7 +289,7 @@ def open_database(target: str | os.PathLike[str], *, factory: OpenHook | None = 
     if current and db.path is not None:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         dest = db.path.with_name(f"{db.path.name}.pre-{'+'.join(sorted(current))}-{stamp}.bak")
-        (pre_upgrade_backup or (lambda _db, d: backup_copy(_db.path, d)))(db, dest)  # type: ignore[arg-type]
+        (pre_upgrade_backup or (lambda _db, d: backup_copy(_db.path, d, _db.key)))(db, dest)  # type: ignore[arg-type]
     db.upgrade()
     return db
 

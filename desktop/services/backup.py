@@ -1,0 +1,372 @@
+"""Backups (respaldos): make, list, check and restore them; say when the last good one is too old.
+
+The files themselves are handled by :mod:`desktop.store.backup`. Backups are made automatically
+when a person signs out or closes Enlace and at least once a day, into the office's backup folder
+(setting ``backup_dir``; default a ``backups`` folder beside the database; a USB drive is normal),
+and rotated: the newest of each of the last 7 days, 4 weeks and 12 months are kept.
+
+Every backup, good or failed, is an audit event (action ``backup``); the newest good one is what
+the status bar shows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from desktop.i18n import N_, _, format_datetime
+from desktop.services import audit, office
+from desktop.services.context import AppContext
+from desktop.services.errors import AuthError, PermissionDenied, ValidationError
+from desktop.services.permissions import Permission
+from desktop.services.workspace import Unlock
+from desktop.store import backup as files
+from desktop.store import keys
+from desktop.store.database import Database, StoreError, connect_raw, open_database
+from desktop.store.models import AuditEvent
+
+MAX_AGE = timedelta(days=2)  # older than this, the status bar warns
+DAILY = timedelta(hours=24)
+AUTOMATIC_REASONS = ("close", "daily", "pre-restore", "pre-encrypt", "pre-upgrade")
+
+# Friendly names for the record counts shown before a restore; other tables show their own name.
+TABLE_LABELS: dict[str, str] = {
+    "person": N_("People"),
+    "household": N_("Households"),
+    "consent": N_("Consents"),
+    "case": N_("Cases"),
+    "referral": N_("Referrals"),
+    "organization": N_("Organizations"),
+    "service": N_("Services"),
+    "course": N_("Courses"),
+    "participant": N_("Participants"),
+    "certificate": N_("Certificates"),
+    "user_account": N_("Users"),
+    "audit_event": N_("Audit log events"),
+}
+
+
+def table_label(table: str) -> str:
+    return _(TABLE_LABELS[table]) if table in TABLE_LABELS else table
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    path: Path
+    created_at: datetime  # UTC
+    office: str
+    reason: str
+    size: int
+    encrypted: bool
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def _info(b: files.BackupFile) -> BackupInfo:
+    return BackupInfo(b.path, b.created_at, b.office, b.reason, b.size, b.encrypted, b.counts)
+
+
+def backup_folder(db: Database) -> Path:
+    """The configured backup folder, or ``backups`` beside the database file."""
+    configured = office.get_setting(db, "backup_dir")
+    if configured:
+        return Path(str(configured)).expanduser()
+    if db.path is None:
+        raise ValidationError(_("This database is on a server: back it up with the server's own tools."))
+    return db.path.parent / "backups"
+
+
+def _office_code(db: Database) -> str:
+    info = office.office_info(db)
+    return info.code if info else "ENLACE"
+
+
+def _snapshot(db: Database) -> dict | None:
+    keyring = db.keyring
+    if isinstance(keyring, keys.Keyring):
+        return keyring.key_file.snapshot()
+    return None
+
+
+def create_backup(ctx: AppContext, folder: str | Path | None = None, *, reason: str = "",
+                  progress: Callable[[int, int], None] | None = None,
+                  cancelled: Callable[[], bool] | None = None) -> BackupInfo:
+    """Back up the open database now (consistent while others keep working); check it; rotate the folder.
+
+    A manual backup (``reason`` empty) needs the backup permission; automatic ones (at close,
+    daily, before a restore) are made for anyone.
+    """
+    if reason not in AUTOMATIC_REASONS:
+        ctx.require(Permission.BACKUP)
+    db = ctx.db
+    if db.path is None:
+        raise ValidationError(_("This database is on a server: back it up with the server's own tools."))
+    target = Path(folder).expanduser() if folder else backup_folder(db)
+    try:
+        made = files.write_backup(db.path, db.key, target, _office_code(db), reason=reason, key_snapshot=_snapshot(db),
+                                  progress=progress)
+    except StoreError as exc:
+        with db.transaction() as session:
+            audit.record(session, ctx.username, "backup", "backup", None,
+                         detail={"ok": False, "folder": str(target), "reason": reason or "manual", "error": str(exc)})
+        raise
+    with db.transaction() as session:
+        audit.record(session, ctx.username, "backup", "backup", made.path.name,
+                     detail={"ok": True, "folder": str(target), "reason": reason or "manual", "size": made.size})
+    for victim in files.rotation_victims(files.list_backups(target)):
+        if victim.office == made.office:
+            files.delete_backup(victim)
+    return _info(made)
+
+
+def backup_at_close(ctx: AppContext) -> BackupInfo | None:
+    """The automatic backup when a person signs out or closes Enlace. Never raises: a failure is logged."""
+    try:
+        if ctx.db.path is None:
+            return None
+        return create_backup(ctx, reason="close")
+    except Exception:  # the failure is in the audit log and the status bar; closing must go on
+        return None
+
+
+def last_good_backup(db: Database) -> tuple[datetime, str] | None:
+    """When and where the newest good backup was made, from the audit log."""
+    with db.session() as session:
+        rows = session.execute(select(AuditEvent.at, AuditEvent.detail, AuditEvent.entity_id)
+                               .where(AuditEvent.action == "backup").order_by(AuditEvent.seq.desc()).limit(50))
+        for at, detail, name in rows:
+            try:
+                data = json.loads(detail)
+            except ValueError:
+                continue
+            if data.get("ok"):
+                return at, str(Path(str(data.get("folder") or "")) / str(name or ""))
+    return None
+
+
+def daily_backup_due(db: Database, now: datetime | None = None) -> bool:
+    last = last_good_backup(db)
+    return last is None or (now or datetime.now(UTC)) - last[0] >= DAILY
+
+
+def run_daily_backup_if_due(ctx: AppContext, progress: Callable[[int, int], None] | None = None,
+                            cancelled: Callable[[], bool] | None = None) -> BackupInfo | None:
+    """The once-a-day automatic backup (the window calls it at start and every hour)."""
+    if ctx.db.path is None or not daily_backup_due(ctx.db):
+        return None
+    return create_backup(ctx, reason="daily", progress=progress, cancelled=cancelled)
+
+
+@dataclass(frozen=True)
+class BackupStatus:
+    last_at: datetime | None
+    overdue: bool
+    text: str
+
+
+def backup_status(db: Database, now: datetime | None = None) -> BackupStatus:
+    """What the status bar says: the last good backup, and a warning when it is older than two days."""
+    now = now or datetime.now(UTC)
+    last = last_good_backup(db)
+    if last is None:
+        return BackupStatus(None, True, _("No backup yet: make one now (Administration → Backups)."))
+    at = last[0]
+    if now - at > MAX_AGE:
+        return BackupStatus(at, True, _("Last backup {when}: more than two days ago. Make a backup now.").format(
+            when=format_datetime(at, "short")))
+    return BackupStatus(at, False, _("Last backup: {when}").format(when=format_datetime(at, "short")))
+
+
+def list_backups(ctx: AppContext, folder: str | Path | None = None) -> list[BackupInfo]:
+    """The backups in the backup folder (or ``folder``), newest first."""
+    ctx.require(Permission.BACKUP)
+    return [_info(b) for b in files.list_backups(Path(folder).expanduser() if folder else backup_folder(ctx.db))]
+
+
+def list_backup_files(folder: str | Path) -> list[BackupInfo]:
+    """The backups in a folder, without signing in (``enlace backup list --to DIR`` of a drive)."""
+    return [_info(b) for b in files.list_backups(Path(folder).expanduser())]
+
+
+# -- checking and restoring ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BackupSummary:
+    path: Path
+    created_at: datetime | None
+    office: str
+    encrypted: bool
+    counts: dict[str, int]
+    problems: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def backup_key(path: Path, known_keys: list[bytes] = (), unlock: Unlock | None = None) -> bytes | None:  # type: ignore[assignment]
+    """The key that opens a backup file: a key already in hand, else a password or the recovery key.
+
+    Raises AuthError when the backup is encrypted and nothing given opens it.
+    """
+    if not path.is_file():
+        raise ValidationError(_("There is no backup file at {path}.").format(path=path))
+    from desktop.store.database import is_plain_sqlite
+
+    if is_plain_sqlite(path):
+        return None
+    sidecar = keys.KeyFile(files.sidecar_for(path))
+    try:
+        kid = sidecar.key_id()
+    except keys.KeyFileError as exc:
+        raise ValidationError(_("The backup's key file {path} is missing or damaged: the backup cannot be opened "
+                                "without it.").format(path=sidecar.path)) from exc
+    for key in known_keys:
+        if key and keys.key_id(key) == kid:
+            return key
+    try:
+        if unlock is not None and unlock.recovery_key:
+            return sidecar.unlock_with_recovery(unlock.recovery_key).key
+        if unlock is not None and unlock.username:
+            return sidecar.unlock_with_password(unlock.username, unlock.password or "").key
+    except keys.WrongSecret:
+        raise AuthError(_("This password or recovery key does not open the backup. Use the password the "
+                          "user had on the day of the backup, or the office's recovery key.")) from None
+    raise AuthError(_("This backup is encrypted with another key: give a user name and password valid on the "
+                      "day of the backup, or the office's recovery key."))
+
+
+def inspect_backup(path: str | Path, known_keys: list[bytes] = (),  # type: ignore[assignment]
+                   unlock: Unlock | None = None) -> BackupSummary:
+    """Check a backup file (integrity, page MACs) and read its date and record counts."""
+    path = Path(path).expanduser()
+    key = backup_key(path, known_keys, unlock)
+    described = files.describe(path)
+    meta = files.read_sidecar(path).get("backup") or {}
+    problems = files.check_backup(path, key)
+    counts: dict[str, int] = {}
+    if not problems:
+        try:
+            counts = files.table_counts(path, key)
+        except Exception as exc:
+            problems = [str(exc)]
+    created = described.created_at if described else None
+    if created is None and meta.get("created_at"):
+        created = datetime.fromisoformat(meta["created_at"])
+    return BackupSummary(path, created, str(meta.get("office") or (described.office if described else "")),
+                         key is not None, counts, problems)
+
+
+@dataclass(frozen=True)
+class RestoreResult:
+    counts: dict[str, int]
+    safety_backup: Path | None  # the copy of the database as it was just before the restore
+
+
+def _is_admin_in(path: Path, key: bytes | None, username: str) -> bool:
+    conn = connect_raw(path, key)
+    try:
+        row = conn.execute("SELECT role, active FROM user_account WHERE lower(username) = ?",
+                           (username.strip().lower(),)).fetchone()
+    finally:
+        conn.close()
+    return bool(row and row[0] == "admin" and row[1])
+
+
+def restore_backup(location: str | Path, path: str | Path, *, ctx: AppContext | None = None,
+                   unlock: Unlock | None = None) -> RestoreResult:
+    """Replace the database at ``location`` with a backup.
+
+    The current database (if any) is first backed up (reason ``pre-restore``). A signed-in
+    ``ctx`` on that database needs the restore permission; its connection is closed, so the
+    person signs in again afterwards. Into a location with no database (a new PC), the backup
+    is opened with an administrator's password of the day of the backup, or the recovery key.
+    The key file comes from the backup, so the passwords are those of the backup's day.
+    """
+    target = Path(location).expanduser().resolve()
+    source = Path(path).expanduser().resolve()
+    if source == target:
+        raise ValidationError(_("Choose a backup file, not the database itself."))
+    known = [ctx.db.key] if ctx is not None and ctx.db.key else []
+    key = backup_key(source, known, unlock)
+    problems = files.check_backup(source, key)
+    if problems:
+        raise ValidationError(_("The backup {path} is damaged ({problem}); nothing was restored.").format(
+            path=source.name, problem=problems[0]))
+    target_exists = target.exists() and target.stat().st_size > 0
+    if ctx is not None:
+        ctx.require(Permission.RESTORE)
+        if ctx.db.path is None or ctx.db.path.resolve() != target:
+            raise ValidationError(_("Sign in to the database you want to replace."))
+        username = ctx.username
+    else:
+        if target_exists:
+            raise PermissionDenied(_("{path} already holds a database: sign in to it as an administrator to "
+                                     "replace it.").format(path=target))
+        if unlock is not None and unlock.username and not _is_admin_in(source, key, unlock.username):
+            raise PermissionDenied(_("Only an administrator of the backed-up office can restore it."))
+        username = (unlock.username if unlock and unlock.username else "recovery") or "recovery"
+    counts = files.table_counts(source, key)
+
+    safety: BackupInfo | None = None
+    current_key: bytes | None = None
+    current_kf: keys.KeyFile | None = None
+    if ctx is not None:
+        safety = create_backup(ctx, reason="pre-restore")
+        current_key = ctx.db.key
+        current_kf = ctx.db.keyring.key_file if isinstance(ctx.db.keyring, keys.Keyring) else None
+        with ctx.db.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        ctx.db.dispose()
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if target.exists() and not target_exists:
+        target.unlink()  # an empty file left by an interrupted start
+    files.restore_into(source, key, target, current_key)
+
+    key_path = keys.key_file_for(target)
+    if key is not None:
+        data = files.read_sidecar(source)
+        data.pop("backup", None)
+        data["attempts"], data["pending_events"] = {}, []
+        if current_kf is not None and current_kf.exists() and current_kf.key_id() == keys.key_id(key):
+            data["recovery"] = current_kf.read().get("recovery", data.get("recovery"))  # keep today's sheet valid
+        keys.write_private(key_path, json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
+    elif key_path.exists():
+        key_path.rename(key_path.with_name(f"{key_path.name}.replaced-{datetime.now():%Y%m%d-%H%M%S}"))
+
+    db = open_database(target, key=key)
+    try:
+        if key is not None:
+            db.keyring = keys.Keyring(keys.KeyFile(key_path), key)
+        with db.transaction() as session:
+            audit.record(session, username, "restore", "backup", source.name,
+                         detail={"safety_backup": safety.path.name if safety else None,
+                                 "backup_created_at": (files.read_sidecar(source).get("backup") or {}).get(
+                                     "created_at")})
+    finally:
+        db.dispose()
+    return RestoreResult(counts, safety.path if safety else None)
+
+
+def record_counts(db: Database) -> dict[str, int]:
+    """Rows per table of an open database (to compare with a backup's)."""
+    from sqlalchemy import inspect
+
+    with db.session() as session:
+        names = [n for n in inspect(db.engine).get_table_names() if n != "alembic_version"]
+        return {n: int(session.scalar(select(func.count()).select_from(_table(n))) or 0) for n in names}
+
+
+def _table(name: str):
+    from sqlalchemy import table
+
+    return table(name)
+
+
+__all__ = ["BackupInfo", "BackupStatus", "BackupSummary", "RestoreResult", "backup_at_close",
+           "backup_status", "create_backup", "inspect_backup", "list_backups", "restore_backup"]

@@ -1,0 +1,230 @@
+"""Backup files: consistent online copies, their metadata, checks, rotation and restore.
+
+A backup is two files in the backup folder: ``enlace-<OFFICE>-<YYYYmmdd-HHMMSS>[-<reason>].db``,
+a copy made with SQLite's online backup API (consistent while Enlace runs, encrypted with the
+database key when the database is encrypted), and ``<same>.db.keys``: the key file at that
+moment (user slots and recovery, so the backup opens with the passwords of that day or the
+recovery key) plus a ``backup`` section with the date, record counts and check result.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from desktop.i18n import _
+from desktop.store import keys
+from desktop.store.database import StoreError, backup_copy, connect_raw, integrity_check
+
+NAME_RE = re.compile(r"^enlace-(?P<office>[A-Z0-9]{1,16})-(?P<stamp>\d{8}-\d{6})(?:-(?P<reason>[a-z0-9-]+))?\.db$")
+SAFETY_PREFIX = "pre-"  # copies made before a restore or a conversion: rotated apart, newest kept
+KEEP_SAFETY = 5
+
+
+@dataclass
+class BackupFile:
+    path: Path
+    office: str
+    taken_at: datetime  # local wall-clock time from the name (what the office sees on the drive)
+    reason: str
+    size: int
+    meta: dict[str, Any] = field(default_factory=dict)  # the key file's "backup" section
+
+    @property
+    def encrypted(self) -> bool:
+        return bool(self.meta.get("encrypted"))
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {str(k): int(v) for k, v in (self.meta.get("counts") or {}).items()}
+
+    @property
+    def created_at(self) -> datetime:
+        text = self.meta.get("created_at")
+        try:
+            return datetime.fromisoformat(text) if text else self.taken_at.astimezone(UTC)
+        except ValueError:
+            return self.taken_at.astimezone(UTC)
+
+
+def sidecar_for(path: Path) -> Path:
+    return keys.key_file_for(path)
+
+
+def read_sidecar(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(sidecar_for(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def describe(path: Path) -> BackupFile | None:
+    match = NAME_RE.match(path.name)
+    if match is None or not path.is_file():
+        return None
+    taken = datetime.strptime(match["stamp"], "%Y%m%d-%H%M%S")
+    meta = read_sidecar(path).get("backup") or {}
+    return BackupFile(path, match["office"], taken, match["reason"] or "", path.stat().st_size,
+                      meta if isinstance(meta, dict) else {})
+
+
+def list_backups(folder: Path) -> list[BackupFile]:
+    """Backups in ``folder``, newest first (an unplugged drive simply gives none)."""
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return []
+    found = [b for b in (describe(p) for p in entries) if b is not None]
+    return sorted(found, key=lambda b: (b.taken_at, b.path.name), reverse=True)
+
+
+def table_counts(path: Path, key: bytes | None) -> dict[str, int]:
+    """Rows per table (Alembic's bookkeeping left out)."""
+    conn = connect_raw(path, key)
+    try:
+        names = [r[0] for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+            "AND name != 'alembic_version' ORDER BY name")]
+        return {name: int(conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]) for name in names}
+    finally:
+        conn.close()
+
+
+def schema_revisions(path: Path, key: bytes | None) -> list[str]:
+    conn = connect_raw(path, key)
+    try:
+        return sorted(r[0] for r in conn.execute("SELECT version_num FROM alembic_version"))
+    except Exception:
+        return []
+    finally:
+        conn.close()
+
+
+def _private_dir(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise StoreError(_("The backup folder {folder} cannot be created: {reason}. If it is on a USB drive, "
+                           "check that the drive is connected.").format(folder=folder, reason=exc.strerror)) from exc
+
+
+def write_backup(db_path: Path, key: bytes | None, folder: Path, office_code: str, *, reason: str = "",
+                 key_snapshot: dict[str, Any] | None = None, now: datetime | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> BackupFile:
+    """Copy the live database into ``folder``, check the copy, write its metadata; return it.
+
+    A copy that fails ``integrity_check`` is deleted and an error raised: only good backups remain.
+    """
+    _private_dir(folder)
+    now = now or datetime.now(UTC)
+    local = now.astimezone()
+    base = f"enlace-{office_code}-{local:%Y%m%d-%H%M%S}"
+    final = folder / (f"{base}-{reason}.db" if reason else f"{base}.db")
+    counter = 1
+    while final.exists() or sidecar_for(final).exists():  # two backups in one second
+        counter += 1
+        final = folder / (f"{base}-{reason}-{counter}.db" if reason else f"{base}-{counter}.db")
+    partial = folder / f".{final.name}.partial"
+    partial.unlink(missing_ok=True)
+    try:
+        backup_copy(db_path, partial, key, pages_per_step=512, progress=progress)
+        problems = integrity_check(partial, key)
+        if problems:
+            raise StoreError(_("The new backup failed its integrity check ({problem}); it was deleted. "
+                               "The database itself was not changed.").format(problem=problems[0]))
+        counts = table_counts(partial, key)
+        revisions = schema_revisions(partial, key)
+        data = dict(key_snapshot or {"format": keys.FORMAT, "slots": {}})
+        data["backup"] = {"created_at": now.isoformat(), "office": office_code, "reason": reason,
+                          "encrypted": key is not None, "key_id": keys.key_id(key) if key else None,
+                          "counts": counts, "schema": revisions, "integrity": "ok",
+                          "source": db_path.name}
+        keys.write_private(sidecar_for(final), json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
+        os.replace(partial, final)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise StoreError(_("The backup could not be written to {folder}: {reason}. If it is on a USB drive, "
+                           "check that the drive is connected and has free space.").format(
+            folder=folder, reason=exc.strerror or exc)) from exc
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    described = describe(final)
+    assert described is not None
+    return described
+
+
+def rotation_victims(backups: list[BackupFile], daily: int = 7, weekly: int = 4, monthly: int = 12) -> list[BackupFile]:
+    """Which backups to delete: keep the newest of each of the last 7 days, 4 weeks and 12 months.
+
+    Safety copies (made before a restore or a conversion) are counted apart: the newest 5 stay.
+    """
+    regular = sorted((b for b in backups if not b.reason.startswith(SAFETY_PREFIX)),
+                     key=lambda b: b.taken_at, reverse=True)
+    safety = sorted((b for b in backups if b.reason.startswith(SAFETY_PREFIX)),
+                    key=lambda b: b.taken_at, reverse=True)
+    keep: set[Path] = {b.path for b in safety[:KEEP_SAFETY]}
+    for limit, bucket in ((daily, lambda d: d.date()), (weekly, lambda d: d.isocalendar()[:2]),
+                          (monthly, lambda d: (d.year, d.month))):
+        seen: list[object] = []
+        for b in regular:
+            slot = bucket(b.taken_at)
+            if slot in seen:
+                continue
+            if len(seen) >= limit:
+                break
+            seen.append(slot)
+            keep.add(b.path)
+    return [b for b in backups if b.path not in keep]
+
+
+def delete_backup(backup: BackupFile) -> None:
+    backup.path.unlink(missing_ok=True)
+    sidecar_for(backup.path).unlink(missing_ok=True)
+
+
+def check_backup(path: Path, key: bytes | None) -> list[str]:
+    """Problems of a backup file ([] when it is sound): integrity and, if encrypted, page MACs."""
+    if not path.is_file():
+        return [_("the file does not exist")]
+    return integrity_check(path, key)
+
+
+def restore_into(backup_path: Path, key: bytes | None, target: Path, target_key: bytes | None) -> None:
+    """Put the backup's content into ``target``.
+
+    With the same key on both sides (or both plain) this is SQLite's backup API into the live
+    file, safe even if another connection has it open. Otherwise the backup is copied beside the
+    target, checked, and swapped in (every connection to the target must be closed).
+    """
+    same_kind = (key is None) == (target_key is None)
+    if target.exists() and target.stat().st_size > 0 and same_kind and key == target_key:
+        source = connect_raw(backup_path, key)
+        try:
+            dest = connect_raw(target, target_key)
+            try:
+                source.backup(dest, pages=1024)
+                dest.commit()
+                dest.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                dest.close()
+        finally:
+            source.close()
+        return
+    staging = target.with_name(f".{target.name}.restoring")
+    staging.unlink(missing_ok=True)
+    backup_copy(backup_path, staging, key)
+    problems = integrity_check(staging, key)
+    if problems:
+        staging.unlink(missing_ok=True)
+        raise StoreError(_("The restored copy failed its integrity check; nothing was changed."))
+    for suffix in ("-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    os.replace(staging, target)

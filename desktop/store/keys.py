@@ -1,0 +1,447 @@
+"""The key file: the database's random key, wrapped for each user and for the recovery key.
+
+An encrypted database ``enlace.db`` has a JSON key file ``enlace.db.keys`` beside it. The
+database key is 32 random bytes (SQLCipher's raw key). Each user's *slot* holds that key
+encrypted with AES-256-GCM under a key derived from the user's password with argon2id; the
+*recovery* slot holds it under a key derived (HKDF) from the printed recovery key, which is
+random and long, so it needs no slow KDF. Nothing in the file reveals data without a password.
+
+Failed sign-ins cannot be counted in the database while it is still locked, so the key file
+also keeps the per-user failure counters and lock times, and a short list of refused attempts
+that the next successful sign-in copies into the audit log. Someone holding the files can
+reset those counters; the lockout is against guessing at the desk, the argon2 cost against
+guessing offline.
+
+Writes are atomic (temporary file, fsync, rename) under a lock file, and the file is created
+readable by the current OS user only.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import secrets
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from desktop.i18n import _
+
+FORMAT = "enlace-keys/1"
+KEY_BYTES = 32
+RECOVERY_BYTES = 20  # 160 bits: 32 base32 characters, printed in 8 groups of 4
+MAX_PENDING_EVENTS = 200
+
+# argon2id cost for password slots (argon2-cffi's RFC 9106 low-memory profile: ~0.15 s here).
+KDF_PARAMS: dict[str, int] = {"t": 3, "m": 65536, "p": 4}
+
+
+class KeyFileError(Exception):
+    """The key file is missing, damaged or does not fit the database; ``str()`` is for the user."""
+
+
+class WrongSecret(Exception):
+    """No slot opened with the password or recovery key given."""
+
+
+def use_fast_kdf_for_tests() -> None:
+    """Cheap argon2 parameters for the test suite; the application never calls this."""
+    KDF_PARAMS.update({"t": 1, "m": 1024, "p": 1})
+
+
+def key_file_for(db_path: str | os.PathLike[str]) -> Path:
+    return Path(f"{Path(db_path)}.keys")
+
+
+def new_database_key() -> bytes:
+    return secrets.token_bytes(KEY_BYTES)
+
+
+def key_id(key: bytes) -> str:
+    """A public fingerprint of the key: tells which key a file needs without revealing it."""
+    return hashlib.sha256(b"enlace-key-id" + key).hexdigest()[:32]
+
+
+# -- recovery key text --------------------------------------------------------------------
+
+_B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+_TYPOS = str.maketrans({"0": "O", "1": "I", "8": "B", "9": "G"})
+
+
+def new_recovery_key() -> str:
+    raw = base64.b32encode(secrets.token_bytes(RECOVERY_BYTES)).decode("ascii")
+    return "-".join(raw[i:i + 4] for i in range(0, len(raw), 4))
+
+
+def normalize_recovery_key(text: str) -> str | None:
+    """Canonical ``XXXX-XXXX-…`` form of a typed recovery key, or None when it cannot be one."""
+    chars = "".join(c for c in text.upper().translate(_TYPOS) if c.isalnum())
+    if len(chars) != 32 or any(c not in _B32 for c in chars):
+        return None
+    return "-".join(chars[i:i + 4] for i in range(0, 32, 4))
+
+
+# -- wrapping -----------------------------------------------------------------------------
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.b64decode(text.encode("ascii"), validate=True)
+
+
+def _password_kek(password: str, salt: bytes, params: dict[str, int]) -> bytes:
+    from argon2.low_level import Type, hash_secret_raw
+
+    return hash_secret_raw(password.encode("utf-8"), salt, time_cost=params["t"], memory_cost=params["m"],
+                           parallelism=params["p"], hash_len=32, type=Type.ID)
+
+
+def _recovery_kek(recovery_key: str, salt: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=b"enlace recovery key").derive(
+        recovery_key.encode("ascii"))
+
+
+def _seal(kek: bytes, key: bytes, aad: str, extra: dict[str, Any]) -> dict[str, Any]:
+    nonce = secrets.token_bytes(12)
+    return {**extra, "nonce": _b64(nonce), "ct": _b64(AESGCM(kek).encrypt(nonce, key, aad.encode("utf-8")))}
+
+
+def _open(kek: bytes, wrap: dict[str, Any], aad: str) -> bytes:
+    try:
+        return AESGCM(kek).decrypt(_unb64(wrap["nonce"]), _unb64(wrap["ct"]), aad.encode("utf-8"))
+    except (InvalidTag, KeyError, ValueError) as exc:
+        raise WrongSecret from exc
+
+
+def spend_kdf_time(password: str) -> None:
+    """Derive a throwaway key, so a refusal for an unknown user takes as long as for a known one."""
+    _password_kek(password, b"\0" * 16, dict(KDF_PARAMS))
+
+
+def wrap_with_password(key: bytes, slot: str, password: str) -> dict[str, Any]:
+    salt = secrets.token_bytes(16)
+    params = dict(KDF_PARAMS)
+    kek = _password_kek(password, salt, params)
+    return _seal(kek, key, f"enlace:{key_id(key)}:user:{slot}",
+                 {"kdf": "argon2id", **params, "salt": _b64(salt)})
+
+
+def unwrap_with_password(wrap: dict[str, Any], kid: str, slot: str, password: str) -> bytes:
+    try:
+        params = {"t": int(wrap["t"]), "m": int(wrap["m"]), "p": int(wrap["p"])}
+        salt = _unb64(wrap["salt"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise WrongSecret from exc
+    return _open(_password_kek(password, salt, params), wrap, f"enlace:{kid}:user:{slot}")
+
+
+def wrap_with_recovery(key: bytes, recovery_key: str) -> dict[str, Any]:
+    salt = secrets.token_bytes(16)
+    return _seal(_recovery_kek(recovery_key, salt), key, f"enlace:{key_id(key)}:recovery",
+                 {"kdf": "hkdf-sha256", "salt": _b64(salt)})
+
+
+def unwrap_with_recovery(wrap: dict[str, Any], kid: str, recovery_key: str) -> bytes:
+    try:
+        salt = _unb64(wrap["salt"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise WrongSecret from exc
+    return _open(_recovery_kek(recovery_key, salt), wrap, f"enlace:{kid}:recovery")
+
+
+def slot_name(username: str) -> str:
+    return username.strip().casefold()
+
+
+# -- the file -----------------------------------------------------------------------------
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write atomically (temporary file, fsync, rename), readable by this OS user only."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+@dataclass
+class Unlocked:
+    key: bytes
+    via: str  # "password" or "recovery"
+    generation: int = 0  # which of the user's wraps opened (0: current)
+
+
+class KeyFile:
+    """A key file on disk. Each method reads it fresh; changes are written under a lock."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def read(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise KeyFileError(_("The key file {path} is missing: without it the encrypted database cannot be "
+                                 "opened. Restore it from a backup, or use the recovery key.").format(
+                path=self.path)) from exc
+        except (OSError, ValueError) as exc:
+            raise KeyFileError(_("The key file {path} is damaged. Restore it from a backup, or use the "
+                                 "recovery key.").format(path=self.path)) from exc
+        if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("slots"), dict):
+            raise KeyFileError(_("The key file {path} is damaged. Restore it from a backup, or use the "
+                                 "recovery key.").format(path=self.path))
+        return data
+
+    def write(self, data: dict[str, Any]) -> None:
+        write_private(self.path, json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Serialise read-modify-write between processes with an exclusive lock file."""
+        lock = self.path.with_name(self.path.name + ".lock")
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                break
+            except FileExistsError:
+                try:
+                    if time.time() - lock.stat().st_mtime > 30:  # left by a killed process
+                        lock.unlink(missing_ok=True)
+                        continue
+                except FileNotFoundError:
+                    continue
+                if time.monotonic() > deadline:
+                    raise KeyFileError(_("The key file {path} is busy; try again.").format(path=self.path)) from None
+                time.sleep(0.02)
+        try:
+            os.close(fd)
+            yield
+        finally:
+            lock.unlink(missing_ok=True)
+
+    # -- creation ---------------------------------------------------------------------------
+
+    def create(self, key: bytes, recovery_key: str) -> None:
+        data = {"format": FORMAT, "cipher": "sqlcipher4", "key_id": key_id(key),
+                "created_at": _now().isoformat(), "slots": {}, "recovery": wrap_with_recovery(key, recovery_key),
+                "attempts": {}, "pending_events": [], "office": {}}
+        self.write(data)
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def key_id(self) -> str:
+        return str(self.read().get("key_id", ""))
+
+    def has_slot(self, username: str) -> bool:
+        return slot_name(username) in self.read()["slots"]
+
+    def usernames(self) -> list[str]:
+        return sorted(self.read()["slots"])
+
+    def office(self) -> dict[str, Any]:
+        value = self.read().get("office")
+        return value if isinstance(value, dict) else {}
+
+    def pending_events(self) -> list[dict[str, Any]]:
+        return list(self.read().get("pending_events") or [])
+
+    def locked_until(self, username: str, now: datetime | None = None) -> datetime | None:
+        entry = (self.read().get("attempts") or {}).get(slot_name(username)) or {}
+        until = entry.get("locked_until")
+        if not until:
+            return None
+        when = datetime.fromisoformat(until)
+        return when if when > (now or _now()) else None
+
+    def unlock_with_password(self, username: str, password: str) -> Unlocked:
+        data = self.read()
+        kid = str(data.get("key_id", ""))
+        name = slot_name(username)
+        wraps = data["slots"].get(name)
+        if not isinstance(wraps, list):
+            raise WrongSecret
+        for generation, wrap in enumerate(wraps):
+            try:
+                key = unwrap_with_password(wrap, kid, name, password)
+            except WrongSecret:
+                continue
+            if key_id(key) == kid:
+                return Unlocked(key, "password", generation)
+        raise WrongSecret
+
+    def unlock_with_recovery(self, recovery_key: str) -> Unlocked:
+        data = self.read()
+        normal = normalize_recovery_key(recovery_key)
+        if normal is None or not isinstance(data.get("recovery"), dict):
+            raise WrongSecret
+        key = unwrap_with_recovery(data["recovery"], str(data.get("key_id", "")), normal)
+        if key_id(key) != data.get("key_id"):
+            raise WrongSecret
+        return Unlocked(key, "recovery")
+
+    # -- changing ---------------------------------------------------------------------------
+
+    def update(self, change) -> dict[str, Any]:
+        with self.locked():
+            data = self.read()
+            change(data)
+            self.write(data)
+            return data
+
+    def set_password(self, key: bytes, username: str, password: str, *, keep_previous: bool = True) -> None:
+        """Wrap ``key`` for ``username``'s new password.
+
+        The previous wrap is kept until the user's next sign-in proves which one the database
+        agrees with, so a crash between the key file and the database commit locks nobody out.
+        """
+        name = slot_name(username)
+        wrap = wrap_with_password(key, name, password)
+
+        def change(data: dict[str, Any]) -> None:
+            if data.get("key_id") != key_id(key):
+                raise KeyFileError(_("The key file does not belong to this database."))
+            old = data["slots"].get(name) or []
+            data["slots"][name] = [wrap] + (old[:1] if keep_previous else [])
+
+        self.update(change)
+
+    def keep_only(self, username: str, generation: int, key: bytes, password: str) -> None:
+        """After a sign-in: keep only the wrap that opened (rewrapped as current)."""
+        name = slot_name(username)
+
+        def change(data: dict[str, Any]) -> None:
+            wraps = data["slots"].get(name) or []
+            if generation == 0 and len(wraps) <= 1:
+                return
+            data["slots"][name] = [wrap_with_password(key, name, password)] if generation else wraps[:1]
+
+        if generation or len(self.read()["slots"].get(name) or []) > 1:
+            self.update(change)
+
+    def remove_user(self, username: str) -> None:
+        self.update(lambda data: data["slots"].pop(slot_name(username), None))
+
+    def set_recovery(self, key: bytes, recovery_key: str) -> None:
+        def change(data: dict[str, Any]) -> None:
+            if data.get("key_id") != key_id(key):
+                raise KeyFileError(_("The key file does not belong to this database."))
+            data["recovery"] = wrap_with_recovery(key, recovery_key)
+
+        self.update(change)
+
+    def set_office(self, **values: Any) -> None:
+        self.update(lambda data: data.setdefault("office", {}).update(values))
+
+    def note_failure(self, username: str, reason: str, max_failures: int, lockout: timedelta,
+                     now: datetime | None = None) -> datetime | None:
+        """Count a refused attempt; return the lock end when this attempt locks the account."""
+        now = now or _now()
+        name = slot_name(username)
+        locked: list[datetime] = []
+
+        def change(data: dict[str, Any]) -> None:
+            events = data.setdefault("pending_events", [])
+            events.append({"at": now.isoformat(), "username": username.strip()[:64], "reason": reason})
+            if name in data["slots"]:
+                entry = data.setdefault("attempts", {}).setdefault(name, {"failed": 0, "locked_until": None})
+                entry["failed"] = int(entry.get("failed") or 0) + 1
+                if entry["failed"] >= max_failures:
+                    until = now + lockout
+                    entry.update(failed=0, locked_until=until.isoformat())
+                    events.append({"at": now.isoformat(), "username": username.strip()[:64], "reason": "lockout"})
+                    locked.append(until)
+            del events[:-MAX_PENDING_EVENTS]
+
+        self.update(change)
+        return locked[0] if locked else None
+
+    def clear_failures(self, username: str) -> None:
+        name = slot_name(username)
+        if (self.read().get("attempts") or {}).get(name):
+            self.update(lambda data: data.setdefault("attempts", {}).pop(name, None))
+
+    def take_pending_events(self) -> list[dict[str, Any]]:
+        taken: list[dict[str, Any]] = []
+
+        def change(data: dict[str, Any]) -> None:
+            taken.extend(data.get("pending_events") or [])
+            data["pending_events"] = []
+
+        if self.read().get("pending_events"):
+            self.update(change)
+        return taken
+
+    def snapshot(self) -> dict[str, Any]:
+        """The file's content for a backup: slots and recovery, without counters and pending events."""
+        data = self.read()
+        data["attempts"] = {}
+        data["pending_events"] = []
+        return data
+
+
+class Keyring:
+    """An unlocked encrypted database's key together with its key file (kept on the Database)."""
+
+    def __init__(self, key_file: KeyFile, key: bytes) -> None:
+        self.key_file = key_file
+        self.key = key
+
+    def set_password(self, username: str, password: str) -> None:
+        self.key_file.set_password(self.key, username, password)
+
+
+def stage_password(session, username: str, password: str) -> None:
+    """Rewrap the database key for a user's new password (no-op on a plain database).
+
+    Called by the auth service inside the transaction that stores the new password hash,
+    after every check passed; see :meth:`KeyFile.set_password` for the crash window.
+    """
+    database = session.info.get("database")
+    keyring = getattr(database, "keyring", None)
+    if isinstance(keyring, Keyring):
+        keyring.set_password(username, password)
+
+
+def clear_failures(session, username: str) -> None:
+    """An administrator unlocked an account: also clear the key file's failure counter."""
+    database = session.info.get("database")
+    keyring = getattr(database, "keyring", None)
+    if isinstance(keyring, Keyring):
+        keyring.key_file.clear_failures(username)
+
+
+def publish_office(session, **values) -> None:
+    """Copy the office's public name and demo flag into the key file (shown before sign-in)."""
+    database = session.info.get("database")
+    keyring = getattr(database, "keyring", None)
+    if isinstance(keyring, Keyring):
+        keyring.key_file.set_office(**values)
