@@ -14,10 +14,12 @@ from desktop.i18n import set_language
 from desktop.services import auth
 from desktop.services.context import AppContext
 from desktop.services.office import OfficeForm, setup_office
+from desktop.store import keys
 from desktop.store.database import Database, open_database
 from desktop.store.models import User
 
 auth.use_fast_hashing_for_tests()
+keys.use_fast_kdf_for_tests()
 
 PASSWORD = "correct-horse-9"
 ROLES = ("admin", "supervisor", "clerk", "trainer")

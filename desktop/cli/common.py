@@ -26,10 +26,33 @@ def db_location(args: argparse.Namespace) -> str:
 
 
 def open_db(args: argparse.Namespace):
-    """Open (and migrate) the database named by --db / $ENLACE_DB / the default."""
-    from desktop.services.workspace import open_store
+    """Open (and migrate) the database named by --db / $ENLACE_DB / the default.
 
-    return open_store(db_location(args))
+    A new database is created encrypted. An encrypted one is unlocked with --user and the password
+    (stdin or $ENLACE_PASSWORD), or with the recovery key in $ENLACE_RECOVERY_KEY.
+    """
+    from desktop.services.errors import AuthError
+    from desktop.services.workspace import LockedDatabaseError, open_store
+
+    try:
+        return open_store(db_location(args), lambda: unlock_from(args))
+    except (AuthError, LockedDatabaseError) as exc:
+        raise CommandError(str(exc), EXIT_AUTH) from exc
+
+
+def unlock_from(args: argparse.Namespace):
+    """What opens an encrypted database for a headless command (asked only when one is needed)."""
+    from desktop.services.workspace import Unlock
+
+    recovery = os.environ.get("ENLACE_RECOVERY_KEY")
+    if recovery:
+        return Unlock(recovery_key=recovery)
+    username = getattr(args, "user", None) or os.environ.get("ENLACE_USER")
+    if not username:
+        raise CommandError(_("This database is encrypted: give --user NAME (or set ENLACE_USER) and the password "
+                             "on stdin or in ENLACE_PASSWORD, or the recovery key in ENLACE_RECOVERY_KEY."),
+                           EXIT_AUTH)
+    return Unlock(username, read_secret(_("Password for {user}: ").format(user=username)))
 
 
 def read_secret(prompt: str, env_var: str = "ENLACE_PASSWORD") -> str:

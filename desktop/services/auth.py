@@ -16,6 +16,7 @@ from desktop.services import audit
 from desktop.services.context import Actor, AppContext
 from desktop.services.errors import AuthError, NotFound, ValidationError
 from desktop.services.permissions import Permission
+from desktop.store import keys
 from desktop.store.base import utcnow
 from desktop.store.database import Database
 from desktop.store.models import ROLES, User
@@ -173,6 +174,7 @@ def add_user(session: Session, by: str, username: str, full_name: str, role: str
                 created_by=by, updated_by=by)
     session.add(user)
     session.flush()
+    keys.stage_password(session, username, password)  # encrypted database: wrap its key for this password
     audit.record(session, by, "create", "user", user.id, ["username", "full_name", "role", "password"])
     return user
 
@@ -252,6 +254,8 @@ def unlock_user(ctx: AppContext, user_id: uuid.UUID) -> None:
     ctx.require(Permission.MANAGE_USERS)
     with ctx.db.transaction() as session:
         user = _load(session, user_id)
+        keys.stage_password(session, user.username, new_password)
+        keys.clear_failures(session, user.username)
         user.locked_until = None
         user.failed_logins = 0
         user.updated_by = ctx.username
@@ -262,6 +266,7 @@ def change_own_password(ctx: AppContext, old_password: str, new_password: str) -
     """Any signed-in user may change their own password, knowing the current one."""
     with ctx.db.transaction() as session:
         user = _load(session, ctx.actor.user_id)  # type: ignore[arg-type]
+        keys.clear_failures(session, user.username)
         if not check_password(user.password_hash, old_password):
             raise AuthError(_("The current password is wrong."))
         problem = password_problem(user.username, new_password)
@@ -279,3 +284,4 @@ def must_change_password(ctx: AppContext) -> bool:
     with ctx.db.session() as session:
         user = session.get(User, ctx.actor.user_id) if ctx.actor.user_id else None
         return bool(user and user.must_change_password)
+        keys.stage_password(session, user.username, new_password)

@@ -16,6 +16,7 @@ from desktop.services import audit, auth
 from desktop.services.context import SYSTEM, AppContext
 from desktop.services.errors import ValidationError
 from desktop.services.permissions import Permission
+from desktop.store import keys
 from desktop.store.database import Database
 from desktop.store.models import Office, OfficeSetting, User
 
@@ -129,6 +130,7 @@ def setup_office(db: Database, form: OfficeForm, admin_username: str, admin_full
         auth.add_user(session, SYSTEM.username, admin_username, admin_full_name or admin_username, "admin",
                       admin_password, language)
         return _info(office)
+        keys.publish_office(session, code=office.code, name=office.name, is_demo=is_demo)  # for the sign-in screen
 
 
 def update_office(ctx: AppContext, form: OfficeForm, expected_version: int | None = None) -> OfficeInfo:
@@ -149,6 +151,7 @@ def update_office(ctx: AppContext, form: OfficeForm, expected_version: int | Non
         return _info(office)
 
 
+            keys.publish_office(session, code=office.code, name=office.name, is_demo=office.is_demo)
 def get_setting(db_or_session: Database | Session, key: str) -> Any:
     default = SETTINGS_DEFAULTS[key]
     if isinstance(db_or_session, Database):
