@@ -49,7 +49,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     # Supervisors read everything and export reports.
     "supervisor": frozenset(_READ_ALL | {P.EXPORT_REPORTS, P.MERGE_PEOPLE, P.BACKUP,
                                          P.REVOKE_CERTIFICATES, P.EXPORT_PERSONAL_DATA}),
-    "admin": frozenset(Permission),
+    # Administrators: everything except specific needs and case notes (clerks and supervisors only).
+    "admin": frozenset(Permission) - {P.VIEW_SENSITIVE},
 }
 
 

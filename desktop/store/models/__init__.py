@@ -27,3 +27,29 @@ from desktop.store.models.directory import (  # noqa: F401
     Taxonomy,
     TaxonomyTerm,
 )
+from desktop.store.models.training import (  # noqa: F401
+    Attendance,
+    Certificate,
+    CertificateSignatory,
+    CertificateTemplate,
+    Course,
+    Enrollment,
+    Participant,
+    SigningKey,
+    TrainingSession,
+    TrustedKey,
+)
+from desktop.store.models.people import (  # noqa: F401
+    Case,
+    CaseNote,
+    CaseReferralCounter,
+    Consent,
+    Household,
+    HouseholdMember,
+    Person,
+    PersonNeed,
+    PersonSearchLink,
+    PersonSearchTerm,
+    Referral,
+    ReferralEvent,
+)
