@@ -1,0 +1,134 @@
+"""People and referral commands: ``people list|search``, ``referrals list|slip``."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, date, datetime, time, timedelta
+
+from desktop.cli.common import EXIT_OK, EXIT_USAGE, CommandError, add_format_option, sign_in, write_rows
+from desktop.i18n import _
+
+PEOPLE_COLUMNS = ["id", "given_names", "family_name_1", "family_name_2", "sex", "birth_date", "nationality",
+                  "document_type", "document_number", "population_type", "municipality"]
+REFERRAL_COLUMNS = ["number", "status", "person_id", "service", "organization", "created_at", "sent_at",
+                    "closed_at"]
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("people", parents=[common], help=_("people registered by the office"))
+    psub = p.add_subparsers(dest="people_command", required=True, metavar=_("ACTION"))
+    ls = psub.add_parser("list", parents=[common], help=_("list every person, alphabetically"))
+    add_format_option(ls)
+    ls.set_defaults(func=cmd_people_list)
+    se = psub.add_parser("search", parents=[common], help=_("find people by name or document number"))
+    se.add_argument("text", metavar="TEXT", help=_("names or document number, in any order"))
+    se.add_argument("--limit", type=int, default=50)
+    add_format_option(se)
+    se.set_defaults(func=cmd_people_search)
+
+    p = sub.add_parser("referrals", parents=[common], help=_("referrals to services"))
+    rsub = p.add_subparsers(dest="referrals_command", required=True, metavar=_("ACTION"))
+    ls = rsub.add_parser("list", parents=[common], help=_("list referrals created in a period"))
+    ls.add_argument("--from", dest="date_from", metavar="DATE", help=_("first day (YYYY-MM-DD), inclusive"))
+    ls.add_argument("--to", dest="date_to", metavar="DATE", help=_("last day (YYYY-MM-DD), inclusive"))
+    add_format_option(ls)
+    ls.set_defaults(func=cmd_referrals_list)
+    sl = rsub.add_parser("slip", parents=[common], help=_("write the referral slip as PDF"))
+    sl.add_argument("number", metavar="NUMBER", help=_("referral number, e.g. BGA-REM-2026-00042"))
+    sl.add_argument("--out", required=True, metavar="FILE.pdf", help=_("where to write the PDF"))
+    sl.add_argument("--page", choices=("Letter", "A4", "half-letter"), default=None,
+                    help=_("page size (default: the office setting)"))
+    sl.set_defaults(func=cmd_referrals_slip)
+
+
+def _person_cells(row, csv: bool) -> list:
+    from desktop.services.people import SEXES, label
+
+    if csv:
+        return [row.id, row.given_names, row.family_name_1, row.family_name_2, row.sex,
+                row.birth_date.isoformat() if row.birth_date else "", row.nationality or "", row.document_type,
+                row.document_number, row.population_type, row.municipality]
+    return [str(row.id)[:8], row.given_names, row.family_name_1, row.family_name_2, label(SEXES, row.sex),
+            row.birth_date.isoformat() if row.birth_date else "", row.nationality or "", row.document_type,
+            row.document_number, row.population_type, row.municipality]
+
+
+def cmd_people_list(args: argparse.Namespace) -> int:
+    from desktop.services import audit, people
+
+    ctx = sign_in(args)
+    rows = (_person_cells(r, args.format == "csv") for r in people.iter_people(ctx))
+    write_rows(rows, PEOPLE_COLUMNS, args.format)
+    audit.log(ctx, "export", "person", None, detail={"command": "people list", "format": args.format})
+    return EXIT_OK
+
+
+def cmd_people_search(args: argparse.Namespace) -> int:
+    from desktop.services import people
+
+    ctx = sign_in(args)
+    hits = people.search_people(ctx, args.text, limit=max(1, args.limit))
+    write_rows((_person_cells(r, args.format == "csv") for r in hits), PEOPLE_COLUMNS, args.format)
+    return EXIT_OK
+
+
+def _day(text: str | None, option: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise CommandError(_("{option}: {value} is not a date; use YYYY-MM-DD.").format(
+            option=option, value=text), EXIT_USAGE) from exc
+
+
+def _office_midnight_utc(ctx, day: date) -> datetime:
+    from zoneinfo import ZoneInfo
+
+    from desktop.services.office import office_info
+
+    info = office_info(ctx.db)
+    zone = ZoneInfo(info.timezone if info else "UTC")
+    return datetime.combine(day, time(0), zone).astimezone(UTC)
+
+
+def cmd_referrals_list(args: argparse.Namespace) -> int:
+    from desktop.services import audit, referrals
+
+    start, end = _day(args.date_from, "--from"), _day(args.date_to, "--to")
+    if start and end and end < start:
+        raise CommandError(_("--to is before --from."), EXIT_USAGE)
+    ctx = sign_in(args)
+    flt = referrals.ReferralFilter(
+        created_from=_office_midnight_utc(ctx, start) if start else None,
+        created_to=_office_midnight_utc(ctx, end + timedelta(days=1)) if end else None)
+    csv = args.format == "csv"
+
+    def stamp(value):
+        if value is None:
+            return ""
+        return value.isoformat() if csv else value.astimezone().strftime("%Y-%m-%d %H:%M")
+
+    rows = ([r.number, r.status if csv else referrals.status_label(r.status), r.person_id, r.service,
+             r.organization, stamp(r.created_at), stamp(r.sent_at), stamp(r.closed_at)]
+            for r in referrals.iter_referrals(ctx, flt))
+    write_rows(rows, REFERRAL_COLUMNS, args.format)
+    audit.log(ctx, "export", "referral", None, detail={"command": "referrals list", "format": args.format})
+    return EXIT_OK
+
+
+def cmd_referrals_slip(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from desktop.services import referrals
+
+    ctx = sign_in(args)
+    pdf = referrals.slip_pdf(ctx, args.number, page=args.page)
+    out = Path(args.out)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(pdf)
+    except OSError as exc:
+        raise CommandError(_("Cannot write {path}: {reason}").format(path=out, reason=exc.strerror)) from exc
+    print(_("Referral slip {number} written to {path}").format(number=args.number.upper(), path=out))
+    return EXIT_OK
