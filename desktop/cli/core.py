@@ -31,6 +31,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--logo", metavar="FILE", help=_("PNG or JPEG logo"))
     p.add_argument("--admin", required=True, metavar="USER", help=_("first administrator's user name"))
     p.add_argument("--admin-name", default="", help=_("first administrator's full name"))
+    p.add_argument("--recovery-sheet", metavar="FILE", help=_("write the encryption recovery sheet (PDF) here"))
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("demo", parents=[common], help=_("create a database with demo data"))
@@ -57,23 +58,34 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 def cmd_init(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from desktop.services.office import OfficeForm, is_set_up, setup_office
+    from desktop.services import workspace
+    from desktop.services.office import OfficeForm, office_info
 
-    db = open_db(args)
+    if not workspace.needs_setup(db_location(args)):
+        raise CommandError(_("{path} already holds an office.").format(path=db_location(args)))
+    logo = Path(args.logo).read_bytes() if args.logo else None
+    password = read_secret(_("Password for {user}: ").format(user=args.admin))
+    form = OfficeForm(code=args.office_code, name=args.office_name, country=args.country,
+                      municipality=args.municipality, region=args.region, locale=args.locale,
+                      timezone=args.timezone, logo=logo)
+    # The new database is encrypted; its recovery key is shown once, here.
+    ctx = workspace.create_office(db_location(args), form, args.admin, args.admin_name or args.admin, password,
+                                  language=getattr(args, "lang", None) or "es")
     try:
-        if is_set_up(db):
-            raise CommandError(_("{path} already holds an office.").format(path=db_location(args)))
-        logo = Path(args.logo).read_bytes() if args.logo else None
-        password = read_secret(_("Password for {user}: ").format(user=args.admin))
-        form = OfficeForm(code=args.office_code, name=args.office_name, country=args.country,
-                          municipality=args.municipality, region=args.region, locale=args.locale,
-                          timezone=args.timezone, logo=logo)
-        office = setup_office(db, form, args.admin, args.admin_name or args.admin, password,
-                              language=getattr(args, "lang", None) or "es")
+        office = office_info(ctx.db)
+        recovery = workspace.take_recovery_key(ctx)
+        if recovery and args.recovery_sheet:
+            from desktop.store.keys import write_private
+
+            write_private(Path(args.recovery_sheet), workspace.recovery_sheet(ctx, recovery))
     finally:
-        db.dispose()
+        ctx.db.dispose()
     print(_("Office {code} created with administrator {user} in {path}").format(
-        code=office.code, user=args.admin, path=db_location(args)))
+        code=office.code if office else form.code, user=args.admin, path=db_location(args)))
+    if recovery:
+        print(_("The database is encrypted. Recovery key (print it or write it down and keep it locked away; it "
+                "is shown only now):"))
+        print(f"  {recovery}")
     return EXIT_OK
 
 
@@ -87,6 +99,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     try:
         demo = build_demo(db, args.size, args.seed,
                           progress=lambda step: print(_("… {step}").format(step=step), file=sys.stderr))
+        from desktop.services.workspace import take_recovery_key
+
+        recovery = take_recovery_key(db)
     finally:
         db.dispose()
     print(_("Demo database ready: {path} ({seconds:.0f} s)").format(
@@ -96,13 +111,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(_("Accounts (password {password}):").format(password=DEMO_PASSWORD))
     for username, full_name, role in DEMO_USERS:
         print(f"  {username:<11} {full_name} ({role})")
+    if recovery:
+        print(_("Encrypted; recovery key: {key}").format(key=recovery))
     return EXIT_OK
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     from desktop.services.audit import verify_chain
 
-    # Verifying needs no user: it reads only hashes, and must work when accounts are damaged.
+    # Verifying needs no sign-in (it must work when accounts are damaged); an encrypted database
+    # is unlocked with --user and the password, or the recovery key ($ENLACE_RECOVERY_KEY).
     db = open_db(args)
     try:
         result = verify_chain(db)
