@@ -116,7 +116,9 @@ class Period:
     def label(self) -> str:
         """The period in words in the current language: ``marzo de 2026`` or ``1 mar 2026 – 15 mar 2026``."""
         if self.is_month:
-            return format_date(self.first_day, "LLLL y")
+            from babel.dates import format_skeleton
+
+            return format_skeleton("yMMMM", self.first_day, locale=current_locale())
         return _("{first} to {last}").format(first=format_date(self.first_day, "long"),
                                              last=format_date(self.last_day, "long"))
 

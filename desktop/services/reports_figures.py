@@ -62,15 +62,16 @@ def referred_in(b: Bounds):
 def served_people(b: Bounds):
     """People served in the period: registered in it, or referred in it."""
     referred = select(Referral.person_id).where(referred_in(b))
-    return and_(_active_people(), Person.created_at < b.end,
-                or_(Person.created_at >= b.start, Person.id.in_(referred)))
+    return and_(_active_people(), or_(and_(Person.created_at >= b.start, Person.created_at < b.end),
+                                      Person.id.in_(referred)))
 
 
 def people_cube(session: Session, b: Bounds, bands: list[AgeBand]) -> dict[tuple[str, ...], int]:
     """People served, counted once each, by every axis of :data:`PEOPLE_AXES`."""
     band = age_band_expression(Person.birth_date, b.last_day, bands)
     adult = adult_expression(Person.birth_date, b.last_day)
-    newness = case((Person.created_at >= b.start, literal("new")), else_=literal("returning"))
+    newness = case((and_(Person.created_at >= b.start, Person.created_at < b.end), literal("new")),
+                   else_=literal("returning"))
     disability = exists().where(PersonNeed.person_id == Person.id, PersonNeed.need_code.in_(DISABILITY_NEEDS))
     lgbti = exists().where(PersonNeed.person_id == Person.id, PersonNeed.need_code.in_(LGBTI_NEEDS))
     columns = (Person.sex, band, adult, Person.nationality, Person.population_type, Person.municipality, newness,
