@@ -149,6 +149,7 @@ class AuditFilter:
     since: datetime | None = None
     until: datetime | None = None
     text: str | None = None
+    before_seq: int | None = None  # the next page of a newest-first listing: events older than this one
 
 
 def list_events(ctx: AppContext, flt: AuditFilter | None = None, limit: int = 500,
@@ -163,15 +164,27 @@ def list_events(ctx: AppContext, flt: AuditFilter | None = None, limit: int = 50
         stmt = stmt.where(AuditEvent.action == flt.action)
     if flt.entity:
         stmt = stmt.where(AuditEvent.entity == flt.entity)
+    if flt.before_seq is not None:
+        stmt = stmt.where(AuditEvent.seq < flt.before_seq)
     if flt.since:
         stmt = stmt.where(AuditEvent.at >= flt.since)
     if flt.until:
         stmt = stmt.where(AuditEvent.at < flt.until)
     if flt.text:
-        like = f"%{flt.text}%"
-        stmt = stmt.where(AuditEvent.entity_id.ilike(like) | AuditEvent.detail.ilike(like))
+        like = f"%{flt.text.strip()}%"
+        stmt = stmt.where(AuditEvent.entity_id.ilike(like) | AuditEvent.detail.ilike(like)
+                          | AuditEvent.entity.ilike(like) | AuditEvent.fields.ilike(like)
+                          | AuditEvent.username.ilike(like))
     with ctx.db.session() as session:
         return list(session.scalars(stmt.limit(limit).offset(offset)))
+
+
+def list_usernames(ctx: AppContext) -> list[str]:
+    """Every user name that appears in the log (for the audit screen's filter)."""
+    ctx.require(Permission.VIEW_AUDIT)
+    with ctx.db.session() as session:
+        names = session.scalars(select(AuditEvent.username).where(AuditEvent.username.is_not(None)).distinct())
+        return sorted(names, key=str.casefold)
 
 
 def count_events(db: Database) -> int:

@@ -202,11 +202,18 @@ def _load(session: Session, user_id: uuid.UUID) -> User:
 
 
 def update_user(ctx: AppContext, user_id: uuid.UUID, *, full_name: str | None = None, role: str | None = None,
-                active: bool | None = None, language: str | None = None) -> UserInfo:
-    """Change a user's name, role, active flag or language (administrators)."""
+                active: bool | None = None, language: str | None = None,
+                expected_version: int | None = None) -> UserInfo:
+    """Change a user's name, role, active flag or language (administrators).
+
+    With ``expected_version`` (the version the form read), a user changed meanwhile is refused.
+    """
+    from desktop.services.records import check_version
+
     ctx.require(Permission.MANAGE_USERS)
     with ctx.db.transaction() as session:
         user = _load(session, user_id)
+        check_version(user, expected_version)
         changed: list[str] = []
         if full_name is not None and full_name.strip() != user.full_name:
             if not full_name.strip():
@@ -247,6 +254,8 @@ def reset_password(ctx: AppContext, user_id: uuid.UUID, new_password: str) -> No
         user.failed_logins = 0
         user.locked_until = None
         user.updated_by = ctx.username
+        keys.stage_password(session, user.username, new_password)
+        keys.clear_failures(session, user.username)
         audit.record(session, ctx.username, "update", "user", user.id, ["password"])
 
 
@@ -254,11 +263,10 @@ def unlock_user(ctx: AppContext, user_id: uuid.UUID) -> None:
     ctx.require(Permission.MANAGE_USERS)
     with ctx.db.transaction() as session:
         user = _load(session, user_id)
-        keys.stage_password(session, user.username, new_password)
-        keys.clear_failures(session, user.username)
         user.locked_until = None
         user.failed_logins = 0
         user.updated_by = ctx.username
+        keys.clear_failures(session, user.username)
         audit.record(session, ctx.username, "update", "user", user.id, ["locked_until"])
 
 
@@ -266,7 +274,6 @@ def change_own_password(ctx: AppContext, old_password: str, new_password: str) -
     """Any signed-in user may change their own password, knowing the current one."""
     with ctx.db.transaction() as session:
         user = _load(session, ctx.actor.user_id)  # type: ignore[arg-type]
-        keys.clear_failures(session, user.username)
         if not check_password(user.password_hash, old_password):
             raise AuthError(_("The current password is wrong."))
         problem = password_problem(user.username, new_password)
@@ -277,11 +284,22 @@ def change_own_password(ctx: AppContext, old_password: str, new_password: str) -
         user.password_hash = hash_password(new_password)
         user.must_change_password = False
         user.updated_by = ctx.username
+        keys.stage_password(session, user.username, new_password)
         audit.record(session, ctx.username, "update", "user", user.id, ["password"])
+
+
+def set_own_language(ctx: AppContext, language: str) -> None:
+    """Any signed-in user may choose the language Enlace speaks to them."""
+    _check_language(language)
+    with ctx.db.transaction() as session:
+        user = _load(session, ctx.actor.user_id)  # type: ignore[arg-type]
+        if user.preferred_language != language:
+            user.preferred_language = language
+            user.updated_by = ctx.username
+            audit.record(session, ctx.username, "update", "user", user.id, ["preferred_language"])
 
 
 def must_change_password(ctx: AppContext) -> bool:
     with ctx.db.session() as session:
         user = session.get(User, ctx.actor.user_id) if ctx.actor.user_id else None
         return bool(user and user.must_change_password)
-        keys.stage_password(session, user.username, new_password)

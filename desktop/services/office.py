@@ -88,6 +88,7 @@ class OfficeForm:
     locale: str = "es_CO"
     timezone: str = "America/Bogota"
     logo: bytes | None = None
+    clear_logo: bool = False  # on update: remove the stored logo
 
 
 def validate_office(form: OfficeForm) -> OfficeForm:
@@ -111,7 +112,7 @@ def validate_office(form: OfficeForm) -> OfficeForm:
     if errors:
         raise ValidationError(_("Please correct the highlighted fields."), errors)
     return OfficeForm(code, form.name.strip(), country, form.municipality.strip(), form.region.strip(),
-                      form.locale, form.timezone, form.logo)
+                      form.locale, form.timezone, form.logo, form.clear_logo)
 
 
 def setup_office(db: Database, form: OfficeForm, admin_username: str, admin_full_name: str,
@@ -129,8 +130,8 @@ def setup_office(db: Database, form: OfficeForm, admin_username: str, admin_full
         audit.record(session, SYSTEM.username, "setup", "office", office.id, ["code", "name", "country"])
         auth.add_user(session, SYSTEM.username, admin_username, admin_full_name or admin_username, "admin",
                       admin_password, language)
-        return _info(office)
         keys.publish_office(session, code=office.code, name=office.name, is_demo=is_demo)  # for the sign-in screen
+        return _info(office)
 
 
 def update_office(ctx: AppContext, form: OfficeForm, expected_version: int | None = None) -> OfficeInfo:
@@ -145,13 +146,15 @@ def update_office(ctx: AppContext, form: OfficeForm, expected_version: int | Non
                                                 "timezone")}
         if form.logo is not None:
             values["logo"] = form.logo
+        elif form.clear_logo:
+            values["logo"] = None
         changed = apply_changes(office, values, ctx.username)
         if changed:
             audit.record(session, ctx.username, "update", "office", office.id, changed)
+            keys.publish_office(session, code=office.code, name=office.name, is_demo=office.is_demo)
         return _info(office)
 
 
-            keys.publish_office(session, code=office.code, name=office.name, is_demo=office.is_demo)
 def get_setting(db_or_session: Database | Session, key: str) -> Any:
     default = SETTINGS_DEFAULTS[key]
     if isinstance(db_or_session, Database):
@@ -162,10 +165,23 @@ def get_setting(db_or_session: Database | Session, key: str) -> Any:
     return json.loads(row.value) if row else default
 
 
+def _check_setting(key: str, value: Any) -> None:
+    """Refuse values a screen or a command could not use (wrong type, out of range)."""
+    ranges = {"idle_lock_minutes": (1, 240), "stale_after_months": (1, 120)}
+    if key in ranges:
+        low, high = ranges[key]
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ValidationError(_("Enter a whole number from {low} to {high}.").format(low=low, high=high),
+                                  {key: _("Out of range")})
+    elif key == "page_size" and value not in ("Letter", "A4"):
+        raise ValidationError(_("The page size must be Letter or A4."), {key: _("Unknown page size")})
+
+
 def set_setting(ctx: AppContext, key: str, value: Any) -> None:
     ctx.require(Permission.MANAGE_OFFICE)
     if key not in SETTINGS_DEFAULTS:
         raise ValidationError(_("Unknown setting: {key}").format(key=key))
+    _check_setting(key, value)
     with ctx.db.transaction() as session:
         row = session.get(OfficeSetting, key)
         if row is None:

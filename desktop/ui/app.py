@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from desktop import APP_NAME, __version__
 from desktop.i18n import current_language, set_language
@@ -50,21 +50,16 @@ def run_gui(db_path: str | None = None, language: str | None = None) -> int:
     import os
 
     from desktop.cli.common import default_db_path
-    from desktop.store.database import StoreError, open_database
     from desktop.ui.session import AppSession
 
     app = make_application()
     apply_language(language or settings.LANGUAGE.get() or "es")
     path = db_path or os.environ.get("ENLACE_DB") or settings.LAST_DATABASE.get() or str(default_db_path())
-    try:
-        db = open_database(path)
-    except StoreError as exc:
-        QMessageBox.critical(None, APP_NAME, str(exc))
+    # The session opens the database through services.workspace (an encrypted file needs the password).
+    session = AppSession(path, fixed_language=language)
+    if not session.start():
         return 1
     settings.LAST_DATABASE.set(path)
-    session = AppSession(db, fixed_language=language)
-    if not session.start():
-        return 0
     return app.exec()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
@@ -33,10 +33,15 @@ def _load_widget(spec: SectionSpec, ctx: AppContext, parent: QWidget) -> QWidget
 
 class MainWindow(QMainWindow):
     sign_out_requested = Signal()
+    lock_requested = Signal()
+    preferences_requested = Signal()
+    quit_requested = Signal()
+    closed = Signal()  # the window was closed (title bar, Quit, or the session closing it)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self.setObjectName("main_window")
         office = office_service.office_info(ctx.db)
         self.setWindowTitle(_("Enlace — {office}").format(office=office.name if office else ""))
         self.resize(1200, 760)
@@ -68,16 +73,7 @@ class MainWindow(QMainWindow):
         splitter.setChildrenCollapsible(False)
         self.setCentralWidget(splitter)
 
-        find = QAction(_("Find"), self)
-        find.setShortcut(QKeySequence.StandardKey.Find)
-        find.triggered.connect(self.focus_search)
-        self.addAction(find)
-        for index in range(min(len(self.specs), 9)):
-            go = QAction(self)
-            go.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
-            go.triggered.connect(lambda _checked=False, i=index: self.nav.setCurrentRow(i))
-            self.addAction(go)
-
+        self._build_menu()
         self._build_status_bar(office)
         self.nav.setCurrentRow(0)
 
@@ -123,6 +119,52 @@ class MainWindow(QMainWindow):
         focus = getattr(self._ensure_loaded(row), "focus_search", None) if row >= 0 else None
         if callable(focus):
             focus()
+
+    def closeEvent(self, event) -> None:
+        from desktop.ui import settings
+
+        settings.WINDOW_GEOMETRY.set(self.saveGeometry())
+        settings.LAST_SECTION.set(self.current_key() or "home")
+        super().closeEvent(event)
+        self.closed.emit()
+
+    def restore_layout(self) -> None:
+        """The size, position and section of the last session on this PC."""
+        from desktop.ui import settings
+
+        geometry = settings.WINDOW_GEOMETRY.get()
+        if geometry:
+            self.restoreGeometry(geometry)
+        self.show_section(settings.LAST_SECTION.get())
+
+    # -- menu ------------------------------------------------------------------------------
+
+    def _build_menu(self) -> None:
+        menu = self.menuBar().addMenu(_("&Enlace"))
+        entries = [
+            (_("&Preferences…"), QKeySequence("Ctrl+,"), self.preferences_requested),
+            (_("&Lock"), QKeySequence("Ctrl+L"), self.lock_requested),
+            (_("&Sign out"), QKeySequence("Ctrl+Shift+L"), self.sign_out_requested),
+            None,
+            (_("&Quit"), QKeySequence(QKeySequence.StandardKey.Quit), self.quit_requested),
+        ]
+        for entry in entries:
+            if entry is None:
+                menu.addSeparator()
+                continue
+            text, shortcut, signal = entry
+            action = menu.addAction(text)
+            action.setShortcut(shortcut)
+            action.triggered.connect(signal)
+        go = self.menuBar().addMenu(_("&Go"))
+        for index, spec in enumerate(self.specs):
+            action = go.addAction(_(spec.title))
+            if index < 9:
+                action.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
+            action.triggered.connect(lambda _checked=False, i=index: self.nav.setCurrentRow(i))
+        find = go.addAction(_("&Find in section"))
+        find.setShortcut(QKeySequence.StandardKey.Find)
+        find.triggered.connect(self.focus_search)
 
     # -- status bar ------------------------------------------------------------------------
 

@@ -1,0 +1,312 @@
+"""The audit log browser (bitácora): filters, newest first, pages fetched as the list scrolls."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QDate,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.i18n import _, format_datetime
+from desktop.services import audit
+from desktop.services.audit import AuditFilter
+from desktop.services.context import AppContext
+from desktop.services.errors import EnlaceError
+from desktop.ui.common import show_error
+
+_Index = QModelIndex | QPersistentModelIndex
+PAGE = 200
+
+
+class AuditModel(QAbstractTableModel):
+    """Events newest first; the next page (older events) is read when the view scrolls to the end."""
+
+    COLUMNS = ("seq", "at", "username", "action", "entity", "entity_id", "fields")
+
+    def __init__(self, ctx: AppContext, timezone: str | None = None, page: int = PAGE) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.timezone = timezone
+        self.page = page
+        self.filter = AuditFilter()
+        self.events: list = []
+        self._more = False
+
+    def headers(self) -> list[str]:
+        return [_("No."), _("When"), _("User"), _("Action"), _("Record type"), _("Record"), _("Changed fields")]
+
+    def set_filter(self, flt: AuditFilter) -> None:
+        self.beginResetModel()
+        self.filter = flt
+        self.events = []
+        self._more = True
+        self.endResetModel()
+        self.fetchMore(QModelIndex())
+
+    def _next_page(self) -> list:
+        before = self.events[-1].seq if self.events else None
+        return audit.list_events(self.ctx, replace(self.filter, before_seq=before), limit=self.page)
+
+    def canFetchMore(self, parent: _Index) -> bool:
+        return not parent.isValid() and self._more
+
+    def fetchMore(self, parent: _Index) -> None:
+        if parent.isValid() or not self._more:
+            return
+        try:
+            batch = self._next_page()
+        except EnlaceError:
+            batch = []
+        self._more = len(batch) == self.page
+        if batch:
+            first = len(self.events)
+            self.beginInsertRows(QModelIndex(), first, first + len(batch) - 1)
+            self.events.extend(batch)
+            self.endInsertRows()
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.events)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.headers()[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        event = self.events[index.row()]
+        if role == Qt.ItemDataRole.UserRole:
+            return event
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        column = self.COLUMNS[index.column()]
+        if column == "seq":
+            return str(event.seq)
+        if column == "at":
+            return format_datetime(event.at, "short", tz=self.timezone)
+        if column == "action":
+            return audit.action_label(event.action)
+        if column == "fields":
+            return ", ".join(json.loads(event.fields))
+        return getattr(event, column) or ""
+
+
+class AuditTab(QWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        from desktop.services import office as office_service
+
+        super().__init__(parent)
+        self.ctx = ctx
+        info = office_service.office_info(ctx.db)
+        self.timezone = info.timezone if info else "UTC"
+        layout = QVBoxLayout(self)
+
+        filters = QGridLayout()
+        self.search = QLineEdit()
+        self.search.setObjectName("search")
+        self.search.setPlaceholderText(_("Search record, type, user or fields"))
+        self.search.setClearButtonEnabled(True)
+        self.user = QComboBox()
+        self.user.setObjectName("user_filter")
+        self.action = QComboBox()
+        self.action.setObjectName("action_filter")
+        self.action.addItem(_("All actions"), None)
+        for code in audit.ACTIONS:
+            self.action.addItem(audit.action_label(code), code)
+        today = QDate.currentDate()
+        self.use_since = QCheckBox(_("&From:"))
+        self.use_since.setObjectName("use_since")
+        self.since = QDateEdit(today.addDays(-30))
+        self.since.setObjectName("since")
+        self.use_until = QCheckBox(_("&To:"))
+        self.use_until.setObjectName("use_until")
+        self.until = QDateEdit(today)
+        self.until.setObjectName("until")
+        for edit in (self.since, self.until):
+            edit.setCalendarPopup(True)
+            edit.setEnabled(False)
+        self.use_since.toggled.connect(self.since.setEnabled)
+        self.use_until.toggled.connect(self.until.setEnabled)
+        filters.addWidget(QLabel(_("&Search:")), 0, 0)
+        filters.itemAtPosition(0, 0).widget().setBuddy(self.search)
+        filters.addWidget(self.search, 0, 1, 1, 3)
+        user_label = QLabel(_("&User:"))
+        user_label.setBuddy(self.user)
+        filters.addWidget(user_label, 0, 4)
+        filters.addWidget(self.user, 0, 5)
+        action_label = QLabel(_("A&ction:"))
+        action_label.setBuddy(self.action)
+        filters.addWidget(action_label, 1, 0)
+        filters.addWidget(self.action, 1, 1)
+        dates = QHBoxLayout()
+        dates.addWidget(self.use_since)
+        dates.addWidget(self.since)
+        dates.addWidget(self.use_until)
+        dates.addWidget(self.until)
+        dates.addStretch(1)
+        filters.addLayout(dates, 1, 2, 1, 4)
+        filters.setColumnStretch(1, 1)
+        layout.addLayout(filters)
+
+        self.model = AuditModel(ctx, self.timezone)
+        self.table = QTableView()
+        self.table.setObjectName("audit_table")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for column, width in enumerate((60, 140, 110, 170, 120, 270)):
+            header.resizeSection(column, width)
+        self.detail = QPlainTextEdit()
+        self.detail.setObjectName("event_detail")
+        self.detail.setReadOnly(True)
+        self.detail.setPlaceholderText(_("Select an event to see all its details."))
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.detail)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        layout.addWidget(splitter, 1)
+
+        bottom = QHBoxLayout()
+        self.count_label = QLabel()
+        self.verify_button = QPushButton(_("&Verify integrity"))
+        self.verify_button.setObjectName("verify")
+        self.verify_button.setToolTip(_("Checks that no event was changed or removed since it was written."))
+        self.verify_label = QLabel()
+        self.verify_label.setObjectName("verify_result")
+        self.verify_label.setWordWrap(True)
+        bottom.addWidget(self.count_label)
+        bottom.addStretch(1)
+        bottom.addWidget(self.verify_label, 2)
+        bottom.addWidget(self.verify_button)
+        layout.addLayout(bottom)
+
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(300)
+        self._debounce.timeout.connect(self.apply_filter)
+        self.search.textChanged.connect(lambda _text: self._debounce.start())
+        self.search.returnPressed.connect(self.apply_filter)
+        for combo in (self.user, self.action):
+            combo.currentIndexChanged.connect(lambda _i: self.apply_filter())
+        for check in (self.use_since, self.use_until):
+            check.toggled.connect(lambda _on: self.apply_filter())
+        for edit in (self.since, self.until):
+            edit.dateChanged.connect(lambda _d: self.apply_filter())
+        self.table.selectionModel().currentRowChanged.connect(self._show_detail)
+        self.model.rowsInserted.connect(self._update_count)
+        self.model.modelReset.connect(self._update_count)
+        self.verify_button.clicked.connect(self.verify)
+        self._fill_users()
+        self.apply_filter()
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def refresh(self) -> None:
+        self._fill_users()
+        self.apply_filter()
+
+    def _fill_users(self) -> None:
+        current = self.user.currentData()
+        self.user.blockSignals(True)
+        self.user.clear()
+        self.user.addItem(_("All users"), None)
+        try:
+            names = audit.list_usernames(self.ctx)
+        except EnlaceError:
+            names = []
+        for name in names:
+            self.user.addItem(name, name)
+        index = self.user.findData(current)
+        self.user.setCurrentIndex(max(index, 0))
+        self.user.blockSignals(False)
+
+    def _bound(self, day: QDate) -> datetime:
+        """Midnight at the start of ``day`` in the office's time zone, as UTC."""
+        local = datetime.combine(day.toPython(), time.min, tzinfo=ZoneInfo(self.timezone))
+        return local.astimezone(UTC)
+
+    def current_filter(self) -> AuditFilter:
+        since = self._bound(self.since.date()) if self.use_since.isChecked() else None
+        until = self._bound(self.until.date()) + timedelta(days=1) if self.use_until.isChecked() else None
+        return AuditFilter(username=self.user.currentData(), action=self.action.currentData(), since=since,
+                           until=until, text=self.search.text().strip() or None)
+
+    def apply_filter(self) -> None:
+        self._debounce.stop()
+        try:
+            self.model.set_filter(self.current_filter())
+        except EnlaceError as exc:
+            show_error(self, exc)
+        self.detail.clear()
+
+    def _update_count(self, *_args: object) -> None:
+        shown = self.model.rowCount()
+        if self.model.canFetchMore(QModelIndex()):
+            self.count_label.setText(_("{n} events shown; scroll for older ones").format(n=shown))
+        else:
+            self.count_label.setText(_("{n} events").format(n=shown))
+
+    def _show_detail(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not current.isValid():
+            self.detail.clear()
+            return
+        event = self.model.data(current, Qt.ItemDataRole.UserRole)
+        lines = [
+            _("Event {seq} — {action}").format(seq=event.seq, action=audit.action_label(event.action)),
+            _("When: {time}").format(time=format_datetime(event.at, "full", tz=self.timezone)),
+            _("User: {user}").format(user=event.username or "—"),
+            _("Record: {entity} {id}").format(entity=event.entity or "—", id=event.entity_id or ""),
+            _("Changed fields: {fields}").format(fields=", ".join(json.loads(event.fields)) or "—"),
+            _("Details: {detail}").format(detail=event.detail),
+            _("Hash: {hash}").format(hash=event.hash),
+            _("Previous hash: {hash}").format(hash=event.prev_hash),
+        ]
+        self.detail.setPlainText("\n".join(lines))
+
+    def verify(self) -> None:
+        result = audit.verify_chain(self.ctx.db)
+        if result.ok:
+            self.verify_label.setStyleSheet("color: #2e7d32;")
+            self.verify_label.setText(_("Intact: {n} events checked.").format(n=result.checked))
+        else:
+            self.verify_label.setStyleSheet("color: #c62828;")
+            self.verify_label.setText(_("Broken at event {seq}: {reason}.").format(
+                seq=result.broken_seq, reason=result.reason))

@@ -1,0 +1,253 @@
+"""The application's life cycle: first-run setup or sign-in, the main window, lock, sign-out.
+
+All opening and signing in goes through :mod:`desktop.services.workspace` (it is where an
+encrypted database's key is unwrapped); this module only decides which screen comes next.
+
+``ENLACE_STARTUP_PROBE=1`` (the start-up benchmark) signs in as ``ENLACE_USER`` with
+``ENLACE_PASSWORD``, prints ``main-window-shown <unix time>`` once the window is shown, and quits.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from desktop import APP_NAME
+from desktop.i18n import _, set_locale
+from desktop.services import auth, workspace
+from desktop.services.context import AppContext
+from desktop.services.errors import EnlaceError
+from desktop.store.database import StoreError
+from desktop.ui import settings
+from desktop.ui.app import apply_language
+
+PROBE_ENV = "ENLACE_STARTUP_PROBE"
+
+
+class AppSession(QObject):
+    """Drives the screens for one database location.
+
+    ``start()`` shows the first screen and returns False when there is nothing to show (the
+    database cannot be opened: the reason was shown). The application quits when the person
+    cancels setup or sign-in, or closes the main window.
+    """
+
+    signed_in = Signal(object)  # AppContext
+    signed_out = Signal()
+    finished = Signal()
+
+    def __init__(self, location: str, fixed_language: str | None = None, parent: QObject | None = None, *,
+                 quit_app: bool = True) -> None:
+        super().__init__(parent)
+        self.location = str(location)
+        self.fixed_language = fixed_language
+        self.quit_app = quit_app  # tests drive a session inside their own application
+        self.ctx: AppContext | None = None
+        self.wizard = None
+        self.recovery_dialog = None
+        self.sign_in_dialog = None
+        self.password_dialog = None
+        self.window = None
+        self.idle = None
+        self._closing = False
+        app = QApplication.instance()
+        if quit_app and isinstance(app, QApplication):
+            # Screens follow one another (sign-in, then the window): closing one must not quit.
+            app.setQuitOnLastWindowClosed(False)
+
+    # -- the first screen -----------------------------------------------------------------
+
+    def start(self) -> bool:
+        try:
+            if os.environ.get(PROBE_ENV) and os.environ.get("ENLACE_USER"):
+                self._signed_in(workspace.open_signed_in(self.location, os.environ["ENLACE_USER"],
+                                                         os.environ.get("ENLACE_PASSWORD", "")))
+                return True
+            if workspace.needs_setup(self.location):
+                self.show_wizard()
+            else:
+                self.show_sign_in()
+        except (EnlaceError, StoreError) as exc:
+            QMessageBox.critical(None, APP_NAME, str(exc))
+            return False
+        return True
+
+    def show_wizard(self) -> None:
+        from desktop.ui.setup_wizard import SetupWizard
+
+        self.wizard = SetupWizard(self.location)
+        self.wizard.accepted.connect(self._wizard_done)
+        self.wizard.rejected.connect(self._finish)
+        self.wizard.show()
+
+    def _wizard_done(self) -> None:
+        wizard, self.wizard = self.wizard, None
+        assert wizard is not None and wizard.ctx is not None
+        wizard.deleteLater()
+        ctx = wizard.ctx
+        recovery_key = workspace.take_recovery_key(ctx)
+        if recovery_key:
+            from desktop.ui.setup_wizard import RecoveryKeyDialog
+
+            self.recovery_dialog = RecoveryKeyDialog(ctx, recovery_key)
+            self.recovery_dialog.accepted.connect(lambda: self._recovery_done(ctx))
+            self.recovery_dialog.show()
+            return
+        self._signed_in(ctx)
+
+    def _recovery_done(self, ctx: AppContext) -> None:
+        if self.recovery_dialog is not None:
+            self.recovery_dialog.deleteLater()
+            self.recovery_dialog = None
+        self._signed_in(ctx)
+
+    def show_sign_in(self) -> None:
+        from desktop.ui.sign_in import SignInDialog
+
+        self.sign_in_dialog = SignInDialog(self.location, demo=workspace.is_demo(self.location),
+                                           office_name=workspace.office_label(self.location))
+        self.sign_in_dialog.accepted.connect(self._sign_in_done)
+        self.sign_in_dialog.rejected.connect(self._finish)
+        self.sign_in_dialog.show()
+
+    def _sign_in_done(self) -> None:
+        dialog, self.sign_in_dialog = self.sign_in_dialog, None
+        assert dialog is not None and dialog.ctx is not None
+        dialog.deleteLater()
+        self._signed_in(dialog.ctx)
+
+    # -- signed in ------------------------------------------------------------------------
+
+    def _apply_language(self, ctx: AppContext) -> None:
+        from desktop.services import office
+
+        language = self.fixed_language or ctx.actor.language
+        apply_language(language)
+        info = office.office_info(ctx.db)
+        if info is not None and info.locale.split("_")[0] == language:
+            set_locale(info.locale)  # dates and numbers as the office writes them (es_MX, es_GT, …)
+        if not self.fixed_language:
+            settings.LANGUAGE.set(language)  # the next sign-in screen on this PC speaks it too
+
+    def _signed_in(self, ctx: AppContext) -> None:
+        from desktop.ui.preferences import ChangePasswordDialog
+
+        self.ctx = ctx
+        self._apply_language(ctx)
+        if auth.must_change_password(ctx):
+            self.password_dialog = ChangePasswordDialog(ctx, forced=True)
+            self.password_dialog.accepted.connect(self._open_main)
+            self.password_dialog.rejected.connect(self.sign_out)
+            self.password_dialog.show()
+            return
+        self._open_main()
+
+    def _open_main(self, section: str | None = None) -> None:
+        from desktop.services import office
+        from desktop.ui.idle_lock import IdleLock
+        from desktop.ui.main_window import MainWindow
+
+        assert self.ctx is not None
+        if self.password_dialog is not None:
+            self.password_dialog.deleteLater()
+            self.password_dialog = None
+        window = MainWindow(self.ctx)
+        window.sign_out_requested.connect(self.sign_out)
+        window.lock_requested.connect(self.lock)
+        window.preferences_requested.connect(self.open_preferences)
+        window.quit_requested.connect(window.close)
+        window.closed.connect(self._window_closed)
+        if section:
+            window.show_section(section)
+        else:
+            window.restore_layout()
+        self.window = window
+        window.show()
+        if self.idle is None:
+            minutes = int(office.get_setting(self.ctx.db, "idle_lock_minutes"))
+            self.idle = IdleLock(self.ctx, minutes * 60_000, self)
+            self.idle.sign_out_requested.connect(self.sign_out)
+        self.signed_in.emit(self.ctx)
+        if os.environ.get(PROBE_ENV):
+            QTimer.singleShot(0, self._probe_report)
+
+    def _probe_report(self) -> None:
+        print(f"main-window-shown {time.time():.6f}", flush=True)
+        self.quit()
+
+    # -- actions from the window ----------------------------------------------------------
+
+    def lock(self) -> None:
+        if self.idle is not None:
+            self.idle.lock_now()
+
+    def open_preferences(self) -> None:
+        from desktop.ui.common import confirm
+        from desktop.ui.preferences import PreferencesDialog
+
+        if self.ctx is None or self.window is None:
+            return
+        dialog = PreferencesDialog(self.ctx, self.window)
+        if not dialog.exec() or not dialog.language_changed or self.fixed_language:
+            return
+        if confirm(self.window, _("Reopen the window in the new language now? Unsaved text in open forms "
+                                  "would be lost. Choose No to switch at your next sign-in.")):
+            self.reopen_window()
+
+    def reopen_window(self) -> None:
+        """Rebuild the main window (after a language change), on the same section."""
+        if self.ctx is None or self.window is None:
+            return
+        section = self.window.current_key()
+        self._close_window()
+        self._apply_language(self.ctx)
+        self._open_main(section)
+
+    def _close_window(self) -> None:
+        window, self.window = self.window, None
+        if window is not None:
+            self._closing = True
+            try:
+                window.close()
+            finally:
+                self._closing = False
+            window.deleteLater()
+
+    def _end_session(self) -> None:
+        if self.idle is not None:
+            self.idle.stop()
+            self.idle.deleteLater()
+            self.idle = None
+        self._close_window()
+        ctx, self.ctx = self.ctx, None
+        if ctx is not None:
+            try:
+                workspace.sign_out(ctx)
+            except (EnlaceError, StoreError) as exc:
+                QMessageBox.warning(None, APP_NAME, str(exc))
+
+    def sign_out(self) -> None:
+        """Back to the sign-in screen. Open forms are closed."""
+        self._end_session()
+        self.signed_out.emit()
+        self.show_sign_in()
+
+    def quit(self) -> None:
+        self._end_session()
+        self._finish()
+
+    def _window_closed(self) -> None:
+        if self._closing:
+            return
+        self.window = None
+        self.quit()
+
+    def _finish(self) -> None:
+        self.finished.emit()
+        app = QApplication.instance()
+        if self.quit_app and app is not None:
+            app.quit()
+

@@ -1,0 +1,156 @@
+"""The sign-in dialog: user name and password; on a demo database, the demo accounts."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop import APP_NAME
+from desktop.i18n import _
+from desktop.services import workspace
+from desktop.services.context import AppContext
+from desktop.services.errors import EnlaceError
+from desktop.ui import settings
+from desktop.ui.common import password_field
+
+
+class SignInDialog(QDialog):
+    """Signs a person in through :func:`desktop.services.workspace.open_signed_in`.
+
+    On success ``ctx`` holds the signed-in context and the dialog is accepted.
+    """
+
+    def __init__(self, location: str, *, demo: bool = False, office_name: str = "",
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.location = location
+        self.ctx: AppContext | None = None
+        self.setWindowTitle(_("Sign in — {app}").format(app=APP_NAME))
+        self.setMinimumWidth(440)
+
+        layout = QVBoxLayout(self)
+        title = QLabel(office_name or APP_NAME)
+        title.setObjectName("title")
+        font = title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        font.setBold(True)
+        title.setFont(font)
+        title.setWordWrap(True)
+        layout.addWidget(title)
+        subtitle = QLabel(_("Sign in to continue."))
+        layout.addWidget(subtitle)
+
+        form = QFormLayout()
+        self.username = QLineEdit()
+        self.username.setObjectName("username")
+        self.username.setMaxLength(64)
+        self.password = password_field()
+        self.password.setObjectName("password")
+        form.addRow(_("&User name:"), self.username)
+        form.addRow(_("&Password:"), self.password)
+        layout.addLayout(form)
+
+        self.error = QLabel()
+        self.error.setObjectName("error")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #c62828;")
+        self.error.hide()
+        layout.addWidget(self.error)
+
+        if demo:
+            layout.addWidget(self._demo_box())
+
+        line = QFrame()
+        line.setFrameShape(QFrame.Shape.HLine)
+        layout.addWidget(line)
+        where = QLabel(_("Database: {path}").format(path=location))
+        where.setObjectName("database")
+        where.setWordWrap(True)
+        where.setStyleSheet("color: palette(mid);")
+        where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(where)
+
+        self.buttons = QDialogButtonBox()
+        self.sign_in_button = self.buttons.addButton(_("&Sign in"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.sign_in_button.setObjectName("sign_in")
+        self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.sign_in_button.setDefault(True)  # Enter in either field signs in
+        self.buttons.accepted.connect(self.try_sign_in)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+
+        last = settings.LAST_USERNAME.get()
+        if last:
+            self.username.setText(last)
+            self.password.setFocus()
+        else:
+            self.username.setFocus()
+
+    def _demo_box(self) -> QGroupBox:
+        from desktop.services.demo import DEMO_PASSWORD, DEMO_USERS
+        from desktop.services.permissions import role_label
+
+        box = QGroupBox(_("Demo database"))
+        box.setObjectName("demo_accounts")
+        inner = QVBoxLayout(box)
+        note = QLabel(_("This database holds invented demo data. Every account's password is {password}.").format(
+            password=f"<b>{DEMO_PASSWORD}</b>"))
+        note.setWordWrap(True)
+        inner.addWidget(note)
+        row = QHBoxLayout()
+        for username, _full_name, role in DEMO_USERS:
+            button = QPushButton(f"{username} · {role_label(role)}")
+            button.setObjectName(f"demo_{username}")
+            button.setToolTip(_("Fill in the {user} account").format(user=username))
+            button.setAutoDefault(False)
+            button.clicked.connect(lambda _checked=False, u=username: self._fill_demo(u, DEMO_PASSWORD))
+            row.addWidget(button)
+        inner.addLayout(row)
+        return box
+
+    def _fill_demo(self, username: str, password: str) -> None:
+        self.username.setText(username)
+        self.password.setText(password)
+        self.sign_in_button.setFocus()
+
+    def show_error(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.show()
+
+    def try_sign_in(self) -> None:
+        from desktop.store.database import StoreError
+
+        username = self.username.text().strip()
+        if not username:
+            self.show_error(_("Enter your user name."))
+            self.username.setFocus()
+            return
+        if not self.password.text():
+            self.show_error(_("Enter your password."))
+            self.password.setFocus()
+            return
+        self.setCursor(Qt.CursorShape.WaitCursor)
+        try:
+            self.ctx = workspace.open_signed_in(self.location, username, self.password.text())
+        except (EnlaceError, StoreError) as exc:
+            self.password.clear()
+            self.password.setFocus()
+            self.show_error(str(exc))
+            return
+        finally:
+            self.unsetCursor()
+        settings.LAST_USERNAME.set(username)
+        self.password.clear()
+        self.accept()
