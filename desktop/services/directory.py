@@ -435,7 +435,7 @@ def format_phone(number: str, extension: float | None, kind: str | None) -> str:
 
 def format_address(address: Address, location_name: str | None = None) -> str:
     parts = [p.strip() for p in (address.address_1, address.address_2, address.city, address.state_province)
-             if p and p.strip()]
+             if p and p.strip() and p.strip() != "—"]
     line = ", ".join(dict.fromkeys(parts))
     return _("{place}: {address}").format(place=location_name, address=line) if location_name else line
 
