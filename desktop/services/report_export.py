@@ -1,0 +1,210 @@
+"""Writing a report as PDF, XLSX or CSV: the one function the window and ``enlace report`` call."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+from desktop.documents.monthly_report import Cell, about_rows, figure_value, round_value, table_grid
+from desktop.i18n import _
+from desktop.services import audit
+from desktop.services import office as office_service
+from desktop.services.context import AppContext
+from desktop.services.errors import ValidationError
+from desktop.services.permissions import Permission
+from desktop.services.reports import (
+    CancelFlag,
+    Period,
+    Progress,
+    Report,
+    build_report,
+    report_language,
+)
+
+FORMATS = ("pdf", "xlsx", "csv")
+
+
+def export_report(ctx: AppContext, period: Period, fmt: str, out: str | os.PathLike[str], *,
+                  anonymized: bool = False, language: str | None = None, now: datetime | None = None,
+                  progress: Progress | None = None, cancelled: CancelFlag | None = None) -> Path:
+    """Build the report for ``period`` and write it to ``out`` (supervisors and administrators).
+
+    The file appears whole or not at all. Every export is an audit event with the period and format.
+    """
+    ctx.require(Permission.EXPORT_REPORTS)
+    if fmt not in FORMATS:
+        raise ValidationError(_("Unknown report format {format}: use pdf, xlsx or csv.").format(format=fmt))
+    target = Path(out).expanduser()
+    if not target.parent.is_dir():
+        raise ValidationError(_("The folder {folder} does not exist.").format(folder=target.parent))
+    info = office_service.office_info(ctx.db)
+    with report_language(language, info.locale if info else None):
+        report = build_report(ctx, period, anonymized=anonymized, now=now, progress=progress, cancelled=cancelled)
+        data = render(ctx, report, fmt)
+    _write_atomically(target, data)
+    audit.log(ctx, "export", "report", period.key, detail={"period": period.key, "format": fmt,
+                                                           "anonymized": anonymized, "language": report.language})
+    return target
+
+
+def render(ctx: AppContext | None, report: Report, fmt: str) -> bytes:
+    """The report's bytes in ``fmt``, in the language the report was built in (call inside its language)."""
+    if fmt == "csv":
+        return render_csv(report)
+    if fmt == "xlsx":
+        return render_xlsx(report)
+    from desktop.documents.monthly_report import render_pdf
+
+    page_size = office_service.get_setting(ctx.db, "page_size") if ctx else "Letter"
+    logo = office_service.office_logo(ctx.db) if ctx else None
+    return render_pdf(report, page_size=page_size, logo=logo)
+
+
+def preview_pdf(ctx: AppContext, report: Report) -> bytes:
+    """The PDF of a report already built (the screen's preview); no file, so no export event."""
+    ctx.require(Permission.VIEW_REPORTS)
+    info = office_service.office_info(ctx.db)
+    with report_language(report.language, info.locale if info else None):
+        return render(ctx, report, "pdf")
+
+
+def _write_atomically(target: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=".enlace-report-", dir=str(target.parent))
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# -- CSV ---------------------------------------------------------------------------------------
+
+
+def _csv_rows(report: Report) -> Iterator[list[Cell]]:
+    yield [_("Section"), _("Table"), _("Row"), _("Column"), _("Value")]
+    for label, text in about_rows(report)[:9]:
+        yield [_("About"), "", label, "", text]
+    for section in report.sections:
+        for fig in section.figures:
+            value = figure_value(report, fig)
+            yield [section.title, _("Figures"), fig.label, "", "" if value is None else value]
+        for table in section.tables:
+            header, rows = table_grid(report, table)
+            for row in rows:
+                for label, value in zip(header[1:], row[1:], strict=True):
+                    yield [section.title, table.title, row[0], label, round_value(value)]
+
+
+def render_csv(report: Report) -> bytes:
+    """One long table (section, table, row, column, value), UTF-8 with BOM so Excel reads accents."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    for row in _csv_rows(report):
+        writer.writerow(row)
+    return buf.getvalue().encode("utf-8-sig")
+
+
+# -- XLSX --------------------------------------------------------------------------------------
+
+
+def _sheet_name(title: str, used: set[str]) -> str:
+    clean = "".join(" " if ch in '[]:*?/\\' else ch for ch in title).strip()[:31] or "Tabla"
+    name, n = clean, 2
+    while name.casefold() in used:
+        suffix = f" ({n})"
+        name = clean[: 31 - len(suffix)] + suffix
+        n += 1
+    used.add(name.casefold())
+    return name
+
+
+def _fit_columns(sheet, rows: list[list[Cell]], first_min: int = 14) -> None:
+    from openpyxl.utils import get_column_letter
+
+    widths: dict[int, int] = {}
+    for row in rows:
+        for j, value in enumerate(row):
+            if isinstance(value, float):
+                text = f"{value:,.2f}"
+            else:
+                text = f"{value:,}" if isinstance(value, int) else str(value)
+            widths[j] = max(widths.get(j, 0), min(len(text), 60))
+    for j, width in widths.items():
+        sheet.column_dimensions[get_column_letter(j + 1)].width = max(width + 2, first_min if j == 0 else 9)
+
+
+def _add_sheet(book, used: set[str], title: str, header: list[str], rows: list[list[Cell]], bold_last: bool) -> str:
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    sheet = book.create_sheet(_sheet_name(title, used))
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="DCE6F1")
+    for cell in sheet[1]:
+        cell.font = bold
+        cell.fill = fill
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    if bold_last and rows:
+        for cell in sheet[sheet.max_row]:
+            cell.font = bold
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row[1:]:
+            if isinstance(cell.value, int):
+                cell.number_format = "#,##0"
+            elif isinstance(cell.value, float):
+                cell.number_format = "#,##0.0#"
+            else:
+                cell.alignment = Alignment(horizontal="right")
+    sheet.freeze_panes = "B2"
+    _fit_columns(sheet, [header, *rows])
+    return sheet.title
+
+
+def render_xlsx(report: Report) -> bytes:
+    """One sheet per table (numbers as numbers), a figures sheet, and a sheet on period and definitions."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    book = Workbook()
+    about = book.active
+    about.title = _sheet_name(_("About this report"), used := set())
+    about.append([_("Item"), _("Description")])
+    for label, text in about_rows(report):
+        about.append([label, text])
+    about.append([])
+    about.append([_("Sheet"), _("Table")])
+    index_row = about.max_row
+    figures_rows: list[list[Cell]] = []
+    for section in report.sections:
+        for fig in section.figures:
+            value = figure_value(report, fig)
+            figures_rows.append([section.title, fig.label, "" if value is None else value])
+    fig_sheet = _add_sheet(book, used, _("Figures"), [_("Section"), _("Figure"), _("Value")], figures_rows, False)
+    sheet = book[fig_sheet]
+    for i, fig in enumerate(f for s in report.sections for f in s.figures):
+        if fig.kind == "percent" and isinstance(figure_value(report, fig), float):
+            sheet.cell(row=i + 2, column=3).number_format = "0.0%"
+    for table in report.tables():
+        header, rows = table_grid(report, table)
+        name = _add_sheet(book, used, table.title, header, rows, bold_last=True)
+        about.append([name, table.title + (f" — {table.note}" if table.note else "")])
+    bold = Font(bold=True)
+    for cell in about[1] + about[index_row]:
+        cell.font = bold
+    about.column_dimensions["A"].width = 34
+    about.column_dimensions["B"].width = 100
+    for row in about.iter_rows(min_row=2):
+        row[1].alignment = Alignment(wrap_text=True, vertical="top")
+    about.freeze_panes = "A2"
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
