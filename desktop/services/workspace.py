@@ -430,7 +430,7 @@ def encrypt_in_place(location: str | os.PathLike[str], username: str, password: 
     from sqlalchemy import select
 
     from desktop.services import audit, backup
-    from desktop.store.database import connect_raw, integrity_check
+    from desktop.store.database import integrity_check, sqlcipher_module
     from desktop.store.models import User
 
     path = _path(location)
@@ -455,7 +455,7 @@ def encrypt_in_place(location: str | os.PathLike[str], username: str, password: 
     tmp = path.with_name(f".{path.name}.encrypting")
     tmp.unlink(missing_ok=True)
     os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT, 0o600))
-    plain = connect_raw(path)
+    plain = sqlcipher_module().connect(str(path))  # SQLCipher's module reads plain files too
     try:
         plain.execute(f"ATTACH DATABASE ? AS enc KEY \"x'{key.hex()}'\"", (str(tmp),))
         plain.execute("SELECT sqlcipher_export('enc')")
