@@ -17,7 +17,8 @@ from collections.abc import Sequence
 from desktop import APP_NAME, __version__
 from desktop.i18n import _, set_language
 
-COMMAND_MODULES = ["desktop.cli.core", "desktop.cli.backup", "desktop.cli.people"]
+COMMAND_MODULES = ["desktop.cli.core", "desktop.cli.backup", "desktop.cli.people", "desktop.cli.training",
+                   "desktop.cli.report"]
 
 
 def _common_options(top_level: bool) -> argparse.ArgumentParser:
