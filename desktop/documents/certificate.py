@@ -256,7 +256,8 @@ def _draw_page(c, layout: Layout, page: Page, width: float, height: float, style
         if page.revoked_text:
             c.setFillColorRGB(0.7, 0.05, 0.05)
             c.setFont(BOLD, 9)
-            for i, line in enumerate(simpleSplit(page.revoked_text, BOLD, 9, width - 4 * cm)[:2]):
+            note = f"{layout.labels['revoked']} — {page.revoked_text}"
+            for i, line in enumerate(simpleSplit(note, BOLD, 9, width - 4 * cm)[:2]):
                 c.drawCentredString(width / 2, height - 1.65 * cm - i * 0.4 * cm, line)
 
 

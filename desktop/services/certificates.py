@@ -600,6 +600,26 @@ def _new_certificate(session: Session, ctx: AppContext, office: Office, key: Sig
     return cert
 
 
+def record_certificates(session: Session, ctx: AppContext, course_id: uuid.UUID, now: datetime) -> list[Certificate]:
+    """Create the certificate records of every eligible participant without one (no printing);
+    runs in the caller's write transaction. Used to load historical data (the demo)."""
+    course = _course(session, course_id)
+    office = current_office(session)
+    key = office_key(session, office, ctx.username)
+    assert key is not None
+    today = _local_today(office, now)
+    seq = _next_seq(session, office.code, today.year)
+    have = set(session.scalars(select(Certificate.enrollment_id).where(Certificate.course_id == course_id)))
+    created = []
+    for row in _progress_rows(session, course):
+        if row.completed and row.enrollment_id not in have:
+            cert = _new_certificate(session, ctx, office, key, course, row, seq, today.year, today, now)
+            cert.created_at = cert.updated_at = now
+            created.append(cert)
+            seq += 1
+    return created
+
+
 def reprint(ctx: AppContext, number: str, out: str | os.PathLike[str]) -> Path:
     """Print one certificate again with its number; a revoked one says REVOKED (REVOCADO) across it."""
     from desktop.documents.certificate import render_certificates

@@ -308,7 +308,7 @@ def parse_document(value: Any) -> tuple[str, str | None]:
             return "", _("the document number {value} is not a whole number").format(value=value)
         value = int(value)
     text = str(value).strip().upper()
-    if re.fullmatch(r"\d+(\.\d+)?E\+?\d+", text):
+    if re.fullmatch(r"\d+([.,]\d+)?E\+?\d+", text):
         return "", _("the document number was turned into scientific notation ({value}); its digits are lost — "
                      "format the column as text").format(value=text)
     if re.fullmatch(r"\d+\.0+", text):

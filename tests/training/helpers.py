@@ -74,9 +74,14 @@ def make_course(ctx: AppContext, code: str = "MESA-2026", people=PEOPLE, attend:
         session_ids.append(s.id)
     enrollments = {}
     for given, family, doc, sex, inst, pos in people:
-        p = training.save_participant(ctx, training.ParticipantForm(
-            given_names=given, family_names=family, document_number=doc, sex=sex, institution=inst,
-            position=pos, municipality="Bucaramanga"), course_id=course.id)
+        found = [p for p in training.find_participants(ctx, doc) if p.document_number == doc]
+        if found:
+            p = found[0]
+            training.enroll(ctx, course.id, p.id)
+        else:
+            p = training.save_participant(ctx, training.ParticipantForm(
+                given_names=given, family_names=family, document_number=doc, sex=sex, institution=inst,
+                position=pos, municipality="Bucaramanga"), course_id=course.id)
         progress = {r.participant_id: r.enrollment_id for r in training.course_progress(ctx, course.id)}
         enrollments[doc] = progress[p.id]
     attend = attend or {}
