@@ -29,6 +29,8 @@ SIZES = ("small", "large")
 # Feature parts, built in this order (later parts may use earlier ones' records).
 PARTS: list[str] = [
     "desktop.services.demo.office",
+    "desktop.services.demo.directory",
+    "desktop.services.demo.training",
 ]
 
 
