@@ -1032,3 +1032,46 @@ def status_label(status: str) -> str:
 
 def hours_of(rows: Iterable[object]) -> list[Hours]:
     return [Hours.of(r) for r in rows]
+
+
+# --- booklet ----------------------------------------------------------------------------------
+
+
+def booklet_pdf(ctx: AppContext, filters: SearchFilters | None = None, progress=None, cancelled=None) -> bytes:
+    """The printed directory (PDF bytes): the services matching ``filters`` (all active ones by default),
+    under each of their categories, then by municipality. Page size from the office setting."""
+    from desktop.documents.directory_booklet import Booklet, BookletEntry, render_booklet
+    from desktop.services.errors import Cancelled
+
+    ctx.require(Permission.VIEW_DIRECTORY)
+    with ctx.db.session() as session:
+        rows = search_in(session, filters or SearchFilters())
+        office = session.scalar(select(Office).limit(1))
+        page_size = _setting(session, "page_size", "Letter")
+        today = office_now(session).date()
+        months = _setting(session, "stale_after_months", 6)
+        entries = []
+        for done, row in enumerate(rows):
+            if cancelled and cancelled():
+                raise Cancelled()
+            service = session.get(Service, row.id)
+            if service is None:
+                continue
+            s = _summary(session, service, today, months)
+            for category in s.categories or [_("Other services")]:
+                entries.append(BookletEntry(
+                    category=category, municipality=s.municipality, name=s.name, organization=s.organization_name,
+                    description=s.description, address=s.address, hours=s.hours_lines, phones=s.phones,
+                    email=s.email, website=s.website, eligibility=s.eligibility, documents=s.required_documents,
+                    cost=s.cost, languages=s.languages, accepts_referrals=s.accepts_referrals, stale=s.stale))
+            if progress:
+                progress(done + 1, len(rows) + 1)
+    other = _("Other services")
+    entries.sort(key=lambda e: (e.category == other, normalize(e.category), normalize(e.municipality),
+                                normalize(e.name)))
+    pdf = render_booklet(Booklet(office_name=office.name if office else "", printed_on=format_date(today, "long"),
+                                 entries=entries, logo=office.logo if office else None, page_size=page_size))
+    audit.log(ctx, "print", "directory", None, [], {"services": len(rows)})
+    if progress:
+        progress(len(rows) + 1, len(rows) + 1)
+    return pdf
