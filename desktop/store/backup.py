@@ -14,7 +14,7 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from desktop.store.database import StoreError, backup_copy, connect_raw, integri
 NAME_RE = re.compile(r"^enlace-(?P<office>[A-Z0-9]{1,16})-(?P<stamp>\d{8}-\d{6})(?:-(?P<reason>[a-z0-9-]+))?\.db$")
 SAFETY_PREFIX = "pre-"  # copies made before a restore or a conversion: rotated apart, newest kept
 KEEP_SAFETY = 5
+KEEP_RECENT = 24
 
 
 @dataclass
@@ -164,13 +165,18 @@ def write_backup(db_path: Path, key: bytes | None, folder: Path, office_code: st
 def rotation_victims(backups: list[BackupFile], daily: int = 7, weekly: int = 4, monthly: int = 12) -> list[BackupFile]:
     """Which backups to delete: keep the newest of each of the last 7 days, 4 weeks and 12 months.
 
-    Safety copies (made before a restore or a conversion) are counted apart: the newest 5 stay.
+    Everything from the 24 hours before the newest backup stays too (at most 24), so this
+    morning's state survives this afternoon's backup. Safety copies (made before a restore or a
+    conversion) are counted apart: the newest 5 stay.
     """
     regular = sorted((b for b in backups if not b.reason.startswith(SAFETY_PREFIX)),
                      key=lambda b: b.taken_at, reverse=True)
     safety = sorted((b for b in backups if b.reason.startswith(SAFETY_PREFIX)),
                     key=lambda b: b.taken_at, reverse=True)
     keep: set[Path] = {b.path for b in safety[:KEEP_SAFETY]}
+    if regular:
+        recent = [b for b in regular if regular[0].taken_at - b.taken_at < timedelta(hours=24)]
+        keep.update(b.path for b in recent[:KEEP_RECENT])
     for limit, bucket in ((daily, lambda d: d.date()), (weekly, lambda d: d.isocalendar()[:2]),
                           (monthly, lambda d: (d.year, d.month))):
         seen: list[object] = []
