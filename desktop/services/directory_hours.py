@@ -163,6 +163,8 @@ def describe_days(weekdays: list[int]) -> str:
 
 
 def _span(hours: Hours) -> str:
+    if hours.opens_at == time(0) and hours.closes_at and hours.closes_at >= time(23, 59):
+        return _("24 hours")
     if hours.opens_at and hours.closes_at:
         return f"{clock(hours.opens_at)}–{clock(hours.closes_at)}"
     if hours.opens_at:

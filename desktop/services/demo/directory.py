@@ -319,7 +319,8 @@ def build(demo: DemoBuild) -> None:
         for doc in DOCUMENTS.get(category, ["Documento de identidad (cualquiera que tenga)"]):
             tables["required_document"].append(_row("required_document", id=demo.uuid(rng), service_id=sid,
                                                     document=doc))
-        tables["cost_option"].append(_row("cost_option", id=demo.uuid(rng), service_id=sid, option="Gratuito",
+        tables["cost_option"].append(_row("cost_option", id=demo.uuid(rng), service_id=sid,
+                                          option=None if free else "Matrícula",
                                           amount=0.0 if free else None, currency="COP" if free else None,
                                           amount_description=None if free else "Según el curso"))
         roll = rng.random()
