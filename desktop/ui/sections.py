@@ -24,6 +24,8 @@ class SectionSpec:
 
 SECTIONS: list[SectionSpec] = [
     SectionSpec("home", N_("Home"), "desktop.ui.home:HomeSection", None, "SP_DirHomeIcon"),
+    SectionSpec("reports", N_("Reports"), "desktop.ui.reports.section:ReportsSection", Permission.VIEW_REPORTS,
+                "SP_FileDialogInfoView"),
     SectionSpec("admin", N_("Administration"), "desktop.ui.admin.section:AdminSection",
                 Permission.VIEW_AUDIT, "SP_FileDialogDetailedView"),
 ]

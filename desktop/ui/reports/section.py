@@ -1,0 +1,424 @@
+"""The Reports section: choose a period, read figures, tables and charts, preview, print and export.
+
+Every computation runs in a :class:`~desktop.ui.worker.Worker` (the same service functions the
+CLI calls), so the window stays responsive; the screen only shows what the services return.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QStackedBarSeries, QValueAxis
+from PySide6.QtCore import QBuffer, QByteArray, QDate, QIODevice, Qt
+from PySide6.QtGui import QPainter
+from PySide6.QtPdf import QPdfDocument
+from PySide6.QtPdfWidgets import QPdfView
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.documents.monthly_report import cell_text, figure_text, table_grid
+from desktop.i18n import _
+from desktop.services import report_export
+from desktop.services.context import AppContext
+from desktop.services.errors import EnlaceError
+from desktop.services.permissions import Permission
+from desktop.services.reports import Period, Report, build_report
+from desktop.ui import settings
+from desktop.ui.common import language_choices, show_error, show_info
+from desktop.ui.worker import Worker
+
+RANGE = "range"
+
+
+def _month_label(first: date) -> str:
+    from babel.dates import format_skeleton
+
+    from desktop.i18n import current_locale
+
+    text = format_skeleton("yMMMM", first, locale=current_locale())
+    return text[:1].upper() + text[1:]
+
+
+def recent_months(today: date, count: int = 36) -> list[date]:
+    months, year, month = [], today.year, today.month
+    for _i in range(count):
+        months.append(date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return months
+
+
+class ExportDialog(QDialog):
+    """Format, partner (anonymized) export and language of the file to write."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(_("Export report"))
+        form = QFormLayout(self)
+        self.format = QComboBox()
+        for code, label in (("pdf", _("PDF document")), ("xlsx", _("Excel workbook (XLSX)")),
+                            ("csv", _("CSV (UTF-8)"))):
+            self.format.addItem(label, code)
+        self.anonymized = QCheckBox(_("Partner export: anonymized, small counts suppressed"))
+        self.language = QComboBox()
+        for code, name in language_choices():
+            self.language.addItem(name, code)
+        form.addRow(_("Format"), self.format)
+        form.addRow("", self.anonymized)
+        form.addRow(_("Language of the report"), self.language)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+
+class ReportsSection(QWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.report: Report | None = None
+        self.worker: Worker | None = None
+        self._pdf_bytes: bytes | None = None
+
+        # Period picker.
+        self.month = QComboBox()
+        self.month.setObjectName("report_month")
+        for first in recent_months(date.today()):
+            self.month.addItem(_month_label(first), first)
+        self.month.addItem(_("Date range…"), RANGE)
+        self.date_from = QDateEdit(QDate.currentDate().addDays(-30))
+        self.date_to = QDateEdit(QDate.currentDate())
+        for edit in (self.date_from, self.date_to):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+        self.range_box = QWidget()
+        rl = QHBoxLayout(self.range_box)
+        rl.setContentsMargins(0, 0, 0, 0)
+        rl.addWidget(QLabel(_("From")))
+        rl.addWidget(self.date_from)
+        rl.addWidget(QLabel(_("to")))
+        rl.addWidget(self.date_to)
+        self.range_box.setVisible(False)
+        self.month.currentIndexChanged.connect(lambda _i: self.range_box.setVisible(self.month.currentData() == RANGE))
+
+        self.update_button = QPushButton(_("Show report"))
+        self.update_button.setObjectName("report_update")
+        self.update_button.clicked.connect(self.run)
+        self.preview_button = QPushButton(_("PDF preview"))
+        self.preview_button.clicked.connect(self.preview)
+        self.print_button = QPushButton(_("Print…"))
+        self.print_button.clicked.connect(self.print_report)
+        self.export_button = QPushButton(_("Export…"))
+        self.export_button.clicked.connect(self.export)
+        self.export_button.setVisible(ctx.can(Permission.EXPORT_REPORTS))
+        self.progress = QProgressBar()
+        self.progress.setVisible(False)
+        self.progress.setMaximumWidth(160)
+        self.cancel_button = QPushButton(_("Cancel"))
+        self.cancel_button.setVisible(False)
+        self.cancel_button.clicked.connect(self.cancel)
+
+        top = QHBoxLayout()
+        top.addWidget(QLabel(_("Period")))
+        top.addWidget(self.month)
+        top.addWidget(self.range_box)
+        top.addWidget(self.update_button)
+        top.addStretch(1)
+        top.addWidget(self.progress)
+        top.addWidget(self.cancel_button)
+        top.addWidget(self.preview_button)
+        top.addWidget(self.print_button)
+        top.addWidget(self.export_button)
+
+        self.status = QLabel(_("Choose a period and press Show report."))
+        self.status.setObjectName("report_status")
+        self.figures = QTableWidget(0, 2)
+        self.figures.setObjectName("report_figures")
+        self.figures.setHorizontalHeaderLabels([_("Figure"), _("Value")])
+        self.figures.verticalHeader().setVisible(False)
+        self.figures.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.figures.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+
+        self.tables = QTabWidget()
+        self.tables.setObjectName("report_tables")
+        self.tables.currentChanged.connect(self._show_chart)
+        self.chart_view = QChartView()
+        self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.chart_view.setMinimumHeight(220)
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self.tables)
+        right.addWidget(self.chart_view)
+        body = QSplitter()
+        body.addWidget(self.figures)
+        body.addWidget(right)
+        body.setStretchFactor(1, 3)
+
+        self.pdf_document = QPdfDocument(self)
+        self.pdf_view = QPdfView()
+        self.pdf_view.setDocument(self.pdf_document)
+        self.pdf_view.setPageMode(QPdfView.PageMode.MultiPage)
+        self.pdf_view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+        self.pages = QTabWidget()
+        self.pages.addTab(body, _("Figures and tables"))
+        self.pages.addTab(self.pdf_view, _("PDF preview"))
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.status)
+        layout.addWidget(self.pages, 1)
+        self._set_busy(False)
+
+    # -- period --------------------------------------------------------------------------------
+
+    def period(self) -> Period:
+        data = self.month.currentData()
+        if data == RANGE:
+            return Period.between(self.date_from.date().toPython(), self.date_to.date().toPython())
+        return Period.month(f"{data:%Y-%m}")
+
+    def set_month(self, first: date) -> None:
+        index = self.month.findData(first)
+        if index < 0:
+            self.month.insertItem(0, _month_label(first), first)
+            index = 0
+        self.month.setCurrentIndex(index)
+
+    # -- running jobs --------------------------------------------------------------------------
+
+    def _set_busy(self, busy: bool) -> None:
+        self.progress.setVisible(busy)
+        self.cancel_button.setVisible(busy)
+        self.update_button.setEnabled(not busy)
+        has = self.report is not None and not busy
+        for button in (self.preview_button, self.print_button, self.export_button):
+            button.setEnabled(has)
+
+    def _start(self, job, *args, on_done, **kwargs) -> None:
+        worker = Worker(job, *args, **kwargs)
+        self.worker = worker
+        self._on_done = on_done
+        # Bound methods of this widget: Qt delivers them on the GUI thread (queued), never a lambda.
+        worker.progress.connect(self._worker_progress)
+        worker.finished.connect(self._worker_finished)
+        worker.failed.connect(self._worker_failed)
+        worker.cancelled.connect(self._worker_cancelled)
+        self._set_busy(True)
+        worker.start()
+
+    def _worker_progress(self, done: int, total: int) -> None:
+        self.progress.setMaximum(max(total, 1))
+        self.progress.setValue(done)
+
+    def _end_worker(self) -> None:
+        if self.worker is not None:
+            self.worker.wait()
+        self.worker = None
+        self._set_busy(False)
+
+    def _worker_finished(self, result) -> None:
+        self._end_worker()
+        self._on_done(result)
+        self._set_busy(False)
+
+    def _worker_failed(self, message: str) -> None:
+        self._end_worker()
+        self.status.setText(message)
+        show_error(self, message)
+
+    def _worker_cancelled(self) -> None:
+        self._end_worker()
+        self.status.setText(_("Cancelled."))
+
+    def cancel(self) -> None:
+        if self.worker is not None:
+            self.worker.cancel()
+
+    def run(self) -> None:
+        try:
+            period = self.period()
+        except EnlaceError as exc:
+            show_error(self, exc)
+            return
+        self.status.setText(_("Computing the report for {period}…").format(period=period.label()))
+        self._start(build_report, self.ctx, period, on_done=self._show)
+
+    # -- showing -------------------------------------------------------------------------------
+
+    def _show(self, report: Report) -> None:
+        self.report = report
+        self._pdf_bytes = None
+        self.pdf_document.close()
+        self.status.setText(_("{office} · {period}").format(office=report.office_name, period=report.period_label))
+        rows = []
+        for section in report.sections:
+            rows.append((section.title, "", True))
+            rows += [(f"   {f.label}", figure_text(report, f), False) for f in section.figures]
+        self.figures.setRowCount(len(rows))
+        for i, (label, value, heading) in enumerate(rows):
+            left, right = QTableWidgetItem(label), QTableWidgetItem(value)
+            right.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            if heading:
+                font = left.font()
+                font.setBold(True)
+                left.setFont(font)
+            self.figures.setItem(i, 0, left)
+            self.figures.setItem(i, 1, right)
+        self.figures.resizeColumnToContents(1)
+        self.tables.blockSignals(True)
+        self.tables.clear()
+        for table in report.tables():
+            header, grid = table_grid(report, table)
+            view = QTableWidget(len(grid), len(header) - 1)
+            view.setHorizontalHeaderLabels(header[1:])
+            view.setVerticalHeaderLabels([str(r[0]) for r in grid])
+            view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+            for i, row in enumerate(grid):
+                for j, value in enumerate(row[1:]):
+                    item = QTableWidgetItem(cell_text(value))
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                    view.setItem(i, j, item)
+            view.setToolTip(table.note)
+            view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+            self.tables.addTab(view, table.title)
+        self.tables.blockSignals(False)
+        self._show_chart(self.tables.currentIndex())
+
+    def _show_chart(self, index: int) -> None:
+        chart = QChart()
+        chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+        tables = list(self.report.tables()) if self.report else []
+        if 0 <= index < len(tables) and tables[index].chart:
+            table = tables[index]
+            chart.setTitle(table.title)
+            single = table.single_column or table.chart in ("pie", "bar")
+            series = QBarSeries() if single else QStackedBarSeries()
+            if single:
+                bar = QBarSet(table.columns[0].label if table.single_column else _("Total"))
+                bar.append([float(v) for v in (table.row_totals if not table.single_column else
+                                               [r[0] for r in table.cells])])
+                series.append(bar)
+                chart.legend().setVisible(False)
+            else:
+                for j, column in enumerate(table.columns):
+                    if any(r[j] for r in table.cells):
+                        bar = QBarSet(column.label)
+                        bar.append([float(r[j]) for r in table.cells])
+                        series.append(bar)
+            chart.addSeries(series)
+            axis_x = QBarCategoryAxis()
+            axis_x.append([r.label for r in table.rows])
+            chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
+            series.attachAxis(axis_x)
+            axis_y = QValueAxis()
+            axis_y.setLabelFormat("%d")
+            axis_y.setMin(0)
+            chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
+            series.attachAxis(axis_y)
+        self.chart_view.setChart(chart)
+
+    # -- PDF, printing, export -----------------------------------------------------------------
+
+    def _with_pdf(self, then) -> None:
+        if self._pdf_bytes is not None:
+            then()
+            return
+        report = self.report
+
+        def job(progress, cancelled):
+            return report_export.preview_pdf(self.ctx, report)
+
+        self.status.setText(_("Preparing the PDF…"))
+        self._start(job, on_done=lambda data: (self._load_pdf(data), then()))
+
+    def _load_pdf(self, data: bytes) -> None:
+        self._pdf_bytes = data
+        self._pdf_buffer = QBuffer(self)
+        self._pdf_buffer.setData(QByteArray(data))
+        self._pdf_buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+        self.pdf_document.load(self._pdf_buffer)
+        self.status.setText(_("{office} · {period}").format(office=self.report.office_name,
+                                                           period=self.report.period_label))
+
+    def preview(self) -> None:
+        if self.report is not None:
+            self._with_pdf(lambda: self.pages.setCurrentIndex(1))
+
+    def print_report(self) -> None:
+        if self.report is not None:
+            self._with_pdf(self._print)
+
+    def _print(self) -> None:
+        from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        dialog = QPrintDialog(printer, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        print_pdf(self.pdf_document, printer)
+
+    def export(self) -> None:
+        if self.report is None:
+            return
+        dialog = ExportDialog(self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        fmt = dialog.format.currentData()
+        period = self.report.period
+        suggested = f"{self.report.office_code}-{period.key}{'-anon' if dialog.anonymized.isChecked() else ''}.{fmt}"
+        folder = settings.LAST_EXPORT_DIR.get()
+        path, _filter = QFileDialog.getSaveFileName(self, _("Export report"),
+                                                    f"{folder}/{suggested}" if folder else suggested,
+                                                    f"{fmt.upper()} (*.{fmt})")
+        if not path:
+            return
+        if not path.lower().endswith(f".{fmt}"):
+            path += f".{fmt}"
+        from pathlib import Path
+
+        settings.LAST_EXPORT_DIR.set(str(Path(path).parent))
+        self.status.setText(_("Writing {path}…").format(path=path))
+        self._start(report_export.export_report, self.ctx, period, fmt, path,
+                    anonymized=dialog.anonymized.isChecked(), language=dialog.language.currentData(),
+                    on_done=lambda written: (self.status.setText(_("Report written: {path}").format(path=written)),
+                                             show_info(self, _("Report written: {path}").format(path=written))))
+
+    def refresh(self) -> None:
+        """Called when the section is shown: nothing runs until the person asks for a period."""
+
+
+def print_pdf(document: QPdfDocument, printer) -> None:
+    """Send every page of ``document`` to ``printer``, scaled to the printable area."""
+    from PySide6.QtCore import QSize
+
+    painter = QPainter()
+    if not painter.begin(printer):
+        return
+    try:
+        area = printer.pageLayout().paintRectPixels(printer.resolution())
+        for page in range(document.pageCount()):
+            if page:
+                printer.newPage()
+            size = document.pagePointSize(page)
+            scale = min(area.width() / size.width(), area.height() / size.height())
+            image = document.render(page, QSize(int(size.width() * scale), int(size.height() * scale)))
+            painter.drawImage(0, 0, image)
+    finally:
+        painter.end()

@@ -1,0 +1,84 @@
+"""The Reports screen: pick a month, see the figures, preview the PDF and export without freezing."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import openpyxl
+import pytest
+from PySide6.QtWidgets import QDialog, QFileDialog
+
+from desktop.services.audit import list_events
+from desktop.ui.reports import section as reports_ui
+from desktop.ui.reports.section import ExportDialog, ReportsSection
+from tests.reports import factories as f
+
+
+@pytest.fixture
+def screen(qtbot, ctx_for, qt_settings):
+    ctx = ctx_for("supervisor")
+    with ctx.db.transaction() as s:
+        svc = f.service(s)
+        for day in (3, 4, 5):
+            who = f.person(s, registered=f.local(date(2026, 11, day)), birth_date=date(1990, 1, day))
+            f.referral(s, who, svc, created=f.local(date(2026, 11, day)), sent=f.local(date(2026, 11, day)))
+    widget = ReportsSection(ctx)
+    qtbot.addWidget(widget)
+    widget.set_month(date(2026, 11, 1))
+    return widget
+
+
+def _run(qtbot, widget: ReportsSection) -> None:
+    qtbot.mouseClick(widget.update_button, reports_ui.Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: widget.worker is None and widget.report is not None, timeout=20_000)
+
+
+def test_showing_a_month_fills_figures_and_tables(qtbot, screen):
+    _run(qtbot, screen)
+    texts = {screen.figures.item(i, 0).text().strip(): screen.figures.item(i, 1).text()
+             for i in range(screen.figures.rowCount())}
+    assert texts["People served"] == "3" and texts["Referrals made"] == "3"
+    assert screen.tables.count() == len(list(screen.report.tables()))
+    assert screen.tables.tabText(0) == "People served: new and returning, by sex"
+    assert screen.export_button.isEnabled() and screen.preview_button.isEnabled()
+    assert screen.chart_view.chart().series()
+
+
+def test_pdf_preview_loads_in_the_window(qtbot, screen):
+    _run(qtbot, screen)
+    screen.preview()
+    qtbot.waitUntil(lambda: screen.pdf_document.pageCount() > 1, timeout=30_000)
+    assert screen.pages.currentIndex() == 1
+
+
+def test_export_writes_the_file_and_an_audit_event(qtbot, screen, tmp_path, monkeypatch, ctx_for):
+    _run(qtbot, screen)
+    target = tmp_path / "noviembre.xlsx"
+
+    def accept(dialog):
+        dialog.format.setCurrentIndex(dialog.format.findData("xlsx"))
+        dialog.anonymized.setChecked(True)
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(ExportDialog, "exec", accept)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    monkeypatch.setattr(reports_ui, "show_info", lambda *a, **k: None)
+    screen.export()
+    qtbot.waitUntil(lambda: screen.worker is None and target.exists(), timeout=30_000)
+    book = openpyxl.load_workbook(target)
+    assert "Figures" in book.sheetnames or "Cifras" in book.sheetnames
+    event = list_events(ctx_for("admin"))[0]
+    assert event.action == "export" and json.loads(event.detail)["format"] == "xlsx"
+    assert json.loads(event.detail)["anonymized"] is True
+
+
+def test_a_range_that_ends_before_it_starts_is_refused(qtbot, screen, monkeypatch):
+    shown = []
+    monkeypatch.setattr(reports_ui, "show_error", lambda parent, error: shown.append(str(error)))
+    screen.month.setCurrentIndex(screen.month.findData(reports_ui.RANGE))
+    screen.date_from.setDate(reports_ui.QDate(2026, 11, 20))
+    screen.date_to.setDate(reports_ui.QDate(2026, 11, 1))
+    screen.run()
+    assert shown and "ends before it starts" in shown[0]
+    assert screen.worker is None
