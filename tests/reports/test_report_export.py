@@ -1,0 +1,144 @@
+"""Report files: what a supervisor opens in Excel or a PDF reader, and what a partner receives."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import subprocess
+from datetime import UTC, date, datetime
+
+import openpyxl
+import pytest
+
+from desktop.services.audit import list_events
+from desktop.services.errors import PermissionDenied, ValidationError
+from desktop.services.report_export import export_report
+from desktop.services.reports import Period
+from tests.reports import factories as f
+
+NOV = Period.month("2026-11")
+NOW = datetime(2026, 12, 15, tzinfo=UTC)
+SECRETS = ("Persona", "Prueba", "V0", "3001234567", "Calle 1", "1990-01", "Servidora", "Pública")
+
+
+@pytest.fixture
+def filled(ctx_for):
+    """Thirty-one women in destination, three men in transit (a small count), in November."""
+    ctx = ctx_for("supervisor")
+    with ctx.db.transaction() as s:
+        svc = f.service(s, "Cruz Roja Colombiana", "Atención en salud", ("health", "Salud"))
+        people = [f.person(s, registered=f.local(date(2026, 11, 1 + i % 28)), birth_date=date(1990, 1, 1 + i % 28))
+                  for i in range(31)]
+        people += [f.person(s, registered=f.local(date(2026, 11, 2)), sex="male", population_type="transit",
+                            birth_date=date(1990, 1, 2), nationality="CO") for _ in range(3)]
+        for p in people[:20]:
+            f.referral(s, p, svc, created=f.local(date(2026, 11, 5)), sent=f.local(date(2026, 11, 5)))
+    return ctx
+
+
+def test_xlsx_has_a_sheet_per_table_numbers_as_numbers_and_frozen_headers(filled, tmp_path):
+    path = export_report(filled, NOV, "xlsx", tmp_path / "r.xlsx", language="en", now=NOW)
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames[0] == "About this report"
+    about = book["About this report"]
+    values: dict = {}
+    for row in about.iter_rows(values_only=True):
+        if row and row[0]:
+            values.setdefault(row[0], row[1])
+    assert values["Period"] == "November 2026" and values["From"] == "2026-11-01"
+    assert "Referrals made" in values  # definitions are there
+    sheet = next(book[n] for n in book.sheetnames if n.startswith("People served by age band"))
+    assert sheet.freeze_panes == "B2"
+    assert [c.value for c in sheet[1]][:4] == ["Age band", "Female", "Male", "Intersex"]
+    assert all(c.font.bold for c in sheet[1])
+    total_row = [c.value for c in sheet[sheet.max_row]]
+    assert total_row[0] == "Total" and total_row[-1] == 34 and isinstance(total_row[1], int)
+    assert sheet.column_dimensions["A"].width >= 14
+    figures = book["Figures"]
+    rows = {r[1]: r[2] for r in figures.iter_rows(min_row=2, values_only=True)}
+    assert rows["People served"] == 34 and rows["Referrals made"] == 20
+
+
+def test_xlsx_opens_in_a_spreadsheet_application_when_one_is_installed(filled, tmp_path):
+    office = shutil.which("soffice") or shutil.which("libreoffice")
+    if office is None:
+        pytest.skip("LibreOffice is not installed")
+    path = export_report(filled, NOV, "xlsx", tmp_path / "r.xlsx", now=NOW)
+    subprocess.run([office, "--headless", "--convert-to", "csv", "--outdir", str(tmp_path), str(path)], check=True,
+                   timeout=120, capture_output=True)
+    assert (tmp_path / "r.csv").exists()
+
+
+def test_csv_is_utf8_with_bom_and_keeps_accents(filled, tmp_path):
+    path = export_report(filled, NOV, "csv", tmp_path / "r.csv", now=NOW)  # Spanish by default
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0] == ["Sección", "Tabla", "Fila", "Columna", "Valor"]
+    assert any(r[2] == "Personas atendidas" and r[4] == "34" for r in rows)
+    assert "Remisiones realizadas por categoría de servicio y estado" in raw.decode("utf-8")
+
+
+def test_pdf_is_a_paged_document_in_spanish(filled, tmp_path):
+    path = export_report(filled, NOV, "pdf", tmp_path / "r.pdf", now=NOW)
+    data = path.read_bytes()
+    assert data.startswith(b"%PDF") and b"DejaVu" in data
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                              check=True).stdout
+        assert "noviembre de 2026" in text.lower()
+        assert "Página 1 de" in text and "Personas atendidas" in text
+        assert "Atención en salud" not in text or True  # service names may appear; people never do
+
+
+def test_partner_export_holds_no_personal_data_and_no_small_counts(filled, tmp_path):
+    for fmt in ("csv", "xlsx", "pdf"):
+        path = export_report(filled, NOV, fmt, tmp_path / f"anon.{fmt}", anonymized=True, language="en", now=NOW)
+        if fmt == "csv":
+            text = path.read_bytes().decode("utf-8-sig")
+            rows = list(csv.reader(io.StringIO(text)))
+            values = [r[4] for r in rows[1:] if r[1] not in ("",) and r[0] != "About"]
+            assert "<5" in values
+            assert not any(v.isdigit() and 1 <= int(v) <= 4 for v in values)
+        elif fmt == "xlsx":
+            book = openpyxl.load_workbook(path)
+            text = "\n".join(str(c) for ws in book for row in ws.iter_rows(values_only=True) for c in row if c)
+            for ws in book.worksheets[1:]:
+                for row in ws.iter_rows(min_row=2, values_only=True):
+                    assert not any(isinstance(v, int) and 1 <= v <= 4 for v in row[1:]), (ws.title, row)
+        else:
+            if not shutil.which("pdftotext"):
+                continue
+            text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+        for secret in SECRETS:
+            assert secret not in text, (fmt, secret)
+        assert "Supervisor Pérez" not in text  # the author's name stays out too
+
+
+def test_every_export_is_audited_with_period_and_format(filled, ctx_for, tmp_path):
+    export_report(filled, Period.between("2026-11-03", "2026-11-09"), "csv", tmp_path / "r.csv", now=NOW)
+    event = list_events(ctx_for("admin"))[0]
+    assert (event.action, event.entity, event.username) == ("export", "report", "supervisor")
+    detail = json.loads(event.detail)
+    assert detail["period"] == "2026-11-03_2026-11-09" and detail["format"] == "csv"
+    assert detail["anonymized"] is False and detail["language"] == "es"
+
+
+def test_only_supervisors_and_administrators_export(ctx_for, tmp_path):
+    for role in ("clerk", "trainer"):
+        with pytest.raises(PermissionDenied):
+            export_report(ctx_for(role), NOV, "pdf", tmp_path / "x.pdf")
+    assert not (tmp_path / "x.pdf").exists()
+    export_report(ctx_for("admin"), NOV, "pdf", tmp_path / "x.pdf")
+
+
+def test_bad_format_or_folder_is_refused_and_writes_nothing(ctx_for, tmp_path):
+    ctx = ctx_for("supervisor")
+    with pytest.raises(ValidationError, match="pdf, xlsx or csv"):
+        export_report(ctx, NOV, "docx", tmp_path / "x.docx")
+    with pytest.raises(ValidationError, match="does not exist"):
+        export_report(ctx, NOV, "pdf", tmp_path / "missing" / "x.pdf")
+    assert list(tmp_path.iterdir()) == [] or all(p.suffix == ".db" or p.is_dir() or "db" in p.name
+                                                 for p in tmp_path.iterdir())
