@@ -24,6 +24,10 @@ class SectionSpec:
 
 SECTIONS: list[SectionSpec] = [
     SectionSpec("home", N_("Home"), "desktop.ui.home:HomeSection", None, "SP_DirHomeIcon"),
+    SectionSpec("directory", N_("Directory"), "desktop.ui.directory.section:DirectorySection",
+                Permission.VIEW_DIRECTORY, "SP_DirLinkIcon"),
+    SectionSpec("trainings", N_("Trainings"), "desktop.ui.training.section:TrainingSection",
+                Permission.VIEW_TRAININGS, "SP_FileDialogContentsView"),
     SectionSpec("reports", N_("Reports"), "desktop.ui.reports.section:ReportsSection", Permission.VIEW_REPORTS,
                 "SP_FileDialogInfoView"),
     SectionSpec("admin", N_("Administration"), "desktop.ui.admin.section:AdminSection",

@@ -1,0 +1,340 @@
+"""The Directory section: a list that answers while typing, filters, and a plain-language detail pane."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTextBrowser,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.i18n import _
+from desktop.services import directory
+from desktop.services.context import AppContext
+from desktop.services.directory import SearchFilters
+from desktop.services.errors import EnlaceError
+from desktop.services.permissions import Permission
+from desktop.ui.common import guarded, select_data, show_error, show_info
+from desktop.ui.directory.detail import summary_html
+from desktop.ui.directory.jobs import JobBar
+from desktop.ui.directory.model import ServiceTableModel
+
+TYPING_DELAY_MS = 150
+
+
+def write_booklet(ctx: AppContext, path: Path, filters: SearchFilters, progress=None, cancelled=None) -> Path:
+    """Worker job: render the booklet and write it to ``path``."""
+    pdf = directory.booklet_pdf(ctx, filters, progress, cancelled)
+    path.write_bytes(pdf)
+    return path
+
+
+class DirectorySection(QWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.can_edit = ctx.can(Permission.EDIT_DIRECTORY)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+
+        top = QHBoxLayout()
+        self.search = QLineEdit()
+        self.search.setObjectName("directory_search")
+        self.search.setPlaceholderText(_("Search services: name, organization, category… (accents not needed)"))
+        self.search.setClearButtonEnabled(True)
+        top.addWidget(self.search, 1)
+        self.new_button = QPushButton(_("New service"))
+        self.new_button.setObjectName("new_service")
+        self.new_button.clicked.connect(self.new_service)
+        self.edit_button = QPushButton(_("Edit"))
+        self.edit_button.setObjectName("edit_service")
+        self.edit_button.clicked.connect(self.edit_service)
+        self.verify_button = QPushButton(_("Mark as verified"))
+        self.verify_button.setObjectName("mark_verified")
+        self.verify_button.setToolTip(_("You called or visited and the details are right: records you and today."))
+        self.verify_button.clicked.connect(self.mark_verified)
+        for button in (self.new_button, self.edit_button, self.verify_button):
+            button.setVisible(self.can_edit)
+            top.addWidget(button)
+        self.more_button = QToolButton()
+        self.more_button.setObjectName("directory_more")
+        self.more_button.setText(_("More"))
+        self.more_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.more_button)
+        if self.can_edit:
+            menu.addAction(_("New organization…"), self.new_organization)
+            menu.addAction(_("Edit organization…"), self.edit_organization)
+        if ctx.can(Permission.IMPORT_DIRECTORY):
+            menu.addSeparator()
+            menu.addAction(_("Import Open Referral package…"), self.import_package)
+            menu.addAction(_("Import spreadsheet…"), self.import_sheet)
+        menu.addSeparator()
+        menu.addAction(_("Export Open Referral package…"), self.export_package)
+        menu.addAction(_("Print booklet (PDF)…"), self.print_booklet)
+        self.more_button.setMenu(menu)
+        top.addWidget(self.more_button)
+        layout.addLayout(top)
+
+        filters = QGridLayout()
+        self.category = QComboBox()
+        self.category.setObjectName("filter_category")
+        self.municipality = QComboBox()
+        self.municipality.setObjectName("filter_municipality")
+        self.population = QComboBox()
+        self.population.setObjectName("filter_population")
+        self.language = QComboBox()
+        self.language.setObjectName("filter_language")
+        self.open_now = QCheckBox(_("Open now"))
+        self.open_now.setObjectName("filter_open_now")
+        self.accepts = QCheckBox(_("Receives referrals"))
+        self.accepts.setObjectName("filter_accepts")
+        self.stale_only = QCheckBox(_("To be confirmed only"))
+        self.stale_only.setObjectName("filter_stale")
+        for col, (label, widget) in enumerate(((_("Category"), self.category), (_("Municipality"), self.municipality),
+                                               (_("Population"), self.population), (_("Language"), self.language))):
+            filters.addWidget(QLabel(label), 0, col)
+            filters.addWidget(widget, 1, col)
+        checks = QHBoxLayout()
+        for box in (self.open_now, self.accepts, self.stale_only):
+            checks.addWidget(box)
+        checks.addStretch(1)
+        filters.addLayout(checks, 2, 0, 1, 4)
+        layout.addLayout(filters)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.model = ServiceTableModel()
+        self.table = QTableView()
+        self.table.setObjectName("directory_table")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(False)
+        for column, width in ((1, 240), (2, 110), (3, 80), (4, 170)):
+            header.resizeSection(column, width)
+        self.table.doubleClicked.connect(lambda _i: self.edit_service() if self.can_edit else None)
+        self.table.selectionModel().currentRowChanged.connect(lambda _c, _p: self.show_detail())
+        splitter.addWidget(self.table)
+        self.detail = QTextBrowser()
+        self.detail.setObjectName("directory_detail")
+        self.detail.setOpenExternalLinks(True)
+        splitter.addWidget(self.detail)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        layout.addWidget(splitter, 1)
+
+        bottom = QHBoxLayout()
+        self.status = QLabel()
+        self.status.setObjectName("directory_status")
+        bottom.addWidget(self.status, 1)
+        self.jobs = JobBar()
+        self.jobs.failed.connect(lambda message: show_error(self, message))
+        self.jobs.cancelled.connect(lambda: self.status.setText(_("Cancelled.")))
+        bottom.addWidget(self.jobs, 2)
+        layout.addLayout(bottom)
+
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(TYPING_DELAY_MS)
+        self.timer.timeout.connect(self.run_search)
+        self.search.textChanged.connect(lambda _t: self.timer.start())
+        for combo in (self.category, self.municipality, self.population, self.language):
+            combo.currentIndexChanged.connect(lambda _i: self.run_search())
+        for box in (self.open_now, self.accepts, self.stale_only):
+            box.toggled.connect(lambda _b: self.run_search())
+        self.load_filters()
+        self.run_search()
+
+    # -- list and filters ------------------------------------------------------------------------
+
+    def load_filters(self) -> None:
+        try:
+            options = directory.filter_options(self.ctx)
+        except EnlaceError as exc:
+            show_error(self, exc)
+            return
+        for combo, everything, items in (
+                (self.category, _("All categories"), options.categories),
+                (self.municipality, _("All municipalities"), [(m, m) for m in options.municipalities]),
+                (self.population, _("Any population"), options.populations),
+                (self.language, _("Any language"), options.languages)):
+            current = combo.currentData()
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItem(everything, None)
+            for value, label in items:
+                combo.addItem(label, str(value))  # Qt compares strings, not Python UUIDs
+            select_data(combo, current)
+            combo.blockSignals(False)
+
+    def filters(self) -> SearchFilters:
+        as_id = lambda value: uuid.UUID(value) if value else None  # noqa: E731
+        return SearchFilters(text=self.search.text(), category_id=as_id(self.category.currentData()),
+                             municipality=self.municipality.currentData(),
+                             population_id=as_id(self.population.currentData()),
+                             language=self.language.currentData(), open_now=self.open_now.isChecked(),
+                             accepts_referrals=True if self.accepts.isChecked() else None,
+                             stale_only=self.stale_only.isChecked())
+
+    def run_search(self) -> None:
+        selected = self.selected_id()
+        try:
+            rows = directory.search(self.ctx, self.filters())
+        except EnlaceError as exc:
+            self.status.setText(str(exc))
+            return
+        self.model.set_rows(rows)
+        stale = sum(1 for r in rows if r.stale)
+        self.status.setText(_("{count} services; {stale} to be confirmed").format(count=len(rows), stale=stale))
+        row = self.model.index_of(selected) if selected else -1
+        if row < 0 and rows:
+            row = 0
+        if row >= 0:
+            self.table.selectionModel().setCurrentIndex(
+                self.model.index(row, 0),
+                QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+        else:
+            self.detail.setHtml(f"<p>{_('No service matches the search and filters.')}</p>")
+        self._update_buttons()
+
+    def selected_id(self) -> uuid.UUID | None:
+        index = self.table.selectionModel().currentIndex()
+        row = self.model.row_at(index.row()) if index.isValid() else None
+        return row.id if row else None
+
+    def _update_buttons(self) -> None:
+        has = self.selected_id() is not None
+        self.edit_button.setEnabled(has)
+        self.verify_button.setEnabled(has)
+
+    def show_detail(self) -> None:
+        self._update_buttons()
+        service_id = self.selected_id()
+        if service_id is None:
+            self.detail.clear()
+            return
+        try:
+            summary = directory.service_summary(self.ctx, service_id)
+        except EnlaceError as exc:
+            self.detail.setPlainText(str(exc))
+            return
+        self.detail.setHtml(summary_html(summary, can_see_notes=self.can_edit))
+
+    # -- section protocol ------------------------------------------------------------------------
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def refresh(self) -> None:
+        self.load_filters()
+        self.run_search()
+
+    # -- actions ---------------------------------------------------------------------------------
+
+    def new_service(self) -> None:
+        from desktop.ui.directory.dialogs import ServiceDialog
+
+        dialog = ServiceDialog(self.ctx, None, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.refresh()
+            self._select(dialog.saved_id)
+
+    def edit_service(self) -> None:
+        from desktop.ui.directory.dialogs import ServiceDialog
+
+        service_id = self.selected_id()
+        if service_id is None:
+            return
+        dialog = guarded(self, ServiceDialog, self.ctx, service_id, self)
+        if dialog is not None and dialog.exec() == QDialog.DialogCode.Accepted:
+            self.refresh()
+            self._select(service_id)
+
+    def mark_verified(self) -> None:
+        service_id = self.selected_id()
+        if service_id is None:
+            return
+        if guarded(self, directory.mark_verified, self.ctx, service_id) is not None:
+            self.run_search()
+            self.show_detail()
+
+    def _select(self, service_id: uuid.UUID | None) -> None:
+        row = self.model.index_of(service_id) if service_id else -1
+        if row >= 0:
+            self.table.selectionModel().setCurrentIndex(
+                self.model.index(row, 0),
+                QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+
+    def new_organization(self) -> None:
+        from desktop.ui.directory.dialogs import OrganizationDialog
+
+        if OrganizationDialog(self.ctx, None, self).exec() == QDialog.DialogCode.Accepted:
+            self.refresh()
+
+    def edit_organization(self) -> None:
+        from desktop.ui.directory.dialogs import OrganizationDialog
+
+        service_id = self.selected_id()
+        if service_id is None:
+            show_info(self, _("Select a service of the organization first."))
+            return
+        summary = guarded(self, directory.service_summary, self.ctx, service_id)
+        if summary is None:
+            return
+        dialog = guarded(self, OrganizationDialog, self.ctx, summary.organization_id, self)
+        if dialog is not None and dialog.exec() == QDialog.DialogCode.Accepted:
+            self.refresh()
+
+    def import_package(self) -> None:
+        from desktop.ui.directory.import_dialog import HsdsImportDialog
+
+        if HsdsImportDialog(self.ctx, None, self).exec() == QDialog.DialogCode.Accepted:
+            self.refresh()
+
+    def import_sheet(self) -> None:
+        from desktop.ui.directory.import_dialog import SheetImportDialog
+
+        if SheetImportDialog(self.ctx, None, self).exec() == QDialog.DialogCode.Accepted:
+            self.refresh()
+
+    def export_package(self, target: str | None = None) -> None:
+        from desktop.services.directory_hsds import export_package
+
+        target = target or QFileDialog.getExistingDirectory(self, _("Folder for the data package"))
+        if not target:
+            return
+        self.jobs.start(_("Exporting…"), export_package, self.ctx, Path(target),
+                        on_done=lambda files: self.status.setText(
+                            _("Exported {count} files to {path}.").format(count=len(files), path=target)))
+
+    def print_booklet(self, target: str | None = None) -> None:
+        if not target:
+            target, _filter = QFileDialog.getSaveFileName(self, _("Save the booklet"), _("directory.pdf"),
+                                                          _("PDF files (*.pdf)"))
+        if not target:
+            return
+        self.jobs.start(_("Preparing the booklet…"), write_booklet, self.ctx, Path(target), self.filters(),
+                        on_done=lambda path: self.status.setText(_("Booklet saved: {path}").format(path=path)))
