@@ -112,7 +112,9 @@ def build(demo: DemoBuild) -> None:
         female = rng.random() < 0.62
         given = rng.choice(GIVEN_F if female else GIVEN_M)
         if rng.random() < 0.45:
-            given += " " + rng.choice(GIVEN_F if female else GIVEN_M)
+            second = rng.choice(GIVEN_F if female else GIVEN_M)
+            if second != given:
+                given += " " + second
         family = f"{rng.choice(SURNAMES)} {rng.choice(SURNAMES)}"
         while True:
             doc = str(rng.choice([rng.randint(63_000_000, 63_999_999), rng.randint(91_000_000, 91_999_999),

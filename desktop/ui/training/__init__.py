@@ -1,0 +1,1 @@
+"""The Trainings section: courses, participants, attendance, certificates."""
