@@ -30,6 +30,7 @@ SIZES = ("small", "large")
 PARTS: list[str] = [
     "desktop.services.demo.office",
     "desktop.services.demo.directory",
+    "desktop.services.demo.people",
     "desktop.services.demo.training",
 ]
 
