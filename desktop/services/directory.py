@@ -505,7 +505,8 @@ def _summary(session: Session, service: Service, today: date, months: int) -> Se
                             .where(Attribute.link_id == sid)).all()
     languages = []
     for code, name in session.execute(select(Language.code, Language.name).where(Language.service_id == sid)):
-        languages.append(name or language_name(code or ""))
+        known = language_name(code) if code else ""
+        languages.append(known if known and known != code else (name or code or ""))
     docs = [d for d in session.scalars(select(RequiredDocument.document).where(RequiredDocument.service_id == sid))
             if d]
     costs = list(session.scalars(select(CostOption).where(CostOption.service_id == sid)))

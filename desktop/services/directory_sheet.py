@@ -241,6 +241,23 @@ def _lookup(names: dict[str, uuid.UUID], text: str) -> uuid.UUID | None:
     return None
 
 
+def default_categories() -> dict[str, uuid.UUID]:
+    """Folded names and codes of Enlace's categories → term ids."""
+    names = {normalize(n): term_id(CATEGORY_TAXONOMY_ID, c) for c, n, _d in CATEGORIES}
+    names.update({c: term_id(CATEGORY_TAXONOMY_ID, c) for c, _n, _d in CATEGORIES})
+    return names
+
+
+def default_populations() -> dict[str, uuid.UUID]:
+    """Folded names (and the words offices use) of Enlace's population profiles → term ids."""
+    names = {normalize(n): term_id(POPULATION_TAXONOMY_ID, c) for c, n in POPULATIONS}
+    names.update({normalize(w): term_id(POPULATION_TAXONOMY_ID, c) for w, c in (
+        ("transito", "in_transit"), ("pendular", "pendular"), ("retornado", "returnee"),
+        ("retornados", "returnee"), ("acogida", "host_community"), ("destino", "in_destination"),
+        ("permanencia", "in_destination"))})
+    return names
+
+
 def parse_sheet_rows(headers: Sequence[str], rows: Sequence[Sequence[str]], mapping: dict[str, int],
                      file: str = "", categories: dict[str, uuid.UUID] | None = None,
                      populations: dict[str, uuid.UUID] | None = None) -> SheetParse:
@@ -250,15 +267,8 @@ def parse_sheet_rows(headers: Sequence[str], rows: Sequence[Sequence[str]], mapp
     Enlace's own. A row without organization or service name, or with a malformed email, phone
     or web address, is rejected with the field and the reason.
     """
-    if categories is None:
-        categories = {normalize(n): term_id(CATEGORY_TAXONOMY_ID, c) for c, n, _d in CATEGORIES}
-        categories.update({c: term_id(CATEGORY_TAXONOMY_ID, c) for c, _n, _d in CATEGORIES})
-    if populations is None:
-        populations = {normalize(n): term_id(POPULATION_TAXONOMY_ID, c) for c, n in POPULATIONS}
-        populations.update({normalize(w): term_id(POPULATION_TAXONOMY_ID, c) for w, c in (
-            ("transito", "in_transit"), ("pendular", "pendular"), ("retornado", "returnee"),
-            ("retornados", "returnee"), ("acogida", "host_community"), ("destino", "in_destination"),
-            ("permanencia", "in_destination"))})
+    categories = default_categories() if categories is None else categories
+    populations = default_populations() if populations is None else populations
     labels = {f.key: _(f.label) for f in SHEET_FIELDS}
     missing = [f for f in SHEET_FIELDS if f.required and f.key not in mapping]
     if missing:
@@ -450,9 +460,7 @@ def _known_ids(session) -> tuple[dict[str, uuid.UUID], dict[tuple[str, str], uui
 def _term_names(session) -> tuple[dict[str, uuid.UUID], dict[str, uuid.UUID]]:
     from desktop.store.models.directory import TaxonomyTerm
 
-    categories = {normalize(n): term_id(CATEGORY_TAXONOMY_ID, c) for c, n, _d in CATEGORIES}
-    categories.update({c: term_id(CATEGORY_TAXONOMY_ID, c) for c, _n, _d in CATEGORIES})
-    populations = {}
+    categories, populations = default_categories(), default_populations()
     for tid, name, code, taxonomy in session.execute(select(TaxonomyTerm.id, TaxonomyTerm.name, TaxonomyTerm.code,
                                                             TaxonomyTerm.taxonomy_id)):
         target = populations if taxonomy == POPULATION_TAXONOMY_ID else categories
