@@ -105,7 +105,7 @@ def validate_office(form: OfficeForm) -> OfficeForm:
         errors["locale"] = _("Unknown locale")
     try:
         ZoneInfo(form.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
         errors["timezone"] = _("Unknown time zone")
     if form.logo is not None and not (form.logo.startswith(b"\x89PNG") or form.logo.startswith(b"\xff\xd8")):
         errors["logo"] = _("The logo must be a PNG or JPEG image.")
