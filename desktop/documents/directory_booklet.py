@@ -181,8 +181,9 @@ def render_booklet(booklet: Booklet) -> bytes:
         if entry.municipality != current_city:
             story.append(heading(entry.municipality or _("Municipality not given"), "h2", 1))
             current_city = entry.municipality
+        confirm = _("to be confirmed")
         block = [Paragraph(escape(entry.name) + (
-            f' <font name="{ITALIC}" color="#B45F06" size="8">({escape(_("to be confirmed"))})</font>'
+            f' <font name="{ITALIC}" color="#B45F06" size="8">({escape(confirm)})</font>'
             if entry.stale else ""), styles["name"]),
                  Paragraph(escape(entry.organization), styles["org"])]
         if entry.description:

@@ -14,11 +14,11 @@ def summary_html(s: ServiceSummary, can_see_notes: bool = True) -> str:
     flags = []
     if s.status != "active":
         flags.append(f"<span style='color:#c62828'>{escape(status_label(s.status))}</span>")
-    flags.append(f"<span style='color:#2e7d32'>{escape(_('Receives referrals'))}</span>" if s.accepts_referrals
-                 else f"<span style='color:#c62828'>{escape(_('Does not receive referrals'))}</span>")
+    receives, refuses, confirm = _("Receives referrals"), _("Does not receive referrals"), _("To be confirmed")
+    flags.append(f"<span style='color:#2e7d32'>{escape(receives)}</span>" if s.accepts_referrals
+                 else f"<span style='color:#c62828'>{escape(refuses)}</span>")
     if s.stale:
-        flags.append(f"<span style='color:#B45F06'>{escape(_('To be confirmed'))}: "
-                     f"{escape(verified_label(s))}</span>")
+        flags.append(f"<span style='color:#B45F06'>{escape(confirm)}: {escape(verified_label(s))}</span>")
     else:
         flags.append(f"<span style='color:#555'>{escape(verified_label(s))}</span>")
     parts.append("<p>" + " · ".join(flags) + "</p>")

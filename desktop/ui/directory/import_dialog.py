@@ -96,7 +96,7 @@ class HsdsImportDialog(QDialog):
         super().__init__(parent)
         self.ctx = ctx
         self.preview: directory_hsds.ImportPreview | None = None
-        self.result: directory_hsds.ImportResult | None = None
+        self.import_result: directory_hsds.ImportResult | None = None
         self.setWindowTitle(_("Import an Open Referral data package"))
         self.resize(820, 640)
         layout = QVBoxLayout(self)
@@ -161,7 +161,7 @@ class HsdsImportDialog(QDialog):
         self.jobs.start(_("Importing…"), directory_hsds.apply_import, self.ctx, self.preview, on_done=self._applied)
 
     def _applied(self, result: directory_hsds.ImportResult) -> None:
-        self.result = result
+        self.import_result = result
         written = sum(c.new + c.updated for c in result.counts.values())
         show_info(self, _("Import finished: {count} rows written.").format(count=written))
         self.accept()

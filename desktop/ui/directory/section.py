@@ -216,7 +216,8 @@ class DirectorySection(QWidget):
                 self.model.index(row, 0),
                 QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
         else:
-            self.detail.setHtml(f"<p>{_('No service matches the search and filters.')}</p>")
+            nothing = _("No service matches the search and filters.")
+            self.detail.setHtml(f"<p>{nothing}</p>")
         self._update_buttons()
 
     def selected_id(self) -> uuid.UUID | None:
