@@ -20,7 +20,9 @@ from desktop.services.context import AppContext
 from desktop.services.permissions import role_label
 
 # "module:Class" factories, shown in this order, two to a row.
-HOME_PANELS: list[str] = []
+HOME_PANELS: list[str] = [
+    "desktop.ui.referrals.home_panel:FollowUpPanel",
+]
 
 
 def greeting(name: str, now: datetime | None = None) -> str:

@@ -24,6 +24,10 @@ class SectionSpec:
 
 SECTIONS: list[SectionSpec] = [
     SectionSpec("home", N_("Home"), "desktop.ui.home:HomeSection", None, "SP_DirHomeIcon"),
+    SectionSpec("people", N_("People and cases"), "desktop.ui.people.section:PeopleSection",
+                Permission.VIEW_PEOPLE, "SP_FileDialogListView"),
+    SectionSpec("referrals", N_("Referrals"), "desktop.ui.referrals.section:ReferralsSection",
+                Permission.VIEW_REFERRALS, "SP_ArrowForward"),
     SectionSpec("directory", N_("Directory"), "desktop.ui.directory.section:DirectorySection",
                 Permission.VIEW_DIRECTORY, "SP_DirLinkIcon"),
     SectionSpec("trainings", N_("Trainings"), "desktop.ui.training.section:TrainingSection",

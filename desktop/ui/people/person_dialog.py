@@ -1,0 +1,284 @@
+"""Registering or editing a person, with likely duplicates shown while typing."""
+
+from __future__ import annotations
+
+import uuid
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.i18n import _, country_names, format_date
+from desktop.services import people
+from desktop.services.context import AppContext
+from desktop.services.errors import ConflictError, EnlaceError, ValidationError
+from desktop.services.permissions import Permission
+from desktop.ui.common import FieldErrors, show_error
+from desktop.ui.people.widgets import OptionalDateEdit
+
+
+class PersonDialog(QDialog):
+    """The registration form. A refused save keeps every typed value and marks the wrong fields."""
+
+    saved = Signal(object)  # PersonRecord
+    open_existing = Signal(object)  # person id chosen from the duplicate list
+
+    def __init__(self, ctx: AppContext, record: people.PersonRecord | None = None,
+                 household_id: uuid.UUID | None = None, relationship: str = "head",
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.record = record
+        self.household_id = household_id
+        self.relationship = relationship
+        self.result_record: people.PersonRecord | None = None
+        self.setWindowTitle(_("Edit person") if record else _("Register a person"))
+        self.resize(820, 640)
+
+        self.given_names = QLineEdit()
+        self.family_name_1 = QLineEdit()
+        self.family_name_2 = QLineEdit()
+        self.sex = QComboBox()
+        self.sex.addItem("", "")
+        for code, text in people.SEXES.items():
+            self.sex.addItem(_(text), code)
+        self.gender_identity = QLineEdit()
+        self.gender_identity.setPlaceholderText(_("Optional, as the person says it"))
+        self.birth_date = OptionalDateEdit()
+        self.estimated_age = QSpinBox()
+        self.estimated_age.setRange(-1, people.MAX_AGE)
+        self.estimated_age.setSpecialValueText(_("unknown"))
+        self.estimated_age.setValue(-1)
+        self.age_label = QLabel()
+        self.age_label.setObjectName("age_label")
+        self.nationality = QComboBox()
+        self.nationality.setEditable(True)
+        self.nationality.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.nationality.addItem(_("Unknown"), None)
+        for code, name in country_names():
+            self.nationality.addItem(name, code)
+        self.document_type = QComboBox()
+        self.document_number = QLineEdit()
+        self.phone = QLineEdit()
+        self.address = QLineEdit()
+        self.municipality = QLineEdit()
+        self.population_type = QComboBox()
+        self.population_type.addItem("", "")
+        for code, text in people.POPULATION_TYPES.items():
+            self.population_type.addItem(_(text), code)
+        self.arrival_date = OptionalDateEdit()
+        self.languages = QLineEdit()
+        self.languages.setPlaceholderText(_("Language codes, e.g. es, ht, fr"))
+        self.needs = QListWidget()
+        self.needs.setMaximumHeight(150)
+        self.sensitive = ctx.can(Permission.VIEW_SENSITIVE)
+        if self.sensitive:
+            for choice in people.catalog_choices(ctx, "specific_need"):
+                item = QListWidgetItem(choice.label)
+                item.setData(Qt.ItemDataRole.UserRole, choice.code)
+                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                item.setCheckState(Qt.CheckState.Unchecked)
+                self.needs.addItem(item)
+
+        form = QFormLayout()
+        form.addRow(_("Given names"), self.given_names)
+        form.addRow(_("First family name"), self.family_name_1)
+        form.addRow(_("Second family name"), self.family_name_2)
+        form.addRow(_("Sex"), self.sex)
+        form.addRow(_("Gender identity"), self.gender_identity)
+        birth = QHBoxLayout()
+        birth.addWidget(self.birth_date)
+        birth.addWidget(QLabel(_("or estimated age")))
+        birth.addWidget(self.estimated_age)
+        birth.addWidget(self.age_label, 1)
+        form.addRow(_("Birth date"), birth)
+        form.addRow(_("Nationality"), self.nationality)
+        form.addRow(_("Document type"), self.document_type)
+        form.addRow(_("Document number"), self.document_number)
+        form.addRow(_("Phone"), self.phone)
+        form.addRow(_("Address"), self.address)
+        form.addRow(_("Municipality"), self.municipality)
+        form.addRow(_("Population type"), self.population_type)
+        form.addRow(_("Arrival date"), self.arrival_date)
+        form.addRow(_("Languages"), self.languages)
+        if self.sensitive:
+            form.addRow(_("Specific needs"), self.needs)
+
+        self.duplicates = QListWidget()
+        self.duplicates.setObjectName("duplicates")
+        self.duplicates.itemActivated.connect(self._open_duplicate)
+        self.duplicate_box = QGroupBox(_("Possibly already registered"))
+        box_layout = QVBoxLayout(self.duplicate_box)
+        hint = QLabel(_("Check these records before saving: double-click one to open it instead."))
+        hint.setWordWrap(True)
+        box_layout.addWidget(hint)
+        box_layout.addWidget(self.duplicates)
+        self.duplicate_box.setVisible(False)
+
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+
+        left = QWidget()
+        left.setLayout(form)
+        body = QHBoxLayout()
+        body.addWidget(left, 3)
+        body.addWidget(self.duplicate_box, 2)
+        layout = QVBoxLayout(self)
+        layout.addLayout(body)
+        layout.addWidget(self.buttons)
+
+        self.errors = FieldErrors({
+            "given_names": self.given_names, "family_name_1": self.family_name_1, "sex": self.sex,
+            "birth_date": self.birth_date, "nationality": self.nationality, "document_type": self.document_type,
+            "document_number": self.document_number, "phone": self.phone, "population_type": self.population_type,
+            "arrival_date": self.arrival_date, "languages": self.languages, "needs": self.needs,
+        })
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(300)
+        self._timer.timeout.connect(self.check_duplicates)
+        for edit in (self.given_names, self.family_name_1, self.family_name_2, self.document_number):
+            edit.textEdited.connect(lambda _t: self._timer.start())
+        self.birth_date.dateChanged.connect(lambda _d: (self._update_age(), self._timer.start()))
+        self.estimated_age.valueChanged.connect(lambda _v: self._update_age())
+        self.nationality.currentIndexChanged.connect(lambda _i: self._fill_document_types())
+        self.document_type.currentIndexChanged.connect(lambda _i: self._document_hint())
+
+        self._fill_document_types()
+        if record is not None:
+            self._load(record)
+        self._update_age()
+
+    # -- form <-> widgets ---------------------------------------------------------------------
+
+    def _fill_document_types(self) -> None:
+        current = self.document_type.currentData()
+        self.document_type.blockSignals(True)
+        self.document_type.clear()
+        for choice in people.document_type_choices(self.ctx, self.nationality.currentData()):
+            self.document_type.addItem(choice.label, choice.code)
+            self.document_type.setItemData(self.document_type.count() - 1, choice.pattern, Qt.ItemDataRole.UserRole + 1)
+        index = self.document_type.findData(current if current else people.NO_DOCUMENT)
+        self.document_type.setCurrentIndex(max(0, index))
+        self.document_type.blockSignals(False)
+        self._document_hint()
+
+    def _document_hint(self) -> None:
+        none = self.document_type.currentData() == people.NO_DOCUMENT
+        self.document_number.setEnabled(not none)
+        self.document_number.setPlaceholderText(_("No document") if none else "")
+
+    def _update_age(self) -> None:
+        birth = self.birth_date.value()
+        self.estimated_age.setEnabled(birth is None)
+        age = people.age_on(birth) if birth else (self.estimated_age.value() if self.estimated_age.value() >= 0
+                                                  else None)
+        self.age_label.setText(_("{n} years old").format(n=age) if age is not None else "")
+
+    def _load(self, r: people.PersonRecord) -> None:
+        self.given_names.setText(r.given_names)
+        self.family_name_1.setText(r.family_name_1)
+        self.family_name_2.setText(r.family_name_2)
+        self.sex.setCurrentIndex(max(0, self.sex.findData(r.sex)))
+        self.gender_identity.setText(r.gender_identity)
+        if r.birth_date_estimated:
+            self.estimated_age.setValue(r.age if r.age is not None else -1)
+        else:
+            self.birth_date.set_value(r.birth_date)
+        self.nationality.setCurrentIndex(max(0, self.nationality.findData(r.nationality)))
+        self._fill_document_types()
+        index = self.document_type.findData(r.document_type)
+        if index < 0:  # a type of another country: keep it choosable
+            self.document_type.addItem(r.document_type_label, r.document_type)
+            index = self.document_type.count() - 1
+        self.document_type.setCurrentIndex(index)
+        self.document_number.setText(r.document_number)
+        self.phone.setText(r.phone)
+        self.address.setText(r.address)
+        self.municipality.setText(r.municipality)
+        self.population_type.setCurrentIndex(max(0, self.population_type.findData(r.population_type)))
+        self.arrival_date.set_value(r.arrival_date)
+        self.languages.setText(", ".join(r.languages))
+        for i in range(self.needs.count()):
+            item = self.needs.item(i)
+            checked = r.needs is not None and item.data(Qt.ItemDataRole.UserRole) in r.needs
+            item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+
+    def form(self) -> people.PersonForm:
+        needs = None
+        if self.sensitive:
+            needs = [self.needs.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.needs.count())
+                     if self.needs.item(i).checkState() == Qt.CheckState.Checked]
+        nationality = self.nationality.currentData()
+        if self.nationality.currentText() and self.nationality.findText(self.nationality.currentText()) < 0:
+            nationality = self.nationality.currentText()  # typed, not chosen: the service says what is wrong
+        return people.PersonForm(
+            given_names=self.given_names.text(), family_name_1=self.family_name_1.text(),
+            family_name_2=self.family_name_2.text(), sex=self.sex.currentData() or "",
+            gender_identity=self.gender_identity.text(), birth_date=self.birth_date.value(),
+            estimated_age=self.estimated_age.value() if self.estimated_age.value() >= 0 else None,
+            nationality=nationality, document_type=self.document_type.currentData() or people.NO_DOCUMENT,
+            document_number=self.document_number.text(), phone=self.phone.text(), address=self.address.text(),
+            municipality=self.municipality.text(), population_type=self.population_type.currentData() or "",
+            arrival_date=self.arrival_date.value(),
+            languages=[c for c in self.languages.text().replace(";", ",").split(",") if c.strip()], needs=needs)
+
+    # -- duplicates ---------------------------------------------------------------------------
+
+    def check_duplicates(self) -> None:
+        try:
+            found = people.likely_duplicates(self.ctx, self.form(), exclude_id=self.record.id if self.record else None)
+        except EnlaceError:
+            found = []
+        self.duplicates.clear()
+        for candidate in found:
+            row = candidate.row
+            born = format_date(row.birth_date, "short") if row.birth_date else _("birth date unknown")
+            text = _("{name} · {born} · {document} ({reasons})").format(
+                name=row.name, born=born, document=row.document_number or _("no document"),
+                reasons=", ".join(candidate.reasons))
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, row.id)
+            self.duplicates.addItem(item)
+        self.duplicate_box.setVisible(bool(found))
+
+    def _open_duplicate(self, item: QListWidgetItem) -> None:
+        self.open_existing.emit(item.data(Qt.ItemDataRole.UserRole))
+        self.reject()
+
+    # -- saving -------------------------------------------------------------------------------
+
+    def save(self) -> None:
+        form = self.form()
+        try:
+            if self.record is None:
+                saved = people.register_person(self.ctx, form, self.household_id, self.relationship)
+            else:
+                saved = people.update_person(self.ctx, self.record.id, form, self.record.version)
+        except ValidationError as exc:
+            self.errors.show(exc)
+            show_error(self, exc)
+            return
+        except ConflictError as exc:  # a second window saved first: keep what is typed here
+            show_error(self, exc)
+            return
+        except EnlaceError as exc:
+            show_error(self, exc)
+            return
+        self.result_record = saved
+        self.saved.emit(saved)
+        self.accept()

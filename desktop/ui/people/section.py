@@ -1,0 +1,415 @@
+"""The "People and cases" section: one search box, the register as a lazy table, the person's record."""
+
+from __future__ import annotations
+
+import uuid
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.i18n import _, country_name, format_date, format_datetime
+from desktop.services import cases, consent, people, referrals
+from desktop.services.context import AppContext
+from desktop.services.errors import EnlaceError
+from desktop.services.permissions import Permission
+from desktop.ui.common import show_error
+from desktop.ui.people.dialogs import (
+    AnonymizeDialog,
+    CaseDialog,
+    ConsentDialog,
+    HouseholdDialog,
+    MergeDialog,
+    NoteDialog,
+    WithdrawDialog,
+)
+from desktop.ui.people.person_dialog import PersonDialog
+from desktop.ui.people.widgets import ConsentBadges, LazyTableModel, save_pdf
+
+
+def people_columns():
+    return [
+        (_("Name"), lambda r: r.name),
+        (_("Age"), lambda r: "" if r.age is None else str(r.age)),
+        (_("Sex"), lambda r: people.label(people.SEXES, r.sex)),
+        (_("Nationality"), lambda r: country_name(r.nationality)),
+        (_("Document"), lambda r: r.document_number),
+        (_("Population"), lambda r: people.label(people.POPULATION_TYPES, r.population_type)),
+        (_("Municipality"), lambda r: r.municipality),
+    ]
+
+
+class PersonPanel(QWidget):
+    """A person's record: data, consent at a glance, household, cases, referrals, and what can be done."""
+
+    changed = Signal()
+    open_person = Signal(object)
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.record: people.PersonRecord | None = None
+        self.title = QLabel()
+        self.title.setObjectName("person_name")
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.badges = ConsentBadges()
+        self.details = QLabel()
+        self.details.setObjectName("person_details")
+        self.details.setWordWrap(True)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.needs = QLabel()
+        self.needs.setObjectName("person_needs")
+        self.needs.setWordWrap(True)
+        self.household = QListWidget()
+        self.household.setMaximumHeight(110)
+        self.household.itemActivated.connect(lambda item: self.open_person.emit(item.data(Qt.ItemDataRole.UserRole)))
+        self.consents = QListWidget()
+        self.consents.setObjectName("consent_history")
+        self.consents.setMaximumHeight(110)
+        self.cases = QListWidget()
+        self.cases.setObjectName("cases")
+        self.cases.setMaximumHeight(150)
+        self.referrals = QListWidget()
+        self.referrals.setObjectName("person_referrals")
+        self.referrals.setMaximumHeight(130)
+
+        can_edit = ctx.can(Permission.EDIT_PEOPLE)
+        self.buttons: dict[str, QPushButton] = {}
+        actions = [
+            ("edit", _("Edit"), self.edit, can_edit),
+            ("consent", _("Record consent"), self.record_consent, can_edit),
+            ("withdraw", _("Withdraw consent"), self.withdraw_consent, can_edit),
+            ("consent_form", _("Print consent form"), self.print_consent_form, True),
+            ("member", _("Add household member"), self.add_member, can_edit),
+            ("case", _("Open case"), self.open_case, can_edit),
+            ("edit_case", _("Edit case"), self.edit_case, can_edit),
+            ("note", _("Add case note"), self.add_note, can_edit and ctx.can(Permission.VIEW_SENSITIVE)),
+            ("referral", _("New referral"), self.new_referral, ctx.can(Permission.EDIT_REFERRALS)),
+            ("merge", _("Merge a duplicate"), self.merge, ctx.can(Permission.MERGE_PEOPLE)),
+            ("anonymize", _("Anonymize"), self.anonymize, ctx.can(Permission.ANONYMIZE_PEOPLE)),
+        ]
+        grid = QGridLayout()
+        for index, (key, text, slot, _allowed) in enumerate(a for a in actions if a[3]):
+            button = QPushButton(text)
+            button.setObjectName(f"person_{key}")
+            button.clicked.connect(slot)
+            self.buttons[key] = button
+            grid.addWidget(button, index // 3, index % 3)
+
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.addWidget(self.title)
+        layout.addWidget(self.badges)
+        layout.addWidget(self.details)
+        layout.addWidget(self.needs)
+        layout.addLayout(grid)
+        for title, widget in ((_("Household"), self.household), (_("Consent history"), self.consents),
+                              (_("Cases"), self.cases), (_("Referrals"), self.referrals)):
+            box = QGroupBox(title)
+            QVBoxLayout(box).addWidget(widget)
+            layout.addWidget(box)
+        layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(body)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.empty = QLabel(_("Search for a person, or register a new one."))
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        outer.addWidget(self.empty)
+        outer.addWidget(scroll)
+        self.scroll = scroll
+        self.show_person(None)
+
+    # -- showing ------------------------------------------------------------------------------
+
+    def show_person(self, person_id: uuid.UUID | None) -> None:
+        self.record = None
+        if person_id is not None:
+            try:
+                self.record = people.get_person(self.ctx, person_id)
+            except EnlaceError as exc:
+                show_error(self, exc)
+        self.empty.setVisible(self.record is None)
+        self.scroll.setVisible(self.record is not None)
+        if self.record is not None:
+            self._fill(self.record)
+
+    def reload(self) -> None:
+        if self.record is not None:
+            self.record = people.get_person(self.ctx, self.record.id, log_view=False)
+            self._fill(self.record)
+
+    def _fill(self, r: people.PersonRecord) -> None:
+        self.title.setText(r.name)
+        self.badges.set_state(r.consent)
+        age = _("{n} years old").format(n=r.age) if r.age is not None else _("age unknown")
+        if r.birth_date_estimated and r.age is not None:
+            age = _("about {n} years old (estimated)").format(n=r.age)
+        born = format_date(r.birth_date) if r.birth_date and not r.birth_date_estimated else ""
+        lines = [
+            " · ".join(p for p in (people.label(people.SEXES, r.sex), r.gender_identity, age, born) if p),
+            _("Nationality: {country}").format(country=people.nationality_label(r.nationality)),
+            _("Document: {type} {number}").format(type=r.document_type_label, number=r.document_number).strip(),
+            _("Population: {type}").format(type=people.label(people.POPULATION_TYPES, r.population_type)),
+        ]
+        if r.arrival_date:
+            lines.append(_("Arrived on {date}").format(date=format_date(r.arrival_date)))
+        contact = " · ".join(p for p in (r.phone, r.address, r.municipality) if p)
+        if contact:
+            lines.append(contact)
+        if r.languages:
+            lines.append(_("Languages: {list}").format(list=", ".join(r.languages)))
+        if r.anonymized:
+            lines.append(_("This record was anonymized."))
+        self.details.setText("\n".join(lines))
+        if r.needs is None:
+            self.needs.setVisible(False)
+        else:
+            self.needs.setVisible(True)
+            labels = people.catalog_choices(self.ctx, "specific_need")
+            names = {c.code: c.label for c in labels}
+            self.needs.setText(_("Specific needs: {list}").format(
+                list=", ".join(names.get(n, n) for n in r.needs) if r.needs else _("none recorded")))
+        self.household.clear()
+        for member in r.household_members:
+            text = _("{name} — {relationship}").format(name=member.name,
+                                                       relationship=people.label(people.RELATIONSHIPS,
+                                                                                 member.relationship))
+            if member.age is not None:
+                text += " · " + _("{n} years old").format(n=member.age)
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, member.person_id)
+            self.household.addItem(item)
+        if not r.household_members:
+            self.household.addItem(_("Not in a household yet."))
+        self.consents.clear()
+        for info in consent.list_consents(self.ctx, r.id):
+            state = (_("withdrawn on {date}").format(date=format_datetime(info.withdrawn_at, "short"))
+                     if info.withdrawn_at else _("active"))
+            text = _("{scope}: given {date} ({method}, by {user}) — {state}").format(
+                scope=_(consent.SHORT_SCOPES[info.scope]), date=format_date(info.given_on, "short"),
+                method=_(consent.METHODS.get(info.method, info.method)), user=info.taken_by, state=state)
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, info)
+            self.consents.addItem(item)
+        self.cases.clear()
+        for case in cases.cases_of_person(self.ctx, r.id):
+            item = QListWidgetItem(_("{number} · {status} · priority {priority} · {worker}").format(
+                number=case.number, status=_(cases.STATUSES[case.status]),
+                priority=_(cases.PRIORITIES[case.priority]).lower(), worker=case.caseworker_name))
+            item.setData(Qt.ItemDataRole.UserRole, case)
+            self.cases.addItem(item)
+            if self.ctx.can(Permission.VIEW_SENSITIVE):
+                for note in cases.get_case(self.ctx, case.id).notes or []:
+                    sub = QListWidgetItem(f"    {format_date(note.noted_on, 'short')} · {note.author}: {note.text}")
+                    sub.setData(Qt.ItemDataRole.UserRole, case)
+                    self.cases.addItem(sub)
+        if self.cases.count():
+            self.cases.setCurrentRow(0)
+        self.referrals.clear()
+        if self.ctx.can(Permission.VIEW_REFERRALS):
+            for row in referrals.referrals_of_person(self.ctx, r.id):
+                self.referrals.addItem(_("{number} · {status} · {service}").format(
+                    number=row.number, status=referrals.status_label(row.status), service=row.service))
+        for key in ("edit", "consent", "withdraw", "member", "case", "referral", "merge", "anonymize"):
+            if key in self.buttons:
+                self.buttons[key].setEnabled(not r.anonymized)
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def _after(self, dialog) -> None:
+        if dialog.exec():
+            self.reload()
+            self.changed.emit()
+
+    def edit(self) -> None:
+        if self.record is None:
+            return
+        fresh = people.get_person(self.ctx, self.record.id, log_view=False)
+        self._after(PersonDialog(self.ctx, fresh, parent=self))
+
+    def record_consent(self) -> None:
+        if self.record is not None:
+            self._after(ConsentDialog(self.ctx, self.record.id, self))
+
+    def withdraw_consent(self) -> None:
+        item = self.consents.currentItem()
+        info = item.data(Qt.ItemDataRole.UserRole) if item else None
+        if info is None or info.withdrawn_at is not None:
+            show_error(self, _("Choose an active consent in the history first."))
+            return
+        self._after(WithdrawDialog(self.ctx, info, self))
+
+    def print_consent_form(self) -> None:
+        if self.record is None:
+            return
+        try:
+            pdf = consent.consent_form_pdf(self.ctx, self.record.id)
+        except EnlaceError as exc:
+            show_error(self, exc)
+            return
+        save_pdf(self, pdf, _("consent-{name}.pdf").format(name=self.record.family_name_1 or "person"))
+
+    def add_member(self) -> None:
+        if self.record is not None:
+            self._after(HouseholdDialog(self.ctx, self.record, self))
+
+    def open_case(self) -> None:
+        if self.record is not None:
+            self._after(CaseDialog(self.ctx, self.record.id, parent=self))
+
+    def _current_case(self) -> cases.CaseInfo | None:
+        item = self.cases.currentItem()
+        case = item.data(Qt.ItemDataRole.UserRole) if item else None
+        if case is None:
+            show_error(self, _("Open a case first, or choose one in the list."))
+        return case
+
+    def edit_case(self) -> None:
+        case = self._current_case()
+        if case is not None and self.record is not None:
+            self._after(CaseDialog(self.ctx, self.record.id, cases.get_case(self.ctx, case.id), self))
+
+    def add_note(self) -> None:
+        case = self._current_case()
+        if case is not None:
+            self._after(NoteDialog(self.ctx, case, self))
+
+    def new_referral(self) -> None:
+        from desktop.ui.referrals.referral_dialog import ReferralDialog
+
+        if self.record is not None:
+            self._after(ReferralDialog(self.ctx, self.record.id, self))
+
+    def merge(self) -> None:
+        if self.record is not None:
+            self._after(MergeDialog(self.ctx, self.record, self))
+
+    def anonymize(self) -> None:
+        if self.record is not None:
+            self._after(AnonymizeDialog(self.ctx, self.record, self))
+
+
+class PeopleSection(QWidget):
+    """Find before you register: the search answers as the clerk types."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.search = QLineEdit()
+        self.search.setObjectName("people_search")
+        self.search.setPlaceholderText(_("Search by name or document number (Ctrl+F)"))
+        self.search.setClearButtonEnabled(True)
+        self.new_button = QPushButton(_("Register a person"))
+        self.new_button.setObjectName("register_person")
+        self.new_button.clicked.connect(self.register)
+        self.new_button.setVisible(ctx.can(Permission.EDIT_PEOPLE))
+        self.count_label = QLabel()
+        top = QHBoxLayout()
+        top.addWidget(self.search, 1)
+        top.addWidget(self.count_label)
+        top.addWidget(self.new_button)
+
+        self.model = LazyTableModel(people_columns(), lambda: people.count_people(ctx),
+                                    lambda offset, limit: people.people_page(ctx, offset, limit), self)
+        self.table = QTableView()
+        self.table.setObjectName("people_table")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        for column, width in enumerate((240, 50, 80, 110, 120, 110, 110)):
+            header.resizeSection(column, width)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.selectionModel().currentRowChanged.connect(lambda current, _prev: self._selected(current.row()))
+        self.panel = PersonPanel(ctx)
+        self.panel.changed.connect(self._changed)
+        self.panel.open_person.connect(self.show_person)
+
+        splitter = QSplitter()
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.panel)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(splitter, 1)
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(200)
+        self._timer.timeout.connect(self.run_search)
+        self.search.textChanged.connect(lambda _t: self._timer.start())
+        self.search.returnPressed.connect(self._open_first)
+        self._update_count()
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def refresh(self) -> None:
+        self.run_search()
+
+    def run_search(self) -> None:
+        text = self.search.text().strip()
+        try:
+            self.model.set_rows(people.search_people(self.ctx, text, limit=100) if text else None)
+        except EnlaceError as exc:
+            show_error(self, exc)
+            return
+        self._update_count()
+
+    def _open_first(self) -> None:
+        """Enter in the search box opens the best match (opening is what writes the "view" event)."""
+        self._timer.stop()
+        self.run_search()
+        if self.model.rowCount():
+            self.table.setFocus()
+            self.table.selectRow(0)
+
+    def _update_count(self) -> None:
+        if self.search.text().strip():
+            self.count_label.setText(_("{n} found").format(n=self.model.rowCount()))
+        else:
+            self.count_label.setText(_("{n} people").format(n=self.model.rowCount()))
+
+    def _selected(self, row: int) -> None:
+        record = self.model.row(row)
+        if record is not None:
+            self.panel.show_person(record.id)
+
+    def show_person(self, person_id: uuid.UUID) -> None:
+        self.panel.show_person(person_id)
+
+    def _changed(self) -> None:
+        self.model.reload() if not self.search.text().strip() else self.run_search()
+        self._update_count()
+
+    def register(self) -> None:
+        dialog = PersonDialog(self.ctx, parent=self)
+        dialog.open_existing.connect(self.show_person)
+        if dialog.exec() and dialog.result_record is not None:
+            self._changed()
+            self.panel.show_person(dialog.result_record.id)

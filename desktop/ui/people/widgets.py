@@ -1,0 +1,161 @@
+"""Small widgets the people and referral screens share: optional dates, the consent badges, lazy tables."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import QDateEdit, QHBoxLayout, QLabel, QWidget
+
+from desktop.i18n import _
+
+NO_DATE = QDate(1900, 1, 1)
+
+
+class OptionalDateEdit(QDateEdit):
+    """A date field that may stay empty (shown as "—"): ``value()`` is a ``date`` or None."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setCalendarPopup(True)
+        self.setDisplayFormat("dd/MM/yyyy")
+        self.setMinimumDate(NO_DATE)
+        self.setSpecialValueText("—")
+        self.setDate(NO_DATE)
+
+    def value(self) -> date | None:
+        current = self.date()
+        return None if current == NO_DATE else date(current.year(), current.month(), current.day())
+
+    def set_value(self, value: date | None) -> None:
+        self.setDate(NO_DATE if value is None else QDate(value.year, value.month, value.day))
+
+
+def qdate(value: date) -> QDate:
+    return QDate(value.year, value.month, value.day)
+
+
+def to_date(value: QDate) -> date:
+    return date(value.year(), value.month(), value.day())
+
+
+class ConsentBadges(QWidget):
+    """Consent state at a glance: one coloured badge per scope (green: given, grey: not given)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        from desktop.services.consent import SHORT_SCOPES
+
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.labels: dict[str, QLabel] = {}
+        for scope, title in SHORT_SCOPES.items():
+            label = QLabel()
+            label.setObjectName(f"consent_{scope}")
+            label.setProperty("title", title)
+            self.labels[scope] = label
+            layout.addWidget(label)
+        layout.addStretch(1)
+
+    def set_state(self, state) -> None:
+        for scope, label in self.labels.items():
+            given = bool(getattr(state, scope))
+            mark = "✔" if given else "✘"
+            label.setText(f"{mark} {_(label.property('title'))}")
+            label.setToolTip(_("Consent given") if given else _("No active consent"))
+            label.setProperty("given", given)
+            color = "#1b5e20; background: #e8f5e9" if given else "#616161; background: #eeeeee"
+            label.setStyleSheet(f"color: {color}; border-radius: 6px; padding: 2px 8px;")
+
+
+class LazyTableModel(QAbstractTableModel):
+    """Rows fetched in pages from a service (``count()`` and ``page(offset, limit)``), never all at once.
+
+    ``columns`` is a list of (header, function row → text). ``set_rows`` switches to a fixed list
+    (search results).
+    """
+
+    PAGE = 200
+
+    def __init__(self, columns: Sequence[tuple[str, Callable[[Any], str]]], count: Callable[[], int],
+                 page: Callable[[int, int], list], parent=None) -> None:
+        super().__init__(parent)
+        self.columns = list(columns)
+        self._count_fn, self._page_fn = count, page
+        self._fixed: list | None = None
+        self._pages: dict[int, list] = {}
+        self._count = 0
+        self.reload()
+
+    def reload(self) -> None:
+        self.beginResetModel()
+        self._pages.clear()
+        self._count = len(self._fixed) if self._fixed is not None else self._count_fn()
+        self.endResetModel()
+
+    def set_rows(self, rows: list | None) -> None:
+        self._fixed = rows
+        self.reload()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else self._count
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def row(self, index: int):
+        if self._fixed is not None:
+            return self._fixed[index] if 0 <= index < len(self._fixed) else None
+        if not 0 <= index < self._count:
+            return None
+        number = index // self.PAGE
+        if number not in self._pages:
+            if len(self._pages) > 50:  # keep memory flat while scrolling through 100,000 rows
+                self._pages.clear()
+            self._pages[number] = self._page_fn(number * self.PAGE, self.PAGE)
+        rows = self._pages[number]
+        offset = index - number * self.PAGE
+        return rows[offset] if offset < len(rows) else None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return None
+        row = self.row(index.row())
+        if row is None:
+            return None
+        return self.columns[index.column()][1](row)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.columns[section][0]
+        return None
+
+
+def save_pdf(parent: QWidget | None, pdf: bytes, suggested: str) -> str | None:
+    """Ask where to save a PDF, write it and open it in the system viewer. Returns the path or None."""
+    from pathlib import Path
+
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QDesktopServices
+    from PySide6.QtWidgets import QFileDialog
+
+    from desktop.ui import settings
+    from desktop.ui.common import show_error
+
+    folder = settings.LAST_EXPORT_DIR.get() or str(Path.home())
+    path, _filter = QFileDialog.getSaveFileName(parent, _("Save PDF"), str(Path(folder) / suggested),
+                                                _("PDF documents (*.pdf)"))
+    if not path:
+        return None
+    if not path.lower().endswith(".pdf"):
+        path += ".pdf"
+    try:
+        Path(path).write_bytes(pdf)
+    except OSError as exc:
+        show_error(parent, _("Cannot write {path}: {reason}").format(path=path, reason=exc.strerror))
+        return None
+    settings.LAST_EXPORT_DIR.set(str(Path(path).parent))
+    QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+    return path

@@ -1,0 +1,302 @@
+"""The "Referrals" section: every referral (lazy table), its history, the allowed next steps and the slip."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.i18n import _, format_date, format_datetime
+from desktop.services import people, referrals
+from desktop.services.context import AppContext
+from desktop.services.errors import EnlaceError, ValidationError
+from desktop.services.permissions import Permission
+from desktop.ui.common import FieldErrors, show_error
+from desktop.ui.people.widgets import LazyTableModel, qdate, save_pdf, to_date
+
+
+def referral_columns():
+    return [
+        (_("Number"), lambda r: r.number),
+        (_("Status"), lambda r: referrals.status_label(r.status)),
+        (_("Person"), lambda r: r.person_name),
+        (_("Service"), lambda r: r.service),
+        (_("Organization"), lambda r: r.organization),
+        (_("Created"), lambda r: format_date(r.created_at, "short")),
+        (_("Follow up"), lambda r: format_date(r.follow_up_on, "short") if r.follow_up_on else ""),
+    ]
+
+
+class TransitionDialog(QDialog):
+    """One step of the state machine: a note, the outcome when it closes the referral, the next follow-up."""
+
+    def __init__(self, ctx: AppContext, info: referrals.ReferralInfo, action: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx, self.info, self.action = ctx, info, action
+        self.result_info: referrals.ReferralInfo | None = None
+        target = referrals.TRANSITIONS[action][1]
+        self.closing = target in referrals.CLOSED_STATUSES
+        self.setWindowTitle(_("{action}: {number}").format(action=_(referrals.ACTIONS[action]), number=info.number))
+        self.note = QLineEdit()
+        self.outcome = QPlainTextEdit()
+        self.outcome.setMaximumHeight(90)
+        self.follow_up = QDateEdit(qdate(max(info.follow_up_on or date.today(), date.today() + timedelta(days=7))))
+        self.follow_up.setCalendarPopup(True)
+        self.follow_up.setDisplayFormat("dd/MM/yyyy")
+        form = QFormLayout()
+        form.addRow(QLabel(_("From \"{old}\" to \"{new}\".").format(old=referrals.status_label(info.status),
+                                                                     new=referrals.status_label(target))))
+        if self.closing:
+            form.addRow(_("Outcome"), self.outcome)
+        else:
+            form.addRow(_("Note"), self.note)
+            form.addRow(_("Next follow-up"), self.follow_up)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        self.errors = FieldErrors({"outcome": self.outcome, "follow_up_on": self.follow_up})
+
+    def save(self) -> None:
+        try:
+            self.result_info = referrals.transition(
+                self.ctx, self.info.id, self.action, note=self.note.text(),
+                outcome=self.outcome.toPlainText() if self.closing else "",
+                follow_up_on=None if self.closing else to_date(self.follow_up.date()),
+                expected_version=self.info.version)
+        except ValidationError as exc:
+            self.errors.show(exc)
+            show_error(self, exc)
+            return
+        except EnlaceError as exc:
+            show_error(self, exc)
+            return
+        self.accept()
+
+
+class ReferralPanel(QWidget):
+    changed = Signal()
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.info: referrals.ReferralInfo | None = None
+        self.title = QLabel()
+        self.title.setObjectName("referral_title")
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.details = QLabel()
+        self.details.setObjectName("referral_details")
+        self.details.setWordWrap(True)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.warnings = QLabel()
+        self.warnings.setWordWrap(True)
+        self.warnings.setStyleSheet("color: #8a5300;")
+        self.events = QListWidget()
+        self.events.setObjectName("referral_events")
+        self.action_row = QHBoxLayout()
+        self.action_buttons: dict[str, QPushButton] = {}
+        can_edit = ctx.can(Permission.EDIT_REFERRALS)
+        for action in referrals.TRANSITIONS:
+            button = QPushButton(_(referrals.ACTIONS[action]))
+            button.setObjectName(f"action_{action}")
+            button.clicked.connect(lambda _c=False, a=action: self.run_action(a))
+            button.setVisible(False)
+            button.setEnabled(can_edit)
+            self.action_buttons[action] = button
+            self.action_row.addWidget(button)
+        self.action_row.addStretch(1)
+        self.page = QComboBox()
+        self.page.addItem(_("Letter"), "Letter")
+        self.page.addItem(_("Half letter"), "half-letter")
+        self.page.addItem("A4", "A4")
+        self.slip_button = QPushButton(_("Print referral slip"))
+        self.slip_button.setObjectName("print_slip")
+        self.slip_button.clicked.connect(self.print_slip)
+        slip_row = QHBoxLayout()
+        slip_row.addWidget(self.page)
+        slip_row.addWidget(self.slip_button)
+        slip_row.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.details)
+        layout.addWidget(self.warnings)
+        layout.addLayout(self.action_row)
+        layout.addLayout(slip_row)
+        box = QGroupBox(_("History"))
+        QVBoxLayout(box).addWidget(self.events)
+        layout.addWidget(box, 1)
+        self.show_referral(None)
+
+    def show_referral(self, referral_id: uuid.UUID | None) -> None:
+        self.info = None
+        if referral_id is not None:
+            try:
+                self.info = referrals.get_referral(self.ctx, referral_id)
+            except EnlaceError as exc:
+                show_error(self, exc)
+        info = self.info
+        self.slip_button.setEnabled(info is not None)
+        for action, button in self.action_buttons.items():
+            button.setVisible(info is not None and action in info.actions)
+        if info is None:
+            self.title.setText(_("Choose a referral"))
+            self.details.setText("")
+            self.warnings.setText("")
+            self.events.clear()
+            return
+        reasons = {c.code: c.label for c in people.catalog_choices(self.ctx, "referral_reason")}
+        self.title.setText(f"{info.number} · {referrals.status_label(info.status)}")
+        lines = [
+            _("Person: {name}").format(name=info.person_name),
+            _("Service: {service} ({organization})").format(service=info.service.name,
+                                                            organization=info.service.organization),
+            _("Reason: {reason}").format(reason=reasons.get(info.reason_code, info.reason_code)
+                                         + (f" — {info.reason}" if info.reason else "")),
+            _("Urgency: {urgency}").format(urgency=_(referrals.URGENCIES.get(info.urgency, info.urgency))),
+        ]
+        if info.case_number:
+            lines.append(_("Case: {number}").format(number=info.case_number))
+        if info.follow_up_on and info.status in referrals.OPEN_STATUSES:
+            lines.append(_("Follow up on {date}").format(date=format_date(info.follow_up_on)))
+        if info.outcome:
+            lines.append(_("Outcome: {text}").format(text=info.outcome))
+        self.details.setText("\n".join(lines))
+        self.warnings.setText("\n".join("⚠ " + w for w in info.service.warnings())
+                              if info.status in referrals.OPEN_STATUSES else "")
+        self.events.clear()
+        for event in info.events:
+            start = referrals.status_label(event.from_status) if event.from_status else _("created")
+            text = _("{when} · {user}: {old} → {new}").format(
+                when=format_datetime(event.at, "short"), user=event.by, old=start,
+                new=referrals.status_label(event.to_status))
+            if event.note:
+                text += f" — {event.note}"
+            self.events.addItem(text)
+
+    def run_action(self, action: str) -> None:
+        if self.info is None:
+            return
+        dialog = TransitionDialog(self.ctx, self.info, action, self)
+        if dialog.exec():
+            self.show_referral(self.info.id)
+            self.changed.emit()
+
+    def print_slip(self) -> None:
+        if self.info is None:
+            return
+        try:
+            pdf = referrals.slip_pdf(self.ctx, self.info.number, page=self.page.currentData())
+        except EnlaceError as exc:
+            show_error(self, exc)
+            return
+        save_pdf(self, pdf, f"{self.info.number}.pdf")
+
+
+class ReferralsSection(QWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.search = QLineEdit()
+        self.search.setObjectName("referral_search")
+        self.search.setPlaceholderText(_("Referral number (Ctrl+F)"))
+        self.search.setClearButtonEnabled(True)
+        self.status = QComboBox()
+        self.status.setObjectName("status_filter")
+        self.status.addItem(_("All states"), None)
+        for code, text in referrals.STATUSES.items():
+            self.status.addItem(_(text), code)
+        self.count_label = QLabel()
+        top = QHBoxLayout()
+        top.addWidget(self.search, 1)
+        top.addWidget(self.status)
+        top.addWidget(self.count_label)
+        self.model = LazyTableModel(referral_columns(), self._count, self._page, self)
+        self.table = QTableView()
+        self.table.setObjectName("referrals_table")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        for column, width in enumerate((160, 100, 170, 220, 170, 80, 80)):
+            header.resizeSection(column, width)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.table.selectionModel().currentRowChanged.connect(lambda cur, _prev: self._selected(cur.row()))
+        self.panel = ReferralPanel(ctx)
+        self.panel.changed.connect(self.reload)
+        splitter = QSplitter()
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.panel)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(splitter, 1)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(250)
+        self._timer.timeout.connect(self.reload)
+        self.search.textChanged.connect(lambda _t: self._timer.start())
+        self.status.currentIndexChanged.connect(lambda _i: self.reload())
+        self._update_count()
+
+    def _filter(self) -> referrals.ReferralFilter:
+        return referrals.ReferralFilter(status=self.status.currentData(), text=self.search.text())
+
+    def _count(self) -> int:
+        return referrals.count_referrals(self.ctx, self._filter())
+
+    def _page(self, offset: int, limit: int):
+        return referrals.referrals_page(self.ctx, self._filter(), offset, limit)
+
+    def _update_count(self) -> None:
+        self.count_label.setText(_("{n} referrals").format(n=self.model.rowCount()))
+
+    def reload(self) -> None:
+        current = self.panel.info.id if self.panel.info else None
+        self.model.reload()
+        self._update_count()
+        if current is not None:
+            self.panel.show_referral(current)
+
+    def refresh(self) -> None:
+        self.reload()
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def _selected(self, row: int) -> None:
+        item = self.model.row(row)
+        if item is not None:
+            self.panel.show_referral(item.id)
+
+    def show_referral(self, referral_id: uuid.UUID) -> None:
+        self.panel.show_referral(referral_id)
