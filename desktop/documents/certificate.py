@@ -59,31 +59,39 @@ def page_size(name: str) -> tuple[float, float]:
 
 
 def qr_path(canvas, text: str, x: float, y: float, size: float) -> None:
-    """Draw a full QR code (never a micro QR) as vector modules filling ``size`` points, quiet zone included."""
+    """Draw a full QR code (never a micro QR) as vector modules filling ``size`` points, quiet zone included.
+
+    Runs of dark modules in a row become one rectangle, written in module units under a scaling
+    transform (integer operands are cheap to format), all filled as one path.
+    """
     import segno
 
     qr = segno.make(text, micro=False, error="m")
     matrix = qr.matrix
     n = len(matrix)
     quiet = 4
-    module = size / (n + 2 * quiet)
-    path = canvas.beginPath()
-    top = y + size - quiet * module
+    total = n + 2 * quiet
+    module = size / total
+    ops: list[str] = []
     for r, row in enumerate(matrix):
+        yy = total - quiet - r - 1
         c = 0
-        yy = top - (r + 1) * module
         while c < n:
             if row[c]:
                 start = c
                 while c < n and row[c]:
                     c += 1
-                path.rect(x + (quiet + start) * module, yy, (c - start) * module, module)
+                ops.append(f"{quiet + start} {yy} {c - start} 1 re")
             else:
                 c += 1
+    canvas.saveState()
     canvas.setFillColorRGB(1, 1, 1)
     canvas.rect(x, y, size, size, stroke=0, fill=1)
     canvas.setFillColorRGB(0, 0, 0)
-    canvas.drawPath(path, stroke=0, fill=1)
+    canvas.translate(x, y)
+    canvas.scale(module, module)
+    canvas.addLiteral("\n".join(ops) + "\nf")
+    canvas.restoreState()
 
 
 def _image(data: bytes | None):
@@ -174,7 +182,7 @@ def _draw_template(c, layout: Layout, width: float, height: float) -> None:
 
         lines = simpleSplit(hint, REGULAR, 6.5, 4.2 * cm)
         for i, line in enumerate(lines[:3]):
-            c.drawCentredString(width - 3.9 * cm, 1.55 * cm - i * 0.27 * cm + 0.27 * cm * (len(lines) - 1), line)
+            c.drawCentredString(width - 4.4 * cm, 1.55 * cm - i * 0.27 * cm + 0.27 * cm * (len(lines) - 1), line)
     del stringWidth
 
 
@@ -195,7 +203,6 @@ def _esc(text: str) -> str:
 def _draw_page(c, layout: Layout, page: Page, width: float, height: float, style) -> None:
     from reportlab.lib.units import cm
     from reportlab.lib.utils import simpleSplit
-    from reportlab.platypus import Paragraph
 
     from desktop.documents.fonts import BOLD, REGULAR
 
@@ -223,10 +230,14 @@ def _draw_page(c, layout: Layout, page: Page, width: float, height: float, style
         y -= size * 1.2
     y -= 0.55 * cm
     if page.body:
-        para = Paragraph(_esc(page.body), style)
-        _w, h = para.wrap(text_w, y)
-        para.drawOn(c, margin, y - h + style.leading * 0.3)
-        y -= h + 0.6 * cm
+        # Centred lines with simpleSplit: a Paragraph per page costs more and this text has no markup.
+        c.setFillColorRGB(0.12, 0.12, 0.12)
+        c.setFont(style.fontName, style.fontSize)
+        y -= style.fontSize * 0.4
+        for line in simpleSplit(page.body, style.fontName, style.fontSize, text_w - 1.0 * cm):
+            c.drawCentredString(width / 2, y, line)
+            y -= style.leading
+        y -= 0.35 * cm
     if page.place_line:
         c.setFillColorRGB(0.2, 0.2, 0.2)
         c.setFont(REGULAR, 11)
@@ -234,7 +245,7 @@ def _draw_page(c, layout: Layout, page: Page, width: float, height: float, style
 
     # Number, code and the QR code in the lower right corner.
     qr_size = 3.3 * cm
-    qx, qy = width - 3.9 * cm - qr_size / 2, 2.15 * cm
+    qx, qy = width - 4.4 * cm - qr_size / 2, 2.15 * cm
     qr_path(c, page.qr_text, qx, qy, qr_size)
     c.setFillColorRGB(0.15, 0.15, 0.15)
     c.setFont(BOLD, 8.5)

@@ -221,7 +221,8 @@ def mapping_problem(mapping: dict[int, str]) -> str | None:
     fields = set(mapping.values())
     missing = []
     if "document_number" not in fields:
-        missing.append(_(FIELDS["document_number"]))
+        label = FIELDS["document_number"]
+        missing.append(_(label))
     if not ({"given_names", "family_names"} <= fields or fields & {"full_name", "full_name_family_first"}):
         missing.append(_("Given names and family names, or a full name"))
     if missing:
