@@ -1,0 +1,210 @@
+"""Consent, cases and referrals: numbering, the state machine, consent to share, follow-up, the slip."""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from desktop.services import cases, consent, directory, people, referrals
+from desktop.services.errors import ConflictError, NotFound, PermissionDenied, ValidationError
+from desktop.store.models import AuditEvent, Case
+from tests.people.helpers import make_service, person_form
+
+
+@pytest.fixture
+def setup(ctx_for):
+    clerk = ctx_for("clerk")
+    service = make_service(ctx_for("admin"))
+    person = people.register_person(clerk, person_form())
+    return clerk, service, person
+
+
+def test_consent_is_recorded_withdrawn_and_kept_as_history(setup) -> None:
+    clerk, _service, person = setup
+    with pytest.raises(ValidationError, match="witness"):
+        consent.record_consent(clerk, person.id, ["registration"], date.today(), "verbal_witness")
+    given = consent.record_consent(clerk, person.id, ["registration", "share_with_services"], date.today(),
+                                   "verbal_witness", "Rosa Niño")
+    assert people.get_person(clerk, person.id).consent == people.ConsentState(True, True, False)
+    consent.withdraw_consent(clerk, given[1].id, "Ya no quiere")
+    history = consent.list_consents(clerk, person.id)
+    assert len(history) == 2 and {h.scope for h in history if h.withdrawn_at} == {"share_with_services"}
+    assert people.get_person(clerk, person.id).consent == people.ConsentState(True, False, False)
+    with pytest.raises(ValidationError, match="already withdrawn"):
+        consent.withdraw_consent(clerk, given[1].id)
+
+
+def test_case_numbers_are_per_office_and_year_without_gaps_under_concurrency(setup) -> None:
+    clerk, _service, person = setup
+    errors: list[BaseException] = []
+
+    def open_some():
+        try:
+            for _i in range(5):
+                cases.open_case(clerk, person.id)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_some) for _t in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with clerk.db.session() as session:
+        numbers = sorted(session.scalars(select(Case.number)))
+    year = date.today().year
+    assert numbers == [f"BGA-{year}-{n:05d}" for n in range(1, 21)]
+
+
+def test_case_notes_are_dated_and_hidden_from_administrators(setup, ctx_for) -> None:
+    clerk, _service, person = setup
+    case = cases.open_case(clerk, person.id, priority="high")
+    cases.add_note(clerk, case.id, "Primera entrevista", date.today() - timedelta(days=1))
+    assert [n.text for n in cases.get_case(ctx_for("supervisor"), case.id).notes] == ["Primera entrevista"]
+    assert cases.get_case(ctx_for("admin"), case.id).notes is None
+    with pytest.raises(PermissionDenied):
+        cases.add_note(ctx_for("admin"), case.id, "x")
+    updated = cases.update_case(clerk, case.id, caseworker="supervisor", priority="urgent", status="closed",
+                                expected_version=case.version)
+    assert updated.closed_on == date.today() and updated.caseworker == "supervisor"
+
+
+def test_referral_goes_through_every_state_with_an_event_each(setup) -> None:
+    clerk, service, person = setup
+    consent.record_consent(clerk, person.id, ["share_with_services"], date.today(), "signed_form")
+    paths = {
+        "completed": ["send", "accept", "complete"],
+        "not_attended": ["send", "accept", "no_show"],
+        "rejected": ["send", "reject"],
+        "cancelled": ["send", "cancel"],
+    }
+    for final, steps in paths.items():
+        r = referrals.create_referral(clerk, referrals.ReferralForm(person.id, service, "health", "Control"))
+        assert r.status == "draft" and r.number.startswith(f"BGA-REM-{date.today().year}-")
+        for step in steps:
+            closing = referrals.TRANSITIONS[step][1] in referrals.CLOSED_STATUSES
+            r = referrals.transition(clerk, r.id, step, note="llamada", outcome="Atendida" if closing else "")
+        assert r.status == final
+        assert [e.to_status for e in r.events] == ["draft"] + [referrals.TRANSITIONS[s][1] for s in steps]
+        assert all(e.by == "clerk" for e in r.events)
+        assert r.sent_at is not None and r.closed_at is not None and r.outcome == "Atendida"
+    draft = referrals.create_referral(clerk, referrals.ReferralForm(person.id, service, "food"))
+    assert referrals.transition(clerk, draft.id, "cancel", outcome="Error de registro").status == "cancelled"
+
+
+@pytest.mark.parametrize(("steps", "bad"), [([], "accept"), ([], "complete"), (["send"], "no_show"),
+                                            (["send", "accept"], "reject"), (["send", "accept"], "cancel"),
+                                            (["send", "reject"], "send")])
+def test_transitions_the_state_machine_does_not_allow_are_refused(setup, steps, bad) -> None:
+    clerk, service, person = setup
+    consent.record_consent(clerk, person.id, ["share_with_services"], date.today(), "signed_form")
+    r = referrals.create_referral(clerk, referrals.ReferralForm(person.id, service, "health"))
+    for step in steps:
+        r = referrals.transition(clerk, r.id, step, outcome="x")
+    with pytest.raises(ValidationError, match="cannot go to"):
+        referrals.transition(clerk, r.id, bad, outcome="x")
+    assert referrals.get_referral(clerk, r.id).status == r.status
+
+
+def test_sending_without_consent_to_share_is_refused(setup) -> None:
+    clerk, service, person = setup
+    r = referrals.create_referral(clerk, referrals.ReferralForm(person.id, service, "health"))
+    with pytest.raises(ValidationError, match="consent"):
+        referrals.transition(clerk, r.id, "send")
+    given = consent.record_consent(clerk, person.id, ["share_with_services"], date.today(), "signed_form")
+    consent.withdraw_consent(clerk, given[0].id)
+    with pytest.raises(ValidationError, match="consent"):
+        referrals.transition(clerk, r.id, "send")
+    assert referrals.get_referral(clerk, r.id).status == "draft"
+
+
+def test_closing_needs_an_outcome_and_a_stale_window_is_refused(setup) -> None:
+    clerk, service, person = setup
+    consent.record_consent(clerk, person.id, ["share_with_services"], date.today(), "signed_form")
+    r = referrals.create_referral(clerk, referrals.ReferralForm(person.id, service, "health"))
+    sent = referrals.transition(clerk, r.id, "send", expected_version=r.version)
+    with pytest.raises(ValidationError, match="outcome"):
+        referrals.transition(clerk, r.id, "reject")
+    with pytest.raises(ConflictError):
+        referrals.transition(clerk, r.id, "accept", expected_version=r.version)
+    assert referrals.transition(clerk, r.id, "accept", expected_version=sent.version).status == "accepted"
+
+
+def test_referral_to_a_deleted_service_is_refused(setup, ctx_for) -> None:
+    clerk, service, person = setup
+    directory.delete_service(ctx_for("admin"), service)
+    with pytest.raises(ValidationError, match="removed from the directory") as caught:
+        referrals.create_referral(clerk, referrals.ReferralForm(person.id, service, "health"))
+    assert "service" in caught.value.fields
+
+
+def test_stale_services_and_services_without_referrals_warn(ctx_for) -> None:
+    admin = ctx_for("admin")
+    info = referrals.get_service(ctx_for("clerk"), make_service(admin, "Otro", accepts=False, verified=False))
+    text = " ".join(info.warnings())
+    assert "does not accept referrals" in text and "never verified" in text
+
+
+def test_due_and_overdue_follow_ups_come_newest_risk_first(setup) -> None:
+    clerk, service, person = setup
+    made = {}
+    for days in (0, 3, 10):
+        made[days] = referrals.create_referral(clerk, referrals.ReferralForm(
+            person.id, service, "health", follow_up_on=date.today()))
+    later = referrals.create_referral(clerk, referrals.ReferralForm(person.id, service, "health",
+                                                                    follow_up_on=date.today() + timedelta(days=2)))
+    closed = referrals.create_referral(clerk, referrals.ReferralForm(person.id, service, "health"))
+    referrals.transition(clerk, closed.id, "cancel", outcome="x")
+    today = date.today() + timedelta(days=10)
+    rows, total = referrals.follow_up_due(clerk, today=today)
+    assert total == 4 and later.id in {r.id for r in rows}
+    assert rows[0].id == later.id and rows[0].days_overdue == 8
+    assert closed.id not in {r.id for r in rows}
+
+
+def test_slip_qr_decodes_and_its_check_code_verifies(setup, tmp_path) -> None:
+    clerk, service, person = setup
+    consent.record_consent(clerk, person.id, ["share_with_services"], date.today(), "signed_form")
+    r = referrals.create_referral(clerk, referrals.ReferralForm(person.id, service, "health", "Dolor de muela"))
+    pdf = referrals.slip_pdf(clerk, r.number, page="half-letter")
+    (tmp_path / "slip.pdf").write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "150", "-png", str(tmp_path / "slip.pdf"), str(tmp_path / "slip")],
+                   check=True)
+    text = subprocess.run(["pdftotext", str(tmp_path / "slip.pdf"), "-"], capture_output=True, text=True).stdout
+    assert "José Pérez Rodríguez" in text and "Cruz Roja Colombiana" in text and "Calle 35" in text
+    scanned = subprocess.run(["zbarimg", "-q", "--raw", str(next(tmp_path.glob("slip*.png")))],
+                             capture_output=True, text=True).stdout.strip()
+    assert scanned.startswith(f"ENLACE-REM|{r.number}|")
+    assert referrals.verify_slip(clerk, scanned).genuine
+    forged = scanned[:-1] + ("A" if scanned[-1] != "A" else "B")
+    assert not referrals.verify_slip(clerk, forged).genuine
+    with clerk.db.session() as session:
+        assert session.scalar(select(AuditEvent.action).where(AuditEvent.action == "print")) == "print"
+
+
+def test_slip_leaves_out_name_and_document_without_consent(setup) -> None:
+    clerk, service, person = setup
+    r = referrals.create_referral(clerk, referrals.ReferralForm(person.id, service, "health"))
+    pdf = referrals.slip_pdf(clerk, r.number)
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True).stdout.decode()
+    assert "José" not in text and "12.345.678" not in text and "not written on this slip" in text
+
+
+def test_unknown_slip_number_is_a_clear_error(setup) -> None:
+    clerk, _service, _person = setup
+    with pytest.raises(NotFound, match="no referral number"):
+        referrals.slip_pdf(clerk, "BGA-REM-1999-00001")
+
+
+def test_consent_form_is_a_pdf_in_the_interface_language(setup) -> None:
+    from desktop.i18n import set_language
+
+    clerk, _service, person = setup
+    set_language("es")
+    pdf = consent.consent_form_pdf(clerk, person.id)
+    assert pdf.startswith(b"%PDF")
