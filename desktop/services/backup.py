@@ -168,6 +168,11 @@ class BackupStatus:
     text: str
 
 
+def office_timezone(db: Database) -> str | None:
+    info = office.office_info(db)
+    return info.timezone if info else None
+
+
 def backup_status(db: Database, now: datetime | None = None) -> BackupStatus:
     """What the status bar says: the last good backup, and a warning when it is older than two days."""
     now = now or datetime.now(UTC)
@@ -175,10 +180,11 @@ def backup_status(db: Database, now: datetime | None = None) -> BackupStatus:
     if last is None:
         return BackupStatus(None, True, _("No backup yet: make one now (Administration → Backups)."))
     at = last[0]
+    when = format_datetime(at, "short", office_timezone(db))
     if now - at > MAX_AGE:
         return BackupStatus(at, True, _("Last backup {when}: more than two days ago. Make a backup now.").format(
-            when=format_datetime(at, "short")))
-    return BackupStatus(at, False, _("Last backup: {when}").format(when=format_datetime(at, "short")))
+            when=when))
+    return BackupStatus(at, False, _("Last backup: {when}").format(when=when))
 
 
 def list_backups(ctx: AppContext, folder: str | Path | None = None) -> list[BackupInfo]:

@@ -72,8 +72,8 @@ def describe(path: Path) -> BackupFile | None:
         return None
     taken = datetime.strptime(match["stamp"], "%Y%m%d-%H%M%S")
     meta = read_sidecar(path).get("backup") or {}
-    return BackupFile(path, match["office"], taken, match["reason"] or "", path.stat().st_size,
-                      meta if isinstance(meta, dict) else {})
+    reason = re.sub(r"-?\d+$", "", match["reason"] or "")  # "-2": a second backup in the same second
+    return BackupFile(path, match["office"], taken, reason, path.stat().st_size, meta if isinstance(meta, dict) else {})
 
 
 def list_backups(folder: Path) -> list[BackupFile]:

@@ -184,5 +184,42 @@ class MainWindow(QMainWindow):
         self.refresh_backup_status()
 
     def refresh_backup_status(self) -> None:
-        """Filled in by the backup feature: date of the last good backup, warning when old."""
-        self.backup_label.setText(_("Last backup: never"))
+        """The last good backup, in red when older than two days; starts the daily automatic backup."""
+        from PySide6.QtCore import QTimer
+
+        from desktop.services import backup
+
+        status = backup.backup_status(self.ctx.db)
+        self.backup_label.setText(status.text)
+        self.backup_label.setObjectName("backup_overdue" if status.overdue else "backup_ok")
+        self.backup_label.setStyleSheet("color: #b71c1c; font-weight: bold;" if status.overdue else "")
+        if not hasattr(self, "_daily_backup_timer") and self.ctx.db.path is not None:
+            # The once-a-day backup: checked a minute after sign-in, then every hour, in the background.
+            self._daily_backup_worker = None
+            self._daily_backup_timer = QTimer(self)
+            self._daily_backup_timer.setInterval(3_600_000)
+            self._daily_backup_timer.timeout.connect(self._run_daily_backup)
+            self._daily_backup_timer.start()
+            first = QTimer(self)
+            first.setSingleShot(True)
+            first.timeout.connect(self._run_daily_backup)
+            first.start(60_000)
+
+    def _run_daily_backup(self) -> None:
+        from desktop.services import backup
+        from desktop.ui.worker import Worker
+
+        if self._daily_backup_worker is not None or not backup.daily_backup_due(self.ctx.db):
+            return
+        worker = Worker(backup.run_daily_backup_if_due, self.ctx)
+        self._daily_backup_worker = worker
+
+        def done(*_args: object) -> None:
+            worker.wait()
+            self._daily_backup_worker = None
+            worker.deleteLater()
+            self.refresh_backup_status()
+
+        worker.finished.connect(done)
+        worker.failed.connect(done)
+        worker.start()

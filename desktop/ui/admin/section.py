@@ -18,6 +18,7 @@ ADMIN_TABS: list[tuple[str, str, Permission]] = [
     (N_("Users"), "desktop.ui.admin.users:UsersTab", Permission.MANAGE_USERS),
     (N_("Audit log"), "desktop.ui.admin.audit_log:AuditTab", Permission.VIEW_AUDIT),
     (N_("Office"), "desktop.ui.admin.office:OfficeTab", Permission.MANAGE_OFFICE),
+    (N_("Backups"), "desktop.ui.admin.backups:BackupsTab", Permission.BACKUP),
 ]
 
 
