@@ -492,8 +492,8 @@ class _Vocabulary:
             self.ids = [p[1] for p in pairs]
             self.max_id = top
 
-    def matches(self, word: str, limit: int = 400) -> list[int]:
-        """Ids of words starting with ``word`` or within 1–2 edits of it (by its length)."""
+    def matches(self, word: str, fuzzy: bool = True, limit: int = 400) -> list[int]:
+        """Ids of words starting with ``word``; with ``fuzzy``, also those 1–2 edits away (by its length)."""
         from rapidfuzz import process
         from rapidfuzz.distance import Levenshtein
 
@@ -504,7 +504,7 @@ class _Vocabulary:
             for i in range(start, min(stop, start + limit)):
                 found[self.ids[i]] = 0 if self.terms[i] == word else 1
         max_edits = 0 if len(word) <= 3 else 1 if len(word) <= 7 else 2
-        if max_edits:
+        if fuzzy and max_edits:
             for _term, distance, index in process.extract(word, self.terms, scorer=Levenshtein.distance,
                                                           score_cutoff=max_edits, limit=limit):
                 found.setdefault(self.ids[index], distance + 1)
@@ -521,28 +521,56 @@ def _vocabulary(ctx_db_url: str, session: Session) -> _Vocabulary:
     return vocab
 
 
-def _candidate_ids(session: Session, vocab: _Vocabulary, words: list[str], cap: int) -> list[uuid.UUID]:
-    """People carrying a match for every word (SQL intersection); [] when a word matches nothing."""
-    groups = [vocab.matches(w) for w in words]
+def _candidate_ids(session: Session, vocab: _Vocabulary, words: list[str], cap: int,
+                   fuzzy: bool = True) -> list[uuid.UUID]:
+    """People carrying a match for every word (SQL intersection); [] when a word matches nothing.
+
+    Without ``fuzzy`` a word matches the words it starts; with it, a word that matches nothing so
+    is widened to words one or two edits away (a typo), while the others stay exact.
+    """
+    groups = []
+    for word in words:
+        group = vocab.matches(word, fuzzy=False)
+        if not group and fuzzy:
+            group = vocab.matches(word, fuzzy=True)
+        groups.append(group)
+    return _intersect(session, groups, cap)
+
+
+def _intersect(session: Session, groups: list[list[int]], cap: int) -> list[uuid.UUID]:
     if not groups or any(not g for g in groups):
         return []
-    groups.sort(key=len)
+    groups = sorted(groups, key=len)
     first = aliased(PersonSearchLink)
     stmt = select(first.person_id).where(first.term_id.in_(groups[0]))
     for group in groups[1:]:
         other = aliased(PersonSearchLink)
         stmt = stmt.join(other, and_(other.person_id == first.person_id, other.term_id.in_(group)))
-    return list(dict.fromkeys(session.scalars(stmt.limit(cap * 4))))[:cap]
+    return list(dict.fromkeys(session.scalars(stmt.limit(cap * 2))))[:cap]
+
+
+def name_score(query_words: list[str], name_words: list[str]) -> float:
+    """0–100: each typed word against its best name word (same 100, start of it 95, else similarity),
+    averaged, less one point per name word left unmatched. Word order does not matter."""
+    from rapidfuzz import fuzz
+
+    if not query_words or not name_words:
+        return 0.0
+    total = 0.0
+    for word in query_words:
+        best = 0.0
+        for candidate in name_words:
+            if candidate == word:
+                best = 100.0
+                break
+            best = max(best, 95.0 if candidate.startswith(word) else fuzz.ratio(word, candidate))
+        total += best
+    return total / len(query_words) - max(0, len(name_words) - len(query_words))
 
 
 def _rank(query: str, rows: Iterable[tuple], limit: int) -> list[PersonRow]:
-    from rapidfuzz import fuzz
-
-    scored = []
-    for values in rows:
-        name = values[-1]
-        score = 0.7 * fuzz.token_set_ratio(query, name) + 0.3 * fuzz.token_sort_ratio(query, name)
-        scored.append((score, values))
+    words = query.split()
+    scored = [(name_score(words, values[-1].split()), values) for values in rows]
     scored.sort(key=lambda sv: (-sv[0], sv[1][-1]))
     return [_row(v, s) for s, v in scored[:limit]]
 
@@ -556,20 +584,23 @@ def search_in_session(session: Session, db_key: str, text: str, limit: int = 50)
     results: dict[uuid.UUID, PersonRow] = {}
     doc = normalize_document(text)
     if any(ch.isdigit() for ch in doc) and len(doc) >= 3:
-        stmt = select(*_ROW_COLUMNS).where(Person.document_number_norm >= doc,
-                                           Person.document_number_norm < doc + "~",
-                                           Person.deleted_at.is_(None)).limit(limit)
-        for values in session.execute(stmt):
-            results[values[0]] = _row(values, 100.0)
-        if len(results) < limit:  # "V-12345678" typed as "12345678"
-            stmt = select(*_ROW_COLUMNS).where(Person.document_number_norm.like(f"_{doc}%"),
+        # A Venezuelan cédula is often said without its letter: "12345678" finds "V-12.345.678".
+        for prefix in [doc] + ([f"V{doc}", f"E{doc}"] if doc.isdigit() else []):
+            stmt = select(*_ROW_COLUMNS).where(Person.document_number_norm >= prefix,
+                                               Person.document_number_norm < prefix + "~",
                                                Person.deleted_at.is_(None)).limit(limit - len(results))
             for values in session.execute(stmt):
-                results.setdefault(values[0], _row(values, 99.0))
+                results.setdefault(values[0], _row(values, 100.0 if prefix == doc else 99.0))
+            if len(results) >= limit:
+                break
     if name_words:
         vocab = _vocabulary(db_key, session)
-        cap = max(limit * 6, 300)
+        cap = max(limit * 3, 150)
+        # Exact and prefix matches first; typo-tolerant matches only when those do not fill the page.
         ids = _candidate_ids(session, vocab, name_words, cap)
+        if len(ids) < limit:  # few exact matches: widen every word to its near spellings too
+            every = _intersect(session, [vocab.matches(w, fuzzy=True) for w in name_words], cap)
+            ids = list(dict.fromkeys(ids + every))
         relaxed = False
         if not ids and len(name_words) > 1:  # one word has a bad typo: take who matches the others
             relaxed = True
@@ -624,7 +655,8 @@ def likely_duplicates(ctx: AppContext, form: PersonForm, exclude_id: uuid.UUID |
             rows = session.execute(select(*_ROW_COLUMNS, Person.search_name).where(
                 Person.id.in_(ids), Person.deleted_at.is_(None))).all() if ids else []
             for values in rows:
-                name_score = 0.6 * fuzz.token_set_ratio(name, values[-1]) + 0.4 * fuzz.token_sort_ratio(name, values[-1])
+                name_score = (0.6 * fuzz.token_set_ratio(name, values[-1])
+                              + 0.4 * fuzz.token_sort_ratio(name, values[-1]))
                 reasons = [_("similar name")]
                 score = name_score
                 if form.birth_date and values[5] == form.birth_date:
