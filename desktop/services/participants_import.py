@@ -567,8 +567,8 @@ def _read_xlsx(data: bytes, filename: str) -> Table:
 # -- preview and import ------------------------------------------------------------------------------
 
 NEW, MATCHED, ENROLLED, REJECTED = "new", "matched", "enrolled", "rejected"
-STATUS_LABELS = {NEW: N_("New"), MATCHED: N_("Already registered"), ENROLLED: N_("Already in the course"),
-                 REJECTED: N_("Rejected")}
+STATUS_LABELS = {NEW: N_("New person"), MATCHED: N_("Already registered"), ENROLLED: N_("Already in the course"),
+                 REJECTED: N_("Rejected row")}
 
 
 @dataclass

@@ -744,7 +744,7 @@ def attendance_sheet_pdf(ctx: AppContext, course_id: uuid.UUID, session_number: 
             topic=ts.topic, code=sheet_code(course.code, ts.number, ts.id), rows=rows, page_size=page_size,
             labels={"name": _("Full name"), "document": _("Document"), "institution": _("Institution"),
                     "position": _("Position"), "signature": _("Signature"), "title": _("ATTENDANCE SHEET"),
-                    "date": _("Date"), "time": _("Time"), "hours": _("Hours"), "venue": _("Venue"),
+                    "date": _("Date"), "time": _("Time"), "hours": _("Duration (hours)"), "venue": _("Venue"),
                     "trainer": _("Trainer"), "topic": _("Topic"), "code": _("Sheet code"),
                     "page": _("Page {page} of {pages}"), "trainer_signature": _("Trainer's signature"),
                     "extra": _("Participants not on the list")})

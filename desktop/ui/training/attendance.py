@@ -109,8 +109,8 @@ class AttendanceModel(QAbstractTableModel):
                 s = self.grid.sessions[section - FIXED]
                 return _("S{n}").format(n=s.number) + "\n" + format_date(s.date, "dd/MM")
             if section == FIXED + n:
-                return _("Hours")
-            return _("Completed")
+                return _("Hours attended")
+            return _("Meets the rule")
         if role == Qt.ItemDataRole.ToolTipRole:
             session = self.session_at(section)
             if session is not None:

@@ -309,7 +309,7 @@ class VerifyPanel(QWidget):
         form = QFormLayout(details)
         self.fields = {name: QLabel() for name in ("number", "holder", "course", "hours", "date", "office", "reason")}
         for name, label in (("number", _("Number")), ("holder", _("Holder")), ("course", _("Course")),
-                            ("hours", _("Hours")), ("date", _("Issued on")), ("office", _("Issued by")),
+                            ("hours", _("Course hours")), ("date", _("Issued on")), ("office", _("Issued by")),
                             ("reason", _("Reason for revoking"))):
             self.fields[name].setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.fields[name].setWordWrap(True)

@@ -160,7 +160,7 @@ class SessionDialog(QDialog):
         times.addWidget(QLabel(_("to")))
         times.addWidget(self.end)
         form.addRow(_("Time"), times)
-        form.addRow(_("Hours"), self.hours)
+        form.addRow(_("Duration (hours)"), self.hours)
         form.addRow(_("Topic"), self.topic)
         form.addRow(_("Venue"), self.venue)
         form.addRow(_("Trainer"), self.trainer)

@@ -163,6 +163,7 @@ class ImportDialog(QDialog):
         self.preview_table = QTableWidget()
         self.preview_table.setObjectName("previewTable")
         self.preview_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.preview_table.verticalHeader().setVisible(False)
         layout.addWidget(self.counts)
         layout.addWidget(self.preview_table, 1)
         return page
@@ -197,6 +198,8 @@ class ImportDialog(QDialog):
                 item = QTableWidgetItem(text)
                 if c == 1:
                     item.setBackground(QBrush(QColor(STATUS_COLORS[row.status])))
+                if c == len(cells) - 1:
+                    item.setToolTip(text)
                 t.setItem(r, c, item)
         t.resizeColumnsToContents()
         t.horizontalHeader().setStretchLastSection(True)

@@ -67,8 +67,8 @@ class SessionsPanel(QWidget):
         self.ctx = ctx
         self.course_id: uuid.UUID | None = None
         self.sessions: list = []
-        self.table = _table([_("No."), _("Date"), _("Time"), _("Hours"), _("Topic"), _("Venue"), _("Trainer")],
-                            "sessionTable")
+        self.table = _table([_("No."), _("Date"), _("Time"), _("Duration (hours)"), _("Topic"), _("Venue"),
+                             _("Trainer")], "sessionTable")
         self.table.doubleClicked.connect(lambda _i: self.edit())
         add, edit, delete = QPushButton(_("Add session…")), QPushButton(_("Edit…")), QPushButton(_("Remove"))
         add.clicked.connect(self.add)
@@ -130,8 +130,8 @@ class ParticipantsPanel(QWidget):
         self.course = None
         self.rows: list[training.ParticipantProgress] = []
         self.table = _table([_("Participant"), _("Document"), _("Sex"), _("Institution"), _("Position"),
-                             _("Municipality"), _("Hours"), _("Evaluation"), _("Completed"), _("Certificate")],
-                            "participantTable")
+                             _("Municipality"), _("Hours attended"), _("Evaluation"), _("Meets the rule"),
+                             _("Certificate")], "participantTable")
         self.table.doubleClicked.connect(lambda _i: self.edit())
         self.add_button = QPushButton(_("Add participant…"))
         self.import_button = QPushButton(_("Import from Excel or CSV…"))
@@ -268,7 +268,7 @@ class TrainingSection(QWidget):
         self.search = QLineEdit()
         self.search.setPlaceholderText(_("Find a course by code or title"))
         self.search.textChanged.connect(lambda _t: self.refresh())
-        self.course_table = _table([_("Code"), _("Title"), _("Dates"), _("Participants"), _("Completed")],
+        self.course_table = _table([_("Code"), _("Title"), _("Dates"), _("Participants"), _("Meets the rule")],
                                    "courseTable")
         self.course_table.itemSelectionChanged.connect(self._course_selected)
         new, edit, delete = QPushButton(_("New course…")), QPushButton(_("Edit…")), QPushButton(_("Delete"))

@@ -1,0 +1,108 @@
+"""The training and certificate commands: exact columns, exit statuses, the same services."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from desktop.cli import main
+from desktop.store.models import Certificate
+from tests.conftest import PASSWORD
+from tests.training.helpers import make_course
+
+
+@pytest.fixture
+def cli(office_db, db_path, monkeypatch, capsys):
+    """``cli("training", "courses")`` → (exit status, stdout, stderr), acting as the trainer."""
+    monkeypatch.setenv("ENLACE_PASSWORD", PASSWORD)
+
+    def run(*args: str, user: str = "trainer") -> tuple[int, str, str]:
+        capsys.readouterr()
+        status = main(["--db", str(db_path), "--user", user, "--lang", "en", *args])
+        out = capsys.readouterr()
+        return status, out.out, out.err
+
+    return run
+
+
+def _csv(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text)))
+
+
+def test_courses_and_participants_csv_have_the_documented_columns(cli, ctx_for) -> None:
+    make_course(ctx_for("trainer"), attend={"13456789": 2})
+    status, out, _err = cli("training", "courses", "--format", "csv")
+    rows = _csv(out)
+    assert status == 0
+    assert rows[0][:6] == ["code", "title", "start_date", "end_date", "hours", "participants"]
+    assert rows[1][:6] == ["MESA-2026", "Caja de herramientas para mesas migratorias municipales", "2026-03-02",
+                           "2026-03-30", "20", "4"]
+    status, out, _err = cli("training", "participants", "--course", "mesa-2026", "--format", "csv")
+    rows = _csv(out)
+    assert rows[0][:10] == ["document_type", "document_number", "given_names", "family_names", "sex", "institution",
+                            "position", "municipality", "hours_attended", "completed"]
+    by_doc = {r[1]: r for r in rows[1:]}
+    assert by_doc["13456789"][8:10] == ["8", "false"]
+    assert by_doc["1098765432"][2:6] == ["María de los Ángeles", "Pérez Gómez", "F", "alcaldia"]
+
+
+def test_import_dry_run_writes_nothing_then_import_does(cli, ctx_for, tmp_path: Path) -> None:
+    from desktop.services import training
+
+    trainer = ctx_for("trainer")
+    training.create_course(trainer, training.CourseForm(code="MESA-2026", title="Mesa", total_hours=20))
+    path = tmp_path / "lista.csv"
+    path.write_bytes("Nombres;Apellidos;Cédula\nANA;RUIZ;1.098.765.432\nLUIS;;123\n".encode("cp1252"))
+    status, out, _err = cli("training", "import-participants", str(path), "--course", "MESA-2026", "--dry-run")
+    assert status == 0
+    assert "Row 3: rejected" in out and "New: 1" in out and "nothing was written" in out
+    assert training.course_progress(trainer, training.course_by_code(trainer, "MESA-2026").id) == []
+    status, out, _err = cli("training", "import-participants", str(path), "--course", "MESA-2026")
+    assert status == 0 and "1 new participants, 1 enrolled" in out
+    status, _out, err = cli("training", "import-participants", str(tmp_path / "none.xlsx"), "--course", "MESA-2026")
+    assert status == 1 and "Cannot read" in err
+
+
+def test_sheet_certificates_verify_and_revoke_from_the_command_line(cli, ctx_for, office_db, tmp_path: Path) -> None:
+    make_course(ctx_for("trainer"), attend={"13456789": 2})
+    status, out, _err = cli("training", "attendance-sheet", "--course", "MESA-2026", "--session", "1",
+                            "--out", str(tmp_path / "s1.pdf"))
+    assert status == 0 and (tmp_path / "s1.pdf").read_bytes().startswith(b"%PDF")
+    status, out, _err = cli("training", "certificates", "--course", "MESA-2026", "--out", str(tmp_path / "c"),
+                            "--split")
+    assert status == 0 and "3 certificates issued" in out
+    assert len(list((tmp_path / "c").glob("*.pdf"))) == 3
+    with office_db.session() as session:
+        cert = session.scalars(select(Certificate).order_by(Certificate.seq)).first()
+    status, out, _err = cli("certificate", "verify", cert.payload)
+    assert status == 0 and out.startswith("Valid") and "Holder: " in out
+    status, out, _err = cli("certificate", "verify", cert.payload.replace(";20;", ";40;"))
+    assert status == 1 and out.startswith("Not valid")
+    status, _out, err = cli("certificate", "revoke", cert.number, "--reason", "Error de digitación")
+    assert status == 1 and "does not allow" in err  # trainers do not revoke
+    status, out, _err = cli("certificate", "revoke", cert.number, "--reason", "Error de digitación", user="supervisor")
+    assert status == 0
+    status, out, _err = cli("certificate", "verify", cert.payload)
+    assert status == 1 and out.startswith("Revoked") and "Reason: Error de digitación" in out
+
+
+def test_decoded_qr_of_a_printed_certificate_verifies_with_the_command(cli, ctx_for, tmp_path: Path) -> None:
+    if not (shutil.which("zbarimg") and shutil.which("pdftoppm")):
+        pytest.skip("zbarimg or pdftoppm not installed")
+    make_course(ctx_for("trainer"), people=[("Ana Sofía Valentina", "Rodríguez de la Hoz", "1005678123", "F",
+                                              "icbf", "Defensora de familia")])
+    cli("training", "certificates", "--course", "MESA-2026", "--out", str(tmp_path / "c.pdf"))
+    subprocess.run(["pdftoppm", "-r", "150", "-png", str(tmp_path / "c.pdf"), str(tmp_path / "page")], check=True)
+    decoded = subprocess.run(["zbarimg", "-q", "--raw", str(next(tmp_path.glob("page*.png")))],
+                             capture_output=True, text=True).stdout.strip()
+    assert decoded.startswith("ENLACE1;")
+    status, out, _err = cli("certificate", "verify", decoded)
+    assert status == 0, out
+    changed = decoded[:30] + ("X" if decoded[30] != "X" else "Y") + decoded[31:]
+    assert cli("certificate", "verify", changed)[0] == 1
