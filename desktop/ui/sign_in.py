@@ -90,6 +90,12 @@ class SignInDialog(QDialog):
         self.buttons.accepted.connect(self.try_sign_in)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
+        if workspace.is_encrypted(location):  # the recovery sheet's key gives an administrator a new password
+            self.forgot_button = self.buttons.addButton(_("&Forgot the password?"),
+                                                        QDialogButtonBox.ButtonRole.HelpRole)
+            self.forgot_button.setObjectName("forgot_password")
+            self.forgot_button.setAutoDefault(False)
+            self.forgot_button.clicked.connect(self.open_recovery)
 
         last = settings.LAST_USERNAME.get()
         if last:
@@ -124,6 +130,20 @@ class SignInDialog(QDialog):
         self.username.setText(username)
         self.password.setText(password)
         self.sign_in_button.setFocus()
+
+    def open_recovery(self):
+        from desktop.ui.recovery import RecoverAccessDialog
+
+        dialog = RecoverAccessDialog(self.location, self.username.text().strip(), self)
+        dialog.accepted.connect(lambda: self._recovered(dialog.username_done))
+        dialog.open()
+        return dialog
+
+    def _recovered(self, username: str) -> None:
+        self.username.setText(username)
+        self.password.clear()
+        self.password.setFocus()
+        self.show_error(_("{user} has a new password: sign in with it.").format(user=username))
 
     def show_error(self, message: str) -> None:
         self.error.setText(message)

@@ -84,3 +84,26 @@ def test_a_damaged_backup_cannot_be_restored_from_the_dialog(qtbot, admin_enc) -
     assert "damaged" in dialog.summary_label.text()
     qtbot.keyClicks(dialog.password, PASSWORD)
     assert not dialog.restore_button.isEnabled()
+
+
+def test_forgotten_administrator_password_with_the_recovery_key(qtbot, qt_settings, encrypted_office) -> None:
+    from desktop.ui.sign_in import SignInDialog
+
+    sign_in = SignInDialog(str(encrypted_office.path))
+    qtbot.addWidget(sign_in)
+    sign_in.username.setText("admin")
+    dialog = sign_in.open_recovery()
+    assert dialog.username.text() == "admin" and not dialog.ok.isEnabled()
+    qtbot.keyClicks(dialog.key, "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG-HHHH")
+    qtbot.keyClicks(dialog.password, "a-fresh-start-1")
+    qtbot.keyClicks(dialog.repeat, "a-fresh-start-1")
+    qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+    assert "does not open" in dialog.error.text()
+    dialog.key.setText(encrypted_office.recovery_key.lower())
+    qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+    assert dialog.result() == dialog.DialogCode.Accepted
+    assert "has a new password" in sign_in.error.text()
+    sign_in.password.setText("a-fresh-start-1")
+    sign_in.try_sign_in()
+    assert sign_in.ctx is not None
+    sign_in.ctx.db.dispose()
