@@ -180,9 +180,9 @@ def _draw_template(c, layout: Layout, width: float, height: float) -> None:
     if hint:
         from reportlab.lib.utils import simpleSplit
 
-        lines = simpleSplit(hint, REGULAR, 6.5, 4.2 * cm)
-        for i, line in enumerate(lines[:3]):
-            c.drawCentredString(width - 4.4 * cm, 1.55 * cm - i * 0.27 * cm + 0.27 * cm * (len(lines) - 1), line)
+        # Under the QR code (which starts at 2.15 cm), inside the inner border (1.2 cm).
+        for i, line in enumerate(simpleSplit(hint, REGULAR, 6.5, 5.4 * cm)[:3]):
+            c.drawCentredString(width - 4.4 * cm, 1.85 * cm - i * 0.26 * cm, line)
     del stringWidth
 
 
