@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from desktop.i18n import N_, _
@@ -322,26 +322,48 @@ class FollowUpRow:
     days_overdue: int  # 0: due today
 
 
+URGENCY_RANK = {"urgent": 0, "high": 1, "normal": 2}
+
+
 def follow_up_due(ctx: AppContext, today: date | None = None, limit: int = 100) -> tuple[list[FollowUpRow], int]:
     """Open referrals whose follow-up date has come: (the newest risk first, how many in all).
 
     "Newest risk first": the referral whose follow-up date passed most recently comes first, so what just
     fell due is never buried under long-forgotten ones; urgent before normal on the same day.
+
+    Fast on 200,000 referrals: each open state's newest ``limit`` rows come straight off the
+    (status, follow_up_on) index, rows tied on the cut-off day are added, and only those are sorted.
     """
     from desktop.services.people import full_name
 
     ctx.require(Permission.VIEW_REFERRALS)
     today = today or date.today()
-    urgency_rank = case((Referral.urgency == "urgent", 0), (Referral.urgency == "high", 1), else_=2)
-    where = (Referral.status.in_(OPEN_STATUSES), Referral.follow_up_on <= today)
+    due = (Referral.status.in_(OPEN_STATUSES), Referral.follow_up_on <= today)
     with ctx.db.session() as session:
-        total = session.scalar(select(func.count()).select_from(Referral).where(*where)) or 0
+        total = session.scalar(select(func.count()).select_from(Referral).where(*due)) or 0
+        if not total:
+            return [], 0
+        columns = (Referral.id, Referral.follow_up_on, Referral.urgency, Referral.number)
+        candidates = {}
+        for status in OPEN_STATUSES:
+            for row in session.execute(select(*columns).where(Referral.status == status,
+                                                              Referral.follow_up_on <= today)
+                                       .order_by(Referral.follow_up_on.desc()).limit(limit)):
+                candidates[row[0]] = row
+        cutoff = sorted((r[1] for r in candidates.values()), reverse=True)[:limit][-1]
+        for row in session.execute(select(*columns).where(Referral.status.in_(OPEN_STATUSES),
+                                                          Referral.follow_up_on == cutoff)):
+            candidates[row[0]] = row  # every tie on the last day, so urgency decides among them
+        chosen = sorted(candidates.values(),
+                        key=lambda r: (-r[1].toordinal(), URGENCY_RANK.get(r[2], 3), r[3]))[:limit]
+        order = {r[0]: i for i, r in enumerate(chosen)}
         stmt = (select(Referral.id, Referral.number, Person.given_names, Person.family_name_1, Person.family_name_2,
                        Service.name, Referral.status, Referral.urgency, Referral.follow_up_on)
                 .join(Person, Person.id == Referral.person_id).join(Service, Service.id == Referral.service_id)
-                .where(*where).order_by(Referral.follow_up_on.desc(), urgency_rank, Referral.number).limit(limit))
-        rows = [FollowUpRow(v[0], v[1], full_name(v[2], v[3], v[4]), v[5], v[6], v[7], v[8],
-                            (today - v[8]).days) for v in session.execute(stmt)]
+                .where(Referral.id.in_(list(order))))
+        rows = [FollowUpRow(v[0], v[1], full_name(v[2], v[3], v[4]), v[5], v[6], v[7], v[8], (today - v[8]).days)
+                for v in session.execute(stmt)]
+    rows.sort(key=lambda r: order[r.id])
     return rows, total
 
 

@@ -208,3 +208,23 @@ def test_consent_form_is_a_pdf_in_the_interface_language(setup) -> None:
     set_language("es")
     pdf = consent.consent_form_pdf(clerk, person.id)
     assert pdf.startswith(b"%PDF")
+
+
+def test_follow_up_order_is_exact_with_ties_and_a_short_page(setup) -> None:
+    clerk, service, person = setup
+    consent.record_consent(clerk, person.id, ["share_with_services"], date.today(), "signed_form")
+    made = []
+    for k, (days, urgency) in enumerate([(0, "normal"), (1, "urgent"), (1, "normal"), (1, "high"), (2, "normal"),
+                                         (2, "urgent"), (3, "normal"), (3, "normal"), (0, "urgent")]):
+        r = referrals.create_referral(clerk, referrals.ReferralForm(
+            person.id, service, "health", urgency=urgency, follow_up_on=date.today() + timedelta(days=days)))
+        if k % 3 == 1:
+            r = referrals.transition(clerk, r.id, "send")
+        made.append(r)
+    today = date.today() + timedelta(days=5)
+    rank = referrals.URGENCY_RANK
+    expected = sorted(made, key=lambda r: (-r.follow_up_on.toordinal(), rank[r.urgency], r.number))
+    for limit in (1, 3, 4, 9):
+        rows, total = referrals.follow_up_due(clerk, today=today, limit=limit)
+        assert total == 9
+        assert [r.id for r in rows] == [r.id for r in expected[:limit]]
