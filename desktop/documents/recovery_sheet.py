@@ -86,8 +86,8 @@ def build_recovery_sheet(sheet: RecoverySheet) -> bytes:
     story += [key_box, Spacer(1, 0.5 * cm)]
     qr_size = 5.5 * cm
     steps = [
-        _("To use it, run: enlace recover --db FILE --user NAME. It asks for this key, then for the "
-          "administrator's new password."),
+        _("To use it, press “Forgot the password?” in the sign-in window, or run: enlace recover --db FILE "
+          "--user NAME. Either asks for this key, then for the administrator's new password."),
         _("Letters may be typed in upper or lower case; dashes and spaces are ignored."),
         _("Database: {path}").format(path=sheet.database),
         _("Printed on {when} by {who}.").format(when=format_datetime(sheet.created_at, "long"), who=sheet.created_by),
