@@ -6,16 +6,15 @@ office-local dates for stored dates) and returns plain dictionaries of counts.
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, case, distinct, exists, func, literal, or_, select
+from sqlalchemy import String, and_, case, distinct, exists, func, literal, literal_column, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from desktop.services.reports_disaggregation import AgeBand, adult_expression, age_band_expression
-from desktop.services.reports_tables import normal_key
+from desktop.services.reports_tables import NOT_RECORDED, normal_key
 from desktop.store.models.directory import CATEGORY_TAXONOMY_ID, Attribute, Organization, Service, TaxonomyTerm
 from desktop.store.models.people import Person, PersonNeed, Referral, ReferralEvent
 from desktop.store.models.training import (
@@ -33,9 +32,32 @@ OPEN_STATUSES = ("sent", "accepted")
 DISABILITY_NEEDS = ("disability",)
 LGBTI_NEEDS = ("lgbtiq_at_risk",)
 
-PEOPLE_AXES = ("sex", "age_band", "adult", "nationality", "population_type", "municipality", "newness",
-               "disability", "lgbti")
-REFERRAL_AXES = ("status", "category", "organization", "sex", "age_band")
+PEOPLE_AXES = ("sex", "age_band", "adult", "nationality", "population_type", "municipality", "newness")
+FLAG_AXES = ("population_type", "newness", "flag")  # flag: "disability" or "lgbti"
+REFERRAL_AXES = ("status", "category", "organization")
+
+
+def _key(value) -> str:
+    """:func:`normal_key` for values SQL hands back (codes and literals are never padded): fast."""
+    if value is None or value == "":
+        return NOT_RECORDED
+    return value if value.__class__ is str else normal_key(value)
+
+
+def grouped(columns) -> tuple[list, list]:
+    """Labelled output columns and a GROUP BY on their labels.
+
+    Grouping by the labels, not by repeating the expressions, lets the database compute each
+    CASE and subquery once per row (a repeated expression has its own bound parameters and is
+    not recognised as the same one).
+    """
+    labelled = [column.label(f"g{i}") for i, column in enumerate(columns)]
+    return labelled, [literal_column(f"g{i}") for i in range(len(columns))]
+
+
+def _rows(session: Session, stmt):
+    """Core rows (no ORM result processing: these are grouped counts, thousands of rows)."""
+    return session.connection().execute(stmt)
 
 
 @dataclass(frozen=True)
@@ -66,47 +88,126 @@ def served_people(b: Bounds):
                                       Person.id.in_(referred)))
 
 
+def _newness(b: Bounds):
+    return case((and_(Person.created_at >= b.start, Person.created_at < b.end), literal("new")),
+                else_=literal("returning"))
+
+
 def people_cube(session: Session, b: Bounds, bands: list[AgeBand]) -> dict[tuple[str, ...], int]:
-    """People served, counted once each, by every axis of :data:`PEOPLE_AXES`."""
-    band = age_band_expression(Person.birth_date, b.last_day, bands)
-    adult = adult_expression(Person.birth_date, b.last_day)
-    newness = case((and_(Person.created_at >= b.start, Person.created_at < b.end), literal("new")),
-                   else_=literal("returning"))
-    disability = exists().where(PersonNeed.person_id == Person.id, PersonNeed.need_code.in_(DISABILITY_NEEDS))
-    lgbti = exists().where(PersonNeed.person_id == Person.id, PersonNeed.need_code.in_(LGBTI_NEEDS))
-    columns = (Person.sex, band, adult, Person.nationality, Person.population_type, Person.municipality, newness,
-               case((disability, literal("yes")), else_=literal("no")),
-               case((lgbti, literal("yes")), else_=literal("no")))
-    stmt = select(*columns, func.count()).where(served_people(b)).group_by(*columns)
-    return {tuple(normal_key(v) for v in row[:-1]): int(row[-1]) for row in session.execute(stmt)}
+    """People served, counted once each, by every axis of :data:`PEOPLE_AXES` (the main table)."""
+    columns = (Person.sex, age_band_expression(Person.birth_date, b.last_day, bands),
+               adult_expression(Person.birth_date, b.last_day), Person.nationality, Person.population_type,
+               Person.municipality, _newness(b))
+    labelled, keys = grouped(columns)
+    stmt = select(*labelled, func.count()).where(served_people(b)).group_by(*keys)
+    return {tuple(_key(v) for v in row[:-1]): int(row[-1]) for row in _rows(session, stmt)}
+
+
+def people_flags(session: Session, b: Bounds) -> dict[tuple[str, ...], int]:
+    """People served with a disability, or recorded as LGBTIQ+ at risk, by :data:`FLAG_AXES`.
+
+    Read from the (short) list of specific needs, not by probing every person served.
+    """
+    flag = case((PersonNeed.need_code.in_(DISABILITY_NEEDS), literal("disability")), else_=literal("lgbti"))
+    labelled, keys = grouped((Person.population_type, _newness(b), flag))
+    stmt = (select(*labelled, func.count(distinct(Person.id))).select_from(PersonNeed)
+            .join(Person, Person.id == PersonNeed.person_id)
+            .where(PersonNeed.need_code.in_(DISABILITY_NEEDS + LGBTI_NEEDS), served_people(b)).group_by(*keys))
+    return {tuple(_key(v) for v in row[:-1]): int(row[-1]) for row in _rows(session, stmt)}
+
+
+def people_referred(session: Session, b: Bounds) -> int:
+    """People with a referral made in the period (a range of the ``sent_at`` index, no join)."""
+    return int(_rows(session, select(func.count(distinct(Referral.person_id))).where(referred_in(b))).scalar_one())
 
 
 def _status_at_end(b: Bounds):
-    """A referral's status when the period ended (statuses only move forward; closed ones are final)."""
-    accepted_before = exists().where(ReferralEvent.referral_id == Referral.id, ReferralEvent.to_status == "accepted",
-                                     ReferralEvent.at < b.end)
+    """A referral's status when the period ended, for referrals made in it.
+
+    Statuses only move forward and closed ones are final, so the event log is read only for
+    referrals accepted (or closed from accepted) after a period that has already ended.
+    """
+    if b.as_of_instant < b.end:  # the period has not ended: its status now is its status at the end
+        return Referral.status
+    accepted = exists().where(ReferralEvent.referral_id == Referral.id, ReferralEvent.to_status == "accepted",
+                              ReferralEvent.at < b.end)
     return case((and_(Referral.closed_at.is_not(None), Referral.closed_at < b.end), Referral.status),
-                (accepted_before, literal("accepted")), else_=literal("sent"))
+                # Sent, rejected and cancelled after the end: it was still "sent" then.
+                (Referral.status.in_(("sent", "rejected", "cancelled")), literal("sent")),
+                (accepted, literal("accepted")), else_=literal("sent"))
 
 
-def _service_category():
-    """A service's category: the first of its category terms (by code), so each referral counts once."""
-    return (select(func.min(func.coalesce(TaxonomyTerm.code, TaxonomyTerm.name)))
-            .select_from(Attribute).join(TaxonomyTerm, TaxonomyTerm.id == Attribute.taxonomy_term_id)
-            .where(Attribute.link_id == Referral.service_id, TaxonomyTerm.taxonomy_id == CATEGORY_TAXONOMY_ID)
-            .scalar_subquery())
+def service_groups(session: Session) -> dict[str, tuple[str, str]]:
+    """Service id → (category, organization id). A service's category is the first of its category
+    terms (by code), so each referral is counted under one category."""
+    term = (select(Attribute.link_id, func.min(func.coalesce(TaxonomyTerm.code, TaxonomyTerm.name)).label("code"))
+            .join(TaxonomyTerm, TaxonomyTerm.id == Attribute.taxonomy_term_id)
+            .where(TaxonomyTerm.taxonomy_id == CATEGORY_TAXONOMY_ID).group_by(Attribute.link_id).subquery())
+    rows = _rows(session, select(_raw(Service.id), _raw(Service.organization_id), term.c.code)
+                 .outerjoin(term, term.c.link_id == Service.id))
+    return {i: (_key(code), _key(org)) for i, org, code in rows}
 
 
-def referral_cube(session: Session, b: Bounds, bands: list[AgeBand]) -> dict[tuple[str, ...], int]:
-    """Referrals made in the period by :data:`REFERRAL_AXES` (organization by id)."""
-    status = _status_at_end(b)
-    category = _service_category()
-    band = age_band_expression(Person.birth_date, b.last_day, bands)
-    columns = (status, category, Service.organization_id, Person.sex, band)
-    stmt = (select(*columns, func.count()).select_from(Referral)
-            .join(Service, Service.id == Referral.service_id).join(Person, Person.id == Referral.person_id)
-            .where(referred_in(b)).group_by(*columns))
-    return {tuple(normal_key(v) for v in row[:-1]): int(row[-1]) for row in session.execute(stmt)}
+def _raw(column):
+    """The stored text of a UUID column: grouping keys need no UUID objects (thousands of rows)."""
+    return type_coerce(column, String)
+
+
+@dataclass
+class ReferralPass:
+    """What one pass over the referrals gives: the cube of referrals made, and the figures."""
+
+    cube: dict[tuple[str, ...], int]
+    closed_days: list[tuple[float, int]]  # (days from sent to closed, how many) for referrals closed in the period
+    overdue: int
+
+
+def referral_pass(session: Session, b: Bounds) -> ReferralPass:
+    """Referrals made in the period by :data:`REFERRAL_AXES` (organization by id), the days from
+    sent to closed of those closed in it, and the follow-ups overdue at its end.
+
+    Three grouped queries, each a range of one index (``sent_at``, ``closed_at``, and status with
+    follow-up date), so none reads the whole referral table.
+    """
+    services = service_groups(session)
+    missing = (NOT_RECORDED, NOT_RECORDED)
+    labelled, keys = grouped((_status_at_end(b), _raw(Referral.service_id)))
+    made = select(*labelled, func.count()).where(referred_in(b)).group_by(*keys)
+    cube: dict[tuple[str, ...], int] = {}
+    for status, service_id, n in _rows(session, made):
+        key = (status, *services.get(service_id, missing))
+        cube[key] = cube.get(key, 0) + n
+
+    days = func.round(_days_between(session, Referral.sent_at, Referral.closed_at), 3).label("days")
+    closed = _rows(session, select(days, func.count()).where(
+        Referral.closed_at >= b.start, Referral.closed_at < b.end, Referral.sent_at.is_not(None))
+        .group_by(literal_column("days")).order_by(literal_column("days"))).all()
+
+    # Open when the period ended (or now), with a follow-up date already past: still open now, or
+    # closed only after that moment.
+    late = _rows(session, select(func.count()).select_from(Referral).where(
+        Referral.status.in_(OPEN_STATUSES), Referral.follow_up_on < b.as_of,
+        Referral.sent_at < b.as_of_instant)).scalar_one()
+    late += _rows(session, select(func.count()).select_from(Referral).where(
+        Referral.closed_at >= b.as_of_instant, Referral.follow_up_on < b.as_of,
+        Referral.sent_at < b.as_of_instant)).scalar_one()
+    return ReferralPass(cube, [(float(d), int(n)) for d, n in closed], int(late))
+
+
+def weighted_median(values: list[tuple[float, int]]) -> float | None:
+    """Median of sorted (value, count) pairs."""
+    total = sum(n for _v, n in values)
+    if not total:
+        return None
+    wanted = [(total - 1) // 2, total // 2]  # the middle one, or the two middle ones
+    found: list[float] = []
+    seen = 0
+    for value, n in values:
+        while wanted and wanted[0] < seen + n:
+            found.append(value)
+            wanted.pop(0)
+        seen += n
+    return sum(found) / len(found)
 
 
 def category_labels(session: Session) -> dict[str, str]:
@@ -118,14 +219,14 @@ def category_labels(session: Session) -> dict[str, str]:
 def organization_labels(session: Session, ids: set[str]) -> dict[str, str]:
     if not ids:
         return {}
-    rows = session.execute(select(Organization.id, Organization.name))
-    return {str(i): name for i, name in rows if str(i) in ids}
+    rows = _rows(session, select(_raw(Organization.id), Organization.name))
+    return {i: name for i, name in rows if i in ids}
 
 
 @dataclass(frozen=True)
 class ReferralFigures:
     made: int
-    people_referred: int
+    people_referred: int  # among people served (a deleted person's referrals count, the person does not)
     completed: int
     cancelled: int
     closed_in_period: int
@@ -133,20 +234,21 @@ class ReferralFigures:
     overdue_follow_ups: int
 
 
-def referral_figures(session: Session, b: Bounds, cube: Mapping[tuple[str, ...], int]) -> ReferralFigures:
+def _days_between(session: Session, earlier, later):
+    """SQL: days (with fraction) from ``earlier`` to ``later``, on SQLite and PostgreSQL."""
+    if session.get_bind().dialect.name == "sqlite":
+        return func.julianday(later) - func.julianday(earlier)
+    return func.extract("epoch", later - earlier) / 86400.0
+
+
+def referral_figures(referred: int, referrals: ReferralPass) -> ReferralFigures:
+    cube = referrals.cube
     made = sum(cube.values())
     completed = sum(n for k, n in cube.items() if k[0] == "completed")
     cancelled = sum(n for k, n in cube.items() if k[0] == "cancelled")
-    people = session.scalar(select(func.count(distinct(Referral.person_id))).where(referred_in(b))) or 0
-    closed = session.execute(select(Referral.sent_at, Referral.closed_at).where(
-        Referral.closed_at >= b.start, Referral.closed_at < b.end, Referral.sent_at.is_not(None))).all()
-    days = [(c - s).total_seconds() / 86400 for s, c in closed]
-    # Open when the period ended (or now), with a follow-up date already past.
-    overdue = session.scalar(select(func.count()).select_from(Referral).where(
-        Referral.sent_at < b.as_of_instant, Referral.follow_up_on < b.as_of,
-        or_(Referral.closed_at.is_(None), Referral.closed_at >= b.as_of_instant))) or 0
-    return ReferralFigures(made, int(people), completed, cancelled, len(closed),
-                           round(statistics.median(days), 1) if days else None, int(overdue))
+    median = weighted_median(referrals.closed_days)
+    return ReferralFigures(made, referred, completed, cancelled, sum(n for _d, n in referrals.closed_days),
+                           round(median, 1) if median is not None else None, referrals.overdue)
 
 
 # -- trainings ---------------------------------------------------------------------------------

@@ -166,7 +166,8 @@ REFERRALS = st.lists(st.tuples(st.integers(0, 24), DAYS, st.integers(0, 3), st.i
 @given(PEOPLE, REFERRALS, st.sampled_from(["2026-10", "2026-11", "2026-12"]))
 def test_every_table_adds_up_to_the_people_and_referrals_counted_once(shared_db, people, refs, month):
     period = Period.month(month)
-    b = period.bounds("America/Bogota", NOW)
+    later = datetime(2027, 3, 1, tzinfo=UTC)  # after every generated date: the story is complete
+    b = period.bounds("America/Bogota", later)
     bands = parse_age_bands([[0, 5], [6, 11], [12, 17], [18, 59], [60, None]])
     with shared_db.transaction() as s:
         f.clear(s)
@@ -185,7 +186,7 @@ def test_every_table_adds_up_to_the_people_and_referrals_counted_once(shared_db,
             f.referral(s, person, svc, created=f.local(day), sent=sent, accepted=accepted, closed=closed, final=final)
             stored.append((person, sent, accepted, closed, final, people[made.index(person)][7]))
     ctx = AppContext(shared_db, Actor(None, "sup", "Sup", "supervisor"))
-    report = build_report(ctx, period, now=NOW)
+    report = build_report(ctx, period, now=later)
 
     # Independent count, in Python, of who was served in the month.
     def inside(at):
@@ -219,3 +220,23 @@ def test_every_table_adds_up_to_the_people_and_referrals_counted_once(shared_db,
         expected = sum(1 for _p, sent, acc, clo, fin, _g in made_in if status_at_end(sent, acc, clo, fin) == cat.key)
         assert status.cells[row][0] == expected, cat.key
     assert NOT_RECORDED not in {c.key for c in status.rows}
+    referred = {id(p) for p, sent, *_rest in made_in}
+    assert report.figure("people_referred").value == len(referred)
+    closed_in = sorted((clo - sent).total_seconds() / 86400 for _p, sent, _a, clo, _f, _g in stored
+                       if sent is not None and inside(clo))
+    if closed_in:
+        middle = (closed_in[(len(closed_in) - 1) // 2] + closed_in[len(closed_in) // 2]) / 2
+        assert report.figure("median_days").value == pytest.approx(round(middle, 1), abs=0.051)
+    else:
+        assert report.figure("median_days").value is None
+
+
+def test_a_month_not_over_yet_shows_each_referral_as_it_is_now(supervisor):
+    with supervisor.db.transaction() as s:
+        svc = f.service(s)
+        who = f.person(s, registered=f.local(date(2026, 12, 1)))
+        f.referral(s, who, svc, created=f.local(date(2026, 12, 2)), sent=f.local(date(2026, 12, 2)),
+                   accepted=f.local(date(2026, 12, 3)))
+    report = build_report(supervisor, Period.month("2026-12"), now=NOW)
+    assert report.table("referrals_status").value("accepted", "count") == 1
+    assert report.figure("people_served").value == 1

@@ -53,3 +53,4 @@ from desktop.store.models.people import (  # noqa: F401
     Referral,
     ReferralEvent,
 )
+from desktop.store.models.reports import REPORT_INDEXES  # noqa: F401
