@@ -20,7 +20,7 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from desktop.i18n import _, format_date, language_name
@@ -53,6 +53,7 @@ from desktop.store.models.directory import (
 )
 
 SERVICE_STATUSES = ("active", "inactive", "defunct", "temporarily closed")
+LISTED_STATUSES = ("active", "temporarily closed")  # what the directory list shows by default
 PHONE_TYPES = ("voice", "cell", "text", "fax", "video", "pager", "textphone")
 
 
@@ -94,54 +95,60 @@ def build_search_text(*parts: str | None) -> str:
     return " ".join(normalize(p) for p in parts if p)
 
 
-def refresh_search_text(session: Session, service_ids: Iterable[uuid.UUID] | None = None) -> int:
-    """Recompute ``search_text`` (creating missing extension rows) for some or all services."""
-    svc, org = Service.__table__, Organization.__table__
-    query = select(svc.c.id, svc.c.name, svc.c.alternate_name, svc.c.description, org.c.name,
-                   org.c.alternate_name).outerjoin(org, org.c.id == svc.c.organization_id)
-    ids = None if service_ids is None else list(service_ids)
-    rows: list[Any] = []
+def _chunked(session: Session, query, column, ids: list | None) -> list:
     if ids is None:
-        rows = list(session.execute(query))
-    else:
-        for i in range(0, len(ids), 500):
-            rows.extend(session.execute(query.where(svc.c.id.in_(ids[i:i + 500]))))
+        return list(session.execute(query))
+    rows: list = []
+    for i in range(0, len(ids), 500):
+        rows.extend(session.execute(query.where(column.in_(ids[i:i + 500]))))
+    return rows
+
+
+def refresh_search_text(session: Session, service_ids: Iterable[uuid.UUID] | None = None) -> int:
+    """Recompute the derived list columns (search text, sort key, municipality) for some or all
+    services, creating missing extension rows."""
+    svc, org = Service.__table__, Organization.__table__
+    ids = None if service_ids is None else list(service_ids)
+    rows = _chunked(session, select(svc.c.id, svc.c.name, svc.c.alternate_name, svc.c.description, org.c.name,
+                                    org.c.alternate_name, svc.c.status, svc.c.deleted_at)
+                    .outerjoin(org, org.c.id == svc.c.organization_id), svc.c.id, ids)
     if not rows:
         return 0
     terms: dict[uuid.UUID, list[str]] = {}
     term_query = (select(Attribute.link_id, TaxonomyTerm.name)
                   .join(TaxonomyTerm, TaxonomyTerm.id == Attribute.taxonomy_term_id)
                   .where(Attribute.link_entity == "service"))
-    if ids is None:
-        term_rows = list(session.execute(term_query))
-    else:
-        term_rows = []
-        for i in range(0, len(ids), 500):
-            term_rows.extend(session.execute(term_query.where(Attribute.link_id.in_(ids[i:i + 500]))))
-    for link_id, name in term_rows:
+    for link_id, name in _chunked(session, term_query, Attribute.link_id, ids):
         terms.setdefault(link_id, []).append(name)
+    cities: dict[uuid.UUID, str] = {}
+    city_query = (select(ServiceAtLocation.service_id, Address.city)
+                  .join(Address, Address.location_id == ServiceAtLocation.location_id))
+    for sid, city in _chunked(session, city_query, ServiceAtLocation.service_id, ids):
+        if city and (sid not in cities or city < cities[sid]):
+            cities[sid] = city
     ext = ServiceExtension.__table__
-    existing = set()
     all_ids = [r[0] for r in rows]
-    for i in range(0, len(all_ids), 500):
-        existing.update(session.scalars(select(ext.c.service_id).where(ext.c.service_id.in_(all_ids[i:i + 500]))))
+    existing = {r[0] for r in _chunked(session, select(ext.c.service_id), ext.c.service_id, all_ids)}
     now = utcnow()
     new_rows, updates = [], []
-    for sid, name, alt, desc, org_name, org_alt in rows:
-        text = build_search_text(name, alt, org_name, org_alt, *terms.get(sid, []), desc)
+    for sid, name, alt, desc, org_name, org_alt, status, deleted_at in rows:
+        values = {"search_text": build_search_text(name, alt, org_name, org_alt, *terms.get(sid, []), desc),
+                  "sort_key": build_search_text(name, org_name), "municipality": cities.get(sid, ""),
+                  "listed": status in LISTED_STATUSES and deleted_at is None}
         if sid in existing:
-            updates.append({"b_id": sid, "search_text": text})
+            updates.append({"b_id": sid, **{f"b_{k}": v for k, v in values.items()}})
         else:
-            new_rows.append({"id": new_id(), "service_id": sid, "accepts_referrals": True, "search_text": text,
-                             "created_at": now, "updated_at": now, "version": 1})
+            new_rows.append({"id": new_id(), "service_id": sid, "accepts_referrals": True, "created_at": now,
+                             "updated_at": now, "version": 1, **values})
     if new_rows:
         session.execute(insert(ext), new_rows)
     if updates:
         from sqlalchemy import bindparam
 
         session.execute(update(ext).where(ext.c.service_id == bindparam("b_id"))
-                        .values(search_text=bindparam("search_text")).execution_options(synchronize_session=False),
-                        updates)
+                        .values({k: bindparam(f"b_{k}") for k in ("search_text", "sort_key", "municipality",
+                                                                   "listed")})
+                        .execution_options(synchronize_session=False), updates)
     return len(rows)
 
 
@@ -267,13 +274,7 @@ def _like(token: str) -> str:
     return "%" + token.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def _services_at_city(city: str):
-    return (select(ServiceAtLocation.service_id)
-            .join(Address, Address.location_id == ServiceAtLocation.location_id)
-            .where(Address.city == city))
-
-
-def _open_now_condition(svc, now: datetime):
+def _open_now_condition(service_id, now: datetime, correlated: bool = True):
     day = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")[now.weekday()]
     t, today = now.time().replace(tzinfo=None, microsecond=0), now.date()
     sch = Schedule.__table__
@@ -286,50 +287,114 @@ def _open_now_condition(svc, now: datetime):
                          ("," + func.replace(func.coalesce(sch.c.bymonthday, ""), " ", "") + ",")
                          .like(f"%,{today.day},%"))))
     sal = ServiceAtLocation.__table__
-    direct = select(sch.c.service_id).where(when, sch.c.service_id.is_not(None))
-    via = select(sal.c.service_id).join(sch, sch.c.service_at_location_id == sal.c.id).where(when)
-    return or_(svc.c.id.in_(direct), svc.c.id.in_(via))
+    if correlated:
+        # The page query walks the list in name order and stops at a page: check each service.
+        direct = select(sch.c.id).where(sch.c.service_id == service_id, when).exists()
+        via = (select(sch.c.id).join(sal, sch.c.service_at_location_id == sal.c.id)
+               .where(sal.c.service_id == service_id, when).exists())
+        return or_(direct, via)
+    # Counting visits every match: compute the open services once.
+    direct_ids = select(sch.c.service_id.label("sid")).where(when, sch.c.service_id.is_not(None))
+    via_ids = select(sal.c.service_id.label("sid")).join(sch, sch.c.service_at_location_id == sal.c.id).where(when)
+    return service_id.in_(direct_ids.union(via_ids))
+
+
+def _filtered(session: Session, query, filters: SearchFilters, cutoff: date, moment: datetime,
+              counting: bool = False):
+    """Apply the filters to a query over service_extension (``ext``; joined with ``service`` when
+    ``include_inactive``, to leave deleted services out)."""
+    svc, ext = Service.__table__, ServiceExtension.__table__
+    sid = ext.c.service_id
+    if filters.include_inactive:
+        query = query.where(svc.c.deleted_at.is_(None))
+    else:
+        query = query.where(ext.c.listed.is_(True))
+    for token in query_stems(filters.text):
+        query = query.where(ext.c.search_text.like(_like(token), escape="\\"))
+    for term in (filters.category_id, filters.population_id):
+        if term is not None:
+            query = query.where(sid.in_(select(Attribute.link_id).where(Attribute.taxonomy_term_id == term)))
+    if filters.municipality:
+        query = query.where(ext.c.municipality == filters.municipality)
+    if filters.language:
+        query = query.where(sid.in_(select(Language.service_id).where(
+            or_(Language.code == filters.language,
+                and_(Language.code.is_(None), Language.name == filters.language)))))
+    if filters.accepts_referrals is not None:
+        query = query.where(ext.c.accepts_referrals.is_(filters.accepts_referrals))
+    if filters.stale_only:
+        query = query.where(_stale(cutoff))
+    if filters.open_now:
+        query = query.where(_open_now_condition(sid, moment, correlated=not counting))
+    return query
+
+
+def _stale(cutoff: date):
+    ext = ServiceExtension.__table__
+    return or_(ext.c.last_verified_on.is_(None), ext.c.last_verified_on < cutoff)
+
+
+def _search_query(session: Session, filters: SearchFilters, moment: datetime):
+    # Driven from service_extension (every service has its row) so the sort_key index gives the order.
+    svc, org, ext = Service.__table__, Organization.__table__, ServiceExtension.__table__
+    cutoff = stale_cutoff(moment.date(), _setting(session, "stale_after_months", 6))
+    query = (select(svc.c.id, svc.c.name, org.c.name, ext.c.municipality, ext.c.accepts_referrals,
+                    ext.c.last_verified_on, svc.c.status)
+             .select_from(ext).join(svc, svc.c.id == ext.c.service_id)
+             .join(org, org.c.id == svc.c.organization_id))
+    query = _filtered(session, query, filters, cutoff, moment)
+    return query.order_by(ext.c.sort_key, ext.c.service_id), cutoff
+
+
+def _row(r, cutoff: date) -> ServiceRow:
+    return ServiceRow(r[0], r[1], r[2] or "", r[3] or "", True if r[4] is None else bool(r[4]),
+                      r[5] is None or r[5] < cutoff, r[6], r[5])
 
 
 def search_in(session: Session, filters: SearchFilters, *, now: datetime | None = None,
               limit: int | None = None) -> list[ServiceRow]:
     """Search within an open session (no permission check: callers have done it)."""
-    svc, org, ext = Service.__table__, Organization.__table__, ServiceExtension.__table__
-    city = (select(func.min(Address.city))
-            .join(ServiceAtLocation, ServiceAtLocation.location_id == Address.location_id)
-            .where(ServiceAtLocation.service_id == svc.c.id).scalar_subquery())
-    query = (select(svc.c.id, svc.c.name, org.c.name, city, ext.c.accepts_referrals, ext.c.last_verified_on,
-                    svc.c.status)
-             .join(org, org.c.id == svc.c.organization_id)
-             .outerjoin(ext, ext.c.service_id == svc.c.id)
-             .where(svc.c.deleted_at.is_(None)))
-    for token in query_stems(filters.text):
-        query = query.where(ext.c.search_text.like(_like(token), escape="\\"))
-    if not filters.include_inactive:
-        query = query.where(svc.c.status.in_(("active", "temporarily closed")))
-    for term in (filters.category_id, filters.population_id):
-        if term is not None:
-            query = query.where(exists().where(Attribute.link_id == svc.c.id, Attribute.taxonomy_term_id == term))
-    if filters.municipality:
-        query = query.where(svc.c.id.in_(_services_at_city(filters.municipality)))
-    if filters.language:
-        query = query.where(exists().where(Language.service_id == svc.c.id,
-                                           or_(Language.code == filters.language,
-                                               and_(Language.code.is_(None), Language.name == filters.language))))
-    if filters.accepts_referrals is not None:
-        query = query.where(func.coalesce(ext.c.accepts_referrals, True).is_(filters.accepts_referrals))
-    moment = now or office_now(session)
-    months = _setting(session, "stale_after_months", 6)
-    cutoff = stale_cutoff(moment.date(), months)
-    if filters.stale_only:
-        query = query.where(or_(ext.c.last_verified_on.is_(None), ext.c.last_verified_on < cutoff))
-    if filters.open_now:
-        query = query.where(_open_now_condition(svc, moment))
-    rows = [ServiceRow(r[0], r[1], r[2] or "", r[3] or "", True if r[4] is None else bool(r[4]),
-                       r[5] is None or r[5] < cutoff, r[6], r[5])
-            for r in session.execute(query)]
-    rows.sort(key=lambda r: (normalize(r.name), normalize(r.organization_name)))
-    return rows[:limit] if limit else rows
+    query, cutoff = _search_query(session, filters, now or office_now(session))
+    if limit:
+        query = query.limit(limit)
+    return [_row(r, cutoff) for r in session.execute(query)]
+
+
+COUNT_CAP = 1000  # beyond this the screen says "more than 1,000": counting every match costs a keystroke
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    rows: list[ServiceRow]
+    total: int  # all matches, or COUNT_CAP + 1 when there are more (see ``capped``)
+    stale: int | None  # matches to be confirmed; None when capped
+
+    @property
+    def capped(self) -> bool:
+        return self.total > COUNT_CAP
+
+
+def search_page(ctx: AppContext, filters: SearchFilters, *, offset: int = 0, limit: int = 100,
+                now: datetime | None = None) -> SearchPage:
+    """One page of matches with their count: what the screen asks for on every keystroke."""
+    from sqlalchemy import case
+
+    ctx.require(Permission.VIEW_DIRECTORY)
+    svc, ext = Service.__table__, ServiceExtension.__table__
+    with ctx.db.session() as session:
+        moment = now or office_now(session)
+        query, cutoff = _search_query(session, filters, moment)
+        rows = [_row(r, cutoff) for r in session.execute(query.offset(offset).limit(limit))]
+        if offset == 0 and len(rows) < limit:
+            return SearchPage(rows, len(rows), sum(r.stale for r in rows))
+        counting = select(case((_stale(cutoff), 1), else_=0).label("stale")).select_from(ext)
+        if filters.include_inactive:
+            counting = counting.join(svc, svc.c.id == ext.c.service_id)
+        matches = _filtered(session, counting, filters, cutoff, moment, counting=True)
+        limited = matches.limit(COUNT_CAP + 1).subquery()
+        total, stale = session.execute(select(func.count(), func.sum(limited.c.stale))).one()
+        total = int(total or 0)
+        return SearchPage(rows, total, None if total > COUNT_CAP else int(stale or 0))
 
 
 def search(ctx: AppContext, filters: SearchFilters | str = "", *, now: datetime | None = None,
@@ -934,6 +999,8 @@ def delete_service(ctx: AppContext, service_id: uuid.UUID, expected_version: int
         check_version(service, expected_version)
         service.deleted_at = utcnow()
         service.deleted_by = ctx.username
+        session.flush()
+        refresh_search_text(session, [service_id])
         audit.record(session, ctx.username, "delete", "service", service_id, ["deleted_at"])
 
 

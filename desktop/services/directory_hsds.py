@@ -47,7 +47,7 @@ from desktop.services.directory_hours import validate_rrule
 from desktop.services.errors import Cancelled, ValidationError
 from desktop.services.permissions import Permission
 from desktop.store.base import utcnow
-from desktop.store.models.directory import HSDS_COLUMN_RENAMES, HSDS_MODELS, Service
+from desktop.store.models.directory import HSDS_COLUMN_RENAMES, HSDS_MODELS, Service, ServiceAtLocation
 
 MAX_FILE_BYTES = 50 * 1000 * 1000  # a "50 MB" CSV is refused before it is read
 BATCH = 1000
@@ -644,6 +644,11 @@ def apply_tables(session: Session, tables: dict[str, list[dict[str, Any]]], by: 
             counts[table] = _write(session, table, tables[table], by, now, cancelled, tick)
     touched: set[uuid.UUID] = {r["id"] for r in tables.get("service", [])}
     touched |= {r["link_id"] for r in tables.get("attribute", []) if r.get("link_entity") in ("service", None)}
+    touched |= {r["service_id"] for r in tables.get("service_at_location", [])}
+    location_ids = list({r["location_id"] for r in tables.get("address", []) if r.get("location_id")})
+    for i in range(0, len(location_ids), 500):
+        touched |= set(session.scalars(select(ServiceAtLocation.service_id)
+                                       .where(ServiceAtLocation.location_id.in_(location_ids[i:i + 500]))))
     org_ids = [r["id"] for r in tables.get("organization", [])]
     for i in range(0, len(org_ids), 500):
         touched |= set(session.scalars(select(Service.id).where(Service.organization_id.in_(org_ids[i:i + 500]))))

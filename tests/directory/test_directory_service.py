@@ -231,3 +231,17 @@ def test_seeding_catalogs_twice_changes_nothing(clerk) -> None:
         directory.seed_catalogs(session)
         count = len(session.scalars(select(Service)).all())
     assert count == 0
+
+
+def test_search_pages_come_in_name_order_with_a_capped_count(clerk, org, monkeypatch) -> None:
+    for n in range(7):
+        add_service(clerk, org, f"Servicio {n}", phones=[], hours=[], required_documents=[])
+    first = directory.search_page(clerk, SearchFilters(text="servicio"), limit=3)
+    assert [r.name for r in first.rows] == ["Servicio 0", "Servicio 1", "Servicio 2"]
+    assert (first.total, first.stale, first.capped) == (7, 7, False)
+    rest = directory.search_page(clerk, SearchFilters(text="servicio"), offset=3, limit=10)
+    assert [r.name for r in rest.rows] == [f"Servicio {n}" for n in range(3, 7)]
+    monkeypatch.setattr(directory, "COUNT_CAP", 5)
+    capped = directory.search_page(clerk, SearchFilters(text="servicio"), limit=3)
+    assert capped.capped and capped.stale is None
+    assert directory.search_page(clerk, SearchFilters(text="nada"), limit=3).total == 0

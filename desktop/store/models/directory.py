@@ -21,8 +21,10 @@ exported again unchanged.
 
 **Local extensions** (not part of HSDS, never exported) live in ``service_extension``, one row per
 service: ``accepts_referrals``, the referral contact person/phone/email, ``last_verified_on``/``by``,
-internal notes, and ``search_text`` (the accent- and case-folded text the directory search matches;
-plain SQL ``LIKE`` on it works on SQLite and PostgreSQL alike).
+internal notes, and three derived columns kept up to date by the directory service: ``search_text``
+(the accent- and case-folded text the directory search matches with a plain substring test, which
+works on SQLite and PostgreSQL alike), ``sort_key``, ``municipality`` and ``listed`` (so the list
+needs no joins to filter, count and sort).
 
 Categories and the population served are HSDS ``attribute`` rows linking a service to a
 ``taxonomy_term``; Enlace's own taxonomies have the fixed ids below.
@@ -377,6 +379,11 @@ class ServiceExtension(Entity):
     internal_notes: Mapped[str | None] = mapped_column(Text, default=None)
     # Lower-cased, accent-free service name, description, organization and categories.
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # Derived for a fast list: folded "service name organization" to sort by, and the first municipality.
+    sort_key: Mapped[str] = mapped_column(Text, default="", index=True)
+    municipality: Mapped[str] = mapped_column(Text, default="")
+    # Shown in the list: status active or temporarily closed, and not deleted.
+    listed: Mapped[bool] = mapped_column(Boolean, default=True)
 
     service: Mapped[Service] = relationship(back_populates="extension")
 

@@ -1,6 +1,12 @@
-"""The service list: a table model over light search rows (no ORM objects)."""
+"""The service list: a table model over light search rows, one page at a time (no ORM objects).
+
+The first page comes with the search; further pages are fetched as the view scrolls
+(``canFetchMore``/``fetchMore``), so a keystroke never loads thousands of rows.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
@@ -15,14 +21,35 @@ STALE_COLOR = QColor("#B45F06")
 class ServiceTableModel(QAbstractTableModel):
     COLUMNS = ("name", "organization", "municipality", "referrals", "verified")
 
-    def __init__(self) -> None:
+    def __init__(self, fetch_page: Callable[[int], list[ServiceRow]] | None = None) -> None:
         super().__init__()
         self.rows: list[ServiceRow] = []
+        self.total = 0
+        self._fetch_page = fetch_page
 
-    def set_rows(self, rows: list[ServiceRow]) -> None:
+    def set_rows(self, rows: list[ServiceRow], total: int | None = None,
+                 fetch_page: Callable[[int], list[ServiceRow]] | None = None) -> None:
+        """Show the first page; ``fetch_page(offset)`` brings the next ones while ``total`` is not reached."""
         self.beginResetModel()
-        self.rows = rows
+        self.rows = list(rows)
+        self.total = len(rows) if total is None else total
+        self._fetch_page = fetch_page
         self.endResetModel()
+
+    def canFetchMore(self, parent: _Index) -> bool:
+        return not parent.isValid() and self._fetch_page is not None and len(self.rows) < self.total
+
+    def fetchMore(self, parent: _Index) -> None:
+        if not self.canFetchMore(parent):
+            return
+        batch = self._fetch_page(len(self.rows))  # type: ignore[misc]
+        if not batch:
+            self.total = len(self.rows)
+            return
+        first = len(self.rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(batch) - 1)
+        self.rows.extend(batch)
+        self.endInsertRows()
 
     def row_at(self, row: int) -> ServiceRow | None:
         return self.rows[row] if 0 <= row < len(self.rows) else None

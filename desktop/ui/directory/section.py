@@ -39,6 +39,7 @@ from desktop.ui.directory.jobs import JobBar
 from desktop.ui.directory.model import ServiceTableModel
 
 TYPING_DELAY_MS = 150
+PAGE = 100
 
 
 def write_booklet(ctx: AppContext, path: Path, filters: SearchFilters, progress=None, cancelled=None) -> Path:
@@ -200,16 +201,28 @@ class DirectorySection(QWidget):
 
     def run_search(self) -> None:
         selected = self.selected_id()
+        filters = self.filters()
         try:
-            rows = directory.search(self.ctx, self.filters())
+            page = directory.search_page(self.ctx, filters, limit=PAGE)
         except EnlaceError as exc:
             self.status.setText(str(exc))
             return
-        self.model.set_rows(rows)
-        stale = sum(1 for r in rows if r.stale)
-        self.status.setText(_("{count} services; {stale} to be confirmed").format(count=len(rows), stale=stale))
+
+        def more(offset: int, filters: SearchFilters = filters) -> list:
+            try:
+                return directory.search_page(self.ctx, filters, offset=offset, limit=PAGE).rows
+            except EnlaceError:
+                return []
+
+        self.model.set_rows(page.rows, page.total, more)
+        if page.capped:
+            self.status.setText(_("More than {count} services; type more or filter to narrow the list").format(
+                count=directory.COUNT_CAP))
+        else:
+            self.status.setText(_("{count} services; {stale} to be confirmed").format(count=page.total,
+                                                                                    stale=page.stale))
         row = self.model.index_of(selected) if selected else -1
-        if row < 0 and rows:
+        if row < 0 and page.rows:
             row = 0
         if row >= 0:
             self.table.selectionModel().setCurrentIndex(

@@ -169,3 +169,15 @@ def test_trainers_see_the_list_without_edit_buttons(qtbot, ctx_for, section) -> 
     qtbot.addWidget(widget)
     assert not widget.new_button.isVisibleTo(widget) and not widget.verify_button.isVisibleTo(widget)
     assert len(shown(widget)) == 2
+
+
+def test_the_list_loads_further_pages_as_it_scrolls(qtbot, section, clerk, monkeypatch) -> None:
+    from desktop.ui.directory import section as section_module
+
+    monkeypatch.setattr(section_module, "PAGE", 1)
+    section.hide()  # a visible view fetches on its own to fill its height
+    section.run_search()
+    assert len(section.model.rows) == 1 and section.model.total == 2
+    assert section.model.canFetchMore(section.model.index(-1, -1))
+    section.model.fetchMore(section.model.index(-1, -1))
+    assert shown(section) == ["Atención psicológica", "Comedor comunitario"]
