@@ -245,8 +245,8 @@ class AdminPage(QWizardPage):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setTitle(_("First administrator"))
-        self.setSubTitle(_("This account manages users and the office profile. Keep its password safe: "
-                           "nobody can recover it."))
+        self.setSubTitle(_("This account manages users and the office profile. Choose a password that only "
+                           "you know."))
         form = QFormLayout(self)
         self.username = QLineEdit()
         self.username.setObjectName("admin_username")
