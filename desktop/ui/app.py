@@ -22,12 +22,27 @@ def install_qt_translations(app: QApplication, language: str) -> None:
     QLocale.setDefault(QLocale(language))
     if language == "en":
         return
-    path = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
     for name in ("qtbase", "qt"):
-        translator = QTranslator(app)
-        if translator.load(f"{name}_{language}", path):
-            app.installTranslator(translator)
-            _qt_translators.append(translator)
+        for path in qt_translation_dirs():
+            translator = QTranslator(app)
+            if translator.load(f"{name}_{language}", path):
+                app.installTranslator(translator)
+                _qt_translators.append(translator)
+                break
+
+
+def qt_translation_dirs() -> list[str]:
+    """Where Qt's own .qm files may be: Qt's configured folder, the PySide6 wheel's, a bundle's copy."""
+    from pathlib import Path
+
+    import PySide6
+
+    from desktop.resources import resource_path
+
+    candidates = [QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath),
+                  str(Path(PySide6.__file__).resolve().parent / "Qt" / "translations"),
+                  str(resource_path("PySide6/Qt/translations"))]
+    return [path for i, path in enumerate(candidates) if path and path not in candidates[:i]]
 
 
 def apply_language(language: str) -> None:
