@@ -150,7 +150,7 @@ def test_edit_changes_role_and_language(qtbot, window_for, admin_ctx) -> None:
 def test_supervisor_sees_the_audit_log_but_not_users_or_office(qtbot, window_for) -> None:
     session = window_for("supervisor")
     section = session.window.section("admin")
-    assert list(section.pages) == ["AuditTab"]
+    assert list(section.pages) == ["AuditTab", "BackupsTab"]  # supervisors may back up (not restore)
 
 
 def test_trainer_and_clerk_have_no_administration(qtbot, window_for) -> None:
