@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
 from desktop.documents.fonts import BOLD, ITALIC, REGULAR, register_fonts
-from desktop.i18n import _
+from desktop.i18n import _, ngettext
 
 
 @dataclass(frozen=True)
@@ -145,7 +145,9 @@ def render_booklet(booklet: Booklet) -> bytes:
     story.append(Paragraph(escape(booklet.office_name), styles["cover_sub"]))
     story.append(Spacer(1, 0.4 * cm))
     story.append(Paragraph(escape(_("Printed on {date}").format(date=booklet.printed_on)), styles["cover_small"]))
-    story.append(Paragraph(escape(_("{count} services").format(count=len(booklet.entries))), styles["cover_small"]))
+    services = len({(e.name, e.organization) for e in booklet.entries})
+    story.append(Paragraph(escape(ngettext("{count} service", "{count} services", services).format(count=services)),
+                           styles["cover_small"]))
     story.append(Spacer(1, 1.5 * cm))
     story.append(Paragraph(escape(_("Before referring a person, call to confirm hours and requirements: "
                                     "entries marked “to be confirmed” have not been verified recently.")),

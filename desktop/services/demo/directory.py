@@ -273,12 +273,12 @@ def build(demo: DemoBuild) -> None:
                 "Solicitar cita por teléfono o correo electrónico.",
                 "Presentar la hoja de remisión de la oficina de atención al migrante.",
                 "Atención sin cita en el horario publicado."]),
-            eligibility_description=rng.choice([
+            eligibility_description="Mujeres mayores de 18 años." if "mujeres" in name.lower() else
+            "Niñas, niños y adolescentes y sus familias." if category == "protection" else rng.choice([
                 "Población migrante, refugiada y retornada, sin importar su situación migratoria.",
                 "Personas con vocación de permanencia en el municipio.",
                 "Personas en tránsito y caminantes.",
-                "Niñas, niños y adolescentes y sus familias.",
-                "Mujeres mayores de 18 años."]),
+                "Familias migrantes y de la comunidad de acogida."]),
             minimum_age=18.0 if "Mujeres" in name or "adulto" in name.lower() else None,
             fees_description=None if free else "Algunos cursos tienen costo de matrícula.",
             interpretation_services="Atención en español; intérprete de inglés con cita previa."

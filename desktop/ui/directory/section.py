@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.i18n import _
+from desktop.i18n import _, ngettext
 from desktop.services import directory
 from desktop.services.context import AppContext
 from desktop.services.directory import SearchFilters
@@ -219,8 +219,9 @@ class DirectorySection(QWidget):
             self.status.setText(_("More than {count} services; type more or filter to narrow the list").format(
                 count=directory.COUNT_CAP))
         else:
-            self.status.setText(_("{count} services; {stale} to be confirmed").format(count=page.total,
-                                                                                    stale=page.stale))
+            self.status.setText(ngettext("{count} service; {stale} to be confirmed",
+                                         "{count} services; {stale} to be confirmed", page.total).format(
+                count=page.total, stale=page.stale))
         row = self.model.index_of(selected) if selected else -1
         if row < 0 and page.rows:
             row = 0

@@ -55,7 +55,7 @@ def test_typing_narrows_the_list_without_accents_and_the_detail_reads_in_spanish
     assert "lunes a viernes, 8:00–12:00 y 14:00–17:00" in html
     assert "Calle 35 # 12-45" in html and "607 634 5678 (ext. 12)" in html
     assert "Por confirmar" in html
-    assert widget.status.text() == "1 servicios; 1 por confirmar"
+    assert widget.status.text() == "1 servicio; 1 por confirmar"
 
 
 def test_filters_by_municipality_category_and_referrals(qtbot, section) -> None:
