@@ -31,7 +31,7 @@ def build_consent_form(data: ConsentFormData) -> bytes:
     register_fonts()
     size = page_size(data.page_size if data.page_size != "half-letter" else "Letter")
     margin = 18 * mm
-    width = size[0] - 2 * margin
+    width = size[0] - 2 * margin - 12  # the frame keeps 6 pt of padding on each side
     styles = _styles(False)
     buf = io.BytesIO()
     doc = SimpleDocTemplate(buf, pagesize=size, leftMargin=margin, rightMargin=margin, topMargin=margin * 0.8,

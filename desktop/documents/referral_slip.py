@@ -155,7 +155,7 @@ def build_referral_slip(data: SlipData) -> bytes:
     size = page_size(data.page)
     small = data.page == "half-letter"
     margin = (11 if small else 18) * mm
-    width = size[0] - 2 * margin
+    width = size[0] - 2 * margin - 12  # the frame keeps 6 pt of padding on each side
     styles = _styles(small)
     buf = io.BytesIO()
     doc = SimpleDocTemplate(buf, pagesize=size, leftMargin=margin, rightMargin=margin, topMargin=margin * 0.8,
