@@ -82,14 +82,18 @@ def _day(text: str | None, option: str) -> date | None:
             option=option, value=text), EXIT_USAGE) from exc
 
 
-def _office_midnight_utc(ctx, day: date) -> datetime:
+def _office_zone(ctx):
     from zoneinfo import ZoneInfo
 
     from desktop.services.office import office_info
 
     info = office_info(ctx.db)
-    zone = ZoneInfo(info.timezone if info else "UTC")
-    return datetime.combine(day, time(0), zone).astimezone(UTC)
+    return ZoneInfo(info.timezone if info else "UTC")
+
+
+def _office_midnight_utc(ctx, day: date) -> datetime:
+    """Days are the office's days: --from/--to mean midnight in the office's time zone."""
+    return datetime.combine(day, time(0), _office_zone(ctx)).astimezone(UTC)
 
 
 def cmd_referrals_list(args: argparse.Namespace) -> int:
@@ -103,11 +107,12 @@ def cmd_referrals_list(args: argparse.Namespace) -> int:
         created_from=_office_midnight_utc(ctx, start) if start else None,
         created_to=_office_midnight_utc(ctx, end + timedelta(days=1)) if end else None)
     csv = args.format == "csv"
+    zone = _office_zone(ctx)
 
     def stamp(value):
         if value is None:
             return ""
-        return value.isoformat() if csv else value.astimezone().strftime("%Y-%m-%d %H:%M")
+        return value.isoformat() if csv else value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
     rows = ([r.number, r.status if csv else referrals.status_label(r.status), r.person_id, r.service,
              r.organization, stamp(r.created_at), stamp(r.sent_at), stamp(r.closed_at)]
