@@ -196,7 +196,18 @@ class Database:
         """Return (revisions the database is at, head revisions of this Enlace).
 
         Feature areas have their own migration branches, so there may be several heads.
+        The usual case (already at the heads) is answered without importing Alembic, which
+        would cost a good part of the window's start-up time.
         """
+        from sqlalchemy import inspect
+
+        with self.engine.connect() as conn:
+            current: set[str] = set()
+            if inspect(conn).has_table("alembic_version"):  # raises on a file that is no database
+                current = {row[0] for row in conn.exec_driver_sql("SELECT version_num FROM alembic_version")}
+        heads = head_revisions()
+        if current == heads:
+            return current, heads
         from alembic.runtime.migration import MigrationContext
         from alembic.script import ScriptDirectory
 
@@ -221,6 +232,25 @@ class Database:
 
         with self.engine.begin() as conn:
             command.upgrade(self._alembic_config(conn), target)
+
+
+def head_revisions(versions: Path = MIGRATIONS_DIR / "versions") -> set[str]:
+    """The head revisions, read from the revision files' ``revision``/``down_revision`` lines."""
+    import ast
+
+    revisions: set[str] = set()
+    downs: set[str] = set()
+    for path in versions.glob("*.py"):
+        values: dict[str, object] = {}
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            target = node.targets[0] if isinstance(node, ast.Assign) else getattr(node, "target", None)
+            if isinstance(target, ast.Name) and target.id in ("revision", "down_revision") and node.value:
+                values[target.id] = ast.literal_eval(node.value)
+        if isinstance(values.get("revision"), str):
+            revisions.add(values["revision"])  # type: ignore[arg-type]
+        down = values.get("down_revision")
+        downs.update([down] if isinstance(down, str) else list(down or ()))  # type: ignore[call-overload]
+    return revisions - downs
 
 
 def backup_copy(src: Path, dest: Path, key: bytes | None = None, *,

@@ -89,3 +89,15 @@ def test_saving_over_someone_elses_change_is_refused_with_who_and_when(admin_ctx
                                      expected_version=info.version)
     with admin_ctx.db.session() as session:
         assert session.scalar(select(Office.name)) == "Primera versión"
+
+
+def test_quick_head_check_agrees_with_alembic(db) -> None:
+    """Start-up reads the heads from the revision files; Alembic must agree."""
+    from alembic.script import ScriptDirectory
+
+    from desktop.store.database import head_revisions
+
+    with db.engine.connect() as conn:
+        heads = set(ScriptDirectory.from_config(db._alembic_config(conn)).get_heads())
+    assert head_revisions() == heads
+    assert db.schema_state() == (heads, heads)
