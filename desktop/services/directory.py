@@ -60,13 +60,19 @@ PHONE_TYPES = ("voice", "cell", "text", "fax", "video", "pager", "textphone")
 # --- search text ------------------------------------------------------------------------------
 
 
+_ACCENTS = str.maketrans("áàâäãåéèêëíìîïóòôöõúùûüñçÁÀÂÄÃÅÉÈÊËÍÌÎÏÓÒÔÖÕÚÙÛÜÑÇ",
+                         "aaaaaaeeeeiiiiooooouuuuncAAAAAAEEEEIIIIOOOOOUUUUNC")
+_NON_WORD = re.compile(r"[^\w@.+-]+")
+
+
 def normalize(text: str | None) -> str:
     """Lower-case, accent-free, single-spaced: the form both search text and queries take."""
     if not text:
         return ""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
-    return " ".join(re.sub(r"[^\w@.+-]+", " ", text).split())
+    text = text.translate(_ACCENTS)  # the common case, fast; anything else goes through NFKD
+    if not text.isascii():
+        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return " ".join(_NON_WORD.sub(" ", text.casefold()).split())
 
 
 def search_tokens(text: str | None) -> list[str]:
@@ -96,8 +102,14 @@ def build_search_text(*parts: str | None) -> str:
 
 
 def _chunked(session: Session, query, column, ids: list | None) -> list:
+    """Rows of ``query`` whose ``column`` is in ``ids`` (all rows when ``ids`` is None)."""
     if ids is None:
         return list(session.execute(query))
+    if len(ids) > 2000:  # a big import: one scan beats many IN lists
+        wanted = set(ids)
+        position = list(query.selected_columns).index(column) if column in list(query.selected_columns) else None
+        if position is not None:
+            return [r for r in session.execute(query) if r[position] in wanted]
     rows: list = []
     for i in range(0, len(ids), 500):
         rows.extend(session.execute(query.where(column.in_(ids[i:i + 500]))))
@@ -131,9 +143,15 @@ def refresh_search_text(session: Session, service_ids: Iterable[uuid.UUID] | Non
     existing = {r[0] for r in _chunked(session, select(ext.c.service_id), ext.c.service_id, all_ids)}
     now = utcnow()
     new_rows, updates = [], []
+    folded_orgs: dict[str, str] = {}
     for sid, name, alt, desc, org_name, org_alt, status, deleted_at in rows:
-        values = {"search_text": build_search_text(name, alt, org_name, org_alt, *terms.get(sid, []), desc),
-                  "sort_key": build_search_text(name, org_name), "municipality": cities.get(sid, ""),
+        org_key = f"{org_name}\x00{org_alt}"
+        if org_key not in folded_orgs:  # many services share an organization
+            folded_orgs[org_key] = build_search_text(org_name, org_alt)
+        folded_name = normalize(name)
+        values = {"search_text": " ".join(p for p in (folded_name, normalize(alt), folded_orgs[org_key],
+                                                      build_search_text(*terms.get(sid, [])), normalize(desc)) if p),
+                  "sort_key": f"{folded_name} {normalize(org_name)}".strip(), "municipality": cities.get(sid, ""),
                   "listed": status in LISTED_STATUSES and deleted_at is None}
         if sid in existing:
             updates.append({"b_id": sid, **{f"b_{k}": v for k, v in values.items()}})
@@ -274,7 +292,7 @@ def _like(token: str) -> str:
     return "%" + token.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def _open_now_condition(service_id, now: datetime, correlated: bool = True):
+def _open_now_condition(service_id, now: datetime):
     day = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")[now.weekday()]
     t, today = now.time().replace(tzinfo=None, microsecond=0), now.date()
     sch = Schedule.__table__
@@ -287,20 +305,15 @@ def _open_now_condition(service_id, now: datetime, correlated: bool = True):
                          ("," + func.replace(func.coalesce(sch.c.bymonthday, ""), " ", "") + ",")
                          .like(f"%,{today.day},%"))))
     sal = ServiceAtLocation.__table__
-    if correlated:
-        # The page query walks the list in name order and stops at a page: check each service.
-        direct = select(sch.c.id).where(sch.c.service_id == service_id, when).exists()
-        via = (select(sch.c.id).join(sal, sch.c.service_at_location_id == sal.c.id)
-               .where(sal.c.service_id == service_id, when).exists())
-        return or_(direct, via)
-    # Counting visits every match: compute the open services once.
-    direct_ids = select(sch.c.service_id.label("sid")).where(when, sch.c.service_id.is_not(None))
-    via_ids = select(sal.c.service_id.label("sid")).join(sch, sch.c.service_at_location_id == sal.c.id).where(when)
-    return service_id.in_(direct_ids.union(via_ids))
+    # Correlated EXISTS: the database filters by text first and checks hours only for those services
+    # (and the page query stops at a page). Measured much faster than one IN (… UNION …) list.
+    direct = select(sch.c.id).where(sch.c.service_id == service_id, when).exists()
+    via = (select(sch.c.id).join(sal, sch.c.service_at_location_id == sal.c.id)
+           .where(sal.c.service_id == service_id, when).exists())
+    return or_(direct, via)
 
 
-def _filtered(session: Session, query, filters: SearchFilters, cutoff: date, moment: datetime,
-              counting: bool = False):
+def _filtered(session: Session, query, filters: SearchFilters, cutoff: date, moment: datetime):
     """Apply the filters to a query over service_extension (``ext``; joined with ``service`` when
     ``include_inactive``, to leave deleted services out)."""
     svc, ext = Service.__table__, ServiceExtension.__table__
@@ -325,7 +338,7 @@ def _filtered(session: Session, query, filters: SearchFilters, cutoff: date, mom
     if filters.stale_only:
         query = query.where(_stale(cutoff))
     if filters.open_now:
-        query = query.where(_open_now_condition(sid, moment, correlated=not counting))
+        query = query.where(_open_now_condition(sid, moment))
     return query
 
 
@@ -390,7 +403,7 @@ def search_page(ctx: AppContext, filters: SearchFilters, *, offset: int = 0, lim
         counting = select(case((_stale(cutoff), 1), else_=0).label("stale")).select_from(ext)
         if filters.include_inactive:
             counting = counting.join(svc, svc.c.id == ext.c.service_id)
-        matches = _filtered(session, counting, filters, cutoff, moment, counting=True)
+        matches = _filtered(session, counting, filters, cutoff, moment)
         limited = matches.limit(COUNT_CAP + 1).subquery()
         total, stale = session.execute(select(func.count(), func.sum(limited.c.stale))).one()
         total = int(total or 0)

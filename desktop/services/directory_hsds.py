@@ -298,59 +298,87 @@ def resource_files(descriptor: bytes, files: dict[str, bytes]) -> tuple[dict[str
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIME_RE = re.compile(r"^(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
+_URI_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
 
 
 def _convert(spec: FieldSpec, raw: str) -> Any:
     """Raw CSV text → typed value; raises ValueError with a translated reason."""
+    return _converter(spec)(raw)
+
+
+@cache
+def _converter(spec: FieldSpec) -> Callable[[str], Any]:
+    """The conversion function for one field, built once (parsing calls it for every value)."""
     if spec.format == "uuid":
-        try:
-            value = uuid.UUID(raw.strip())
-        except ValueError:
-            raise ValueError(_("“{value}” is not a valid id (HSDS 3.0 ids are UUIDs)").format(value=raw)) from None
-        return value
+        def to_uuid(raw: str) -> uuid.UUID:
+            try:
+                return uuid.UUID(raw.strip())
+            except ValueError:
+                raise ValueError(_("“{value}” is not a valid id (HSDS 3.0 ids are UUIDs)").format(value=raw)) from None
+        return to_uuid
     if spec.type == "string":
         if spec.enum is not None:
-            value = raw.strip()
-            if value not in spec.enum:
-                raise ValueError(_("“{value}” is not one of: {allowed}").format(value=raw,
-                                                                               allowed=", ".join(spec.enum)))
-            return value
-        if spec.format == "email" and not valid_email(raw.strip()):
-            raise ValueError(_("“{value}” is not an email address").format(value=raw))
-        if spec.format == "uri" and not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$", raw.strip()):
-            raise ValueError(_("“{value}” is not a web address (URI)").format(value=raw))
-        return raw
+            allowed = spec.enum
+
+            def to_enum(raw: str) -> str:
+                value = raw.strip()
+                if value not in allowed:
+                    raise ValueError(_("“{value}” is not one of: {allowed}").format(value=raw,
+                                                                                   allowed=", ".join(allowed)))
+                return value
+            return to_enum
+        if spec.format == "email":
+            def to_email(raw: str) -> str:
+                if not valid_email(raw.strip()):
+                    raise ValueError(_("“{value}” is not an email address").format(value=raw))
+                return raw
+            return to_email
+        if spec.format == "uri":
+            def to_uri(raw: str) -> str:
+                if not _URI_RE.match(raw.strip()):
+                    raise ValueError(_("“{value}” is not a web address (URI)").format(value=raw))
+                return raw
+            return to_uri
+        return str
     if spec.type == "number":
-        try:
-            value = float(raw.strip())
-        except ValueError:
-            raise ValueError(_("“{value}” is not a number").format(value=raw)) from None
-        if not math.isfinite(value):
-            raise ValueError(_("“{value}” is not a number").format(value=raw))
-        return value
+        def to_number(raw: str) -> float:
+            try:
+                value = float(raw.strip())
+            except ValueError:
+                value = math.nan
+            if not math.isfinite(value):
+                raise ValueError(_("“{value}” is not a number").format(value=raw))
+            return value
+        return to_number
     if spec.type == "date":
-        try:
-            if not _DATE_RE.match(raw.strip()):
-                raise ValueError
-            return date.fromisoformat(raw.strip())
-        except ValueError:
-            raise ValueError(_("“{value}” is not a date (use YYYY-MM-DD)").format(value=raw)) from None
+        def to_date(raw: str) -> date:
+            try:
+                if not _DATE_RE.match(raw.strip()):
+                    raise ValueError
+                return date.fromisoformat(raw.strip())
+            except ValueError:
+                raise ValueError(_("“{value}” is not a date (use YYYY-MM-DD)").format(value=raw)) from None
+        return to_date
     if spec.type == "time":
-        match = _TIME_RE.match(raw.strip())
-        try:
-            if not match:
-                raise ValueError
-            return time(int(match.group(1)), int(match.group(2)), int(match.group(3) or 0))
-        except ValueError:
-            raise ValueError(_("“{value}” is not a time of day (use HH:MM:SS)").format(value=raw)) from None
+        def to_time(raw: str) -> time:
+            match = _TIME_RE.match(raw.strip())
+            try:
+                if not match:
+                    raise ValueError
+                return time(int(match.group(1)), int(match.group(2)), int(match.group(3) or 0))
+            except ValueError:
+                raise ValueError(_("“{value}” is not a time of day (use HH:MM:SS)").format(value=raw)) from None
+        return to_time
     if spec.type == "datetime":
-        try:
-            value = datetime.fromisoformat(raw.strip())
-        except ValueError:
-            raise ValueError(_("“{value}” is not a date and time (use ISO 8601, e.g. "
-                               "2024-03-15T10:30:00Z)").format(value=raw)) from None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    return raw
+        def to_datetime(raw: str) -> datetime:
+            try:
+                value = datetime.fromisoformat(raw.strip())
+            except ValueError:
+                raise ValueError(_("“{value}” is not a date and time (use ISO 8601, e.g. "
+                                   "2024-03-15T10:30:00Z)").format(value=raw)) from None
+            return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return to_datetime
+    return str
 
 
 def parse_table(table: str, text: str, file: str) -> TableParse:
@@ -383,7 +411,8 @@ def parse_table(table: str, text: str, file: str) -> TableParse:
     if unknown:
         result.notices.append(_("{file}: unknown columns were ignored: {columns}").format(
             file=file, columns=", ".join(unknown)))
-    positions = [(f, header.index(f.name)) for f in spec.fields if f.name in header]
+    positions = [(f, header.index(f.name), _converter(f)) for f in spec.fields if f.name in header]
+    absent = [f.column for f in spec.fields if f.name not in header]
     seen: dict[uuid.UUID, int] = {}
     row_number = 1
     while True:
@@ -398,18 +427,19 @@ def parse_table(table: str, text: str, file: str) -> TableParse:
         row_number += 1
         if not any(v.strip() for v in values):
             continue
-        row: dict[str, Any] = {}
+        row: dict[str, Any] = dict.fromkeys(absent)
         problem: Reject | None = None
-        for fspec, index in positions:
-            raw = values[index] if index < len(values) else ""
-            if not raw.strip():
+        width = len(values)
+        for fspec, index, convert in positions:
+            raw = values[index] if index < width else ""
+            if not raw or raw.isspace():
                 if fspec.required:
                     problem = Reject(file, row_number, fspec.name, _("a value is required"))
                     break
                 row[fspec.column] = None
                 continue
             try:
-                row[fspec.column] = _convert(fspec, raw)
+                row[fspec.column] = convert(raw)
             except ValueError as exc:
                 problem = Reject(file, row_number, fspec.name, str(exc))
                 break
@@ -424,10 +454,6 @@ def parse_table(table: str, text: str, file: str) -> TableParse:
         if problem is not None:
             result.rejects.append(problem)
             continue
-        for fspec, _index in positions:
-            row.setdefault(fspec.column, None)
-        for fspec in spec.fields:
-            row.setdefault(fspec.column, None)
         seen[row["id"]] = row_number
         result.rows.append(row)
         result.row_numbers.append(row_number)
