@@ -250,14 +250,15 @@ def render_pdf(report: Any, *, page_size: str = "Letter", logo: bytes | None = N
 
     # Sections.
     for section in report.sections:
-        story.append(Paragraph(_esc(section.title), styles["h1"]))
+        heading = [Paragraph(_esc(section.title), styles["h1"])]
         if section.figures:
             figs = [[Paragraph(_esc(f.label), styles["body"]), figure_text(report, f)] for f in section.figures]
             grid = Table(figs, colWidths=[width * 0.62, width * 0.2], hAlign="LEFT")
             grid.setStyle(TableStyle([
                 ("FONT", (1, 0), (1, -1), "EnlaceSans-Bold", 10), ("ALIGN", (1, 0), (1, -1), "RIGHT"),
                 ("LINEBELOW", (0, 0), (-1, -1), 0.25, "#cccccc"), ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
-            story += [grid, Spacer(1, 8)]
+            heading += [grid, Spacer(1, 8)]
+        story.append(KeepTogether(heading))  # a section title never sits alone at a page's foot
         for table in section.tables:
             header, rows = table_grid(report, table)
             block = [Paragraph(_esc(table.title), styles["h2"])]

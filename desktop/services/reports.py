@@ -152,7 +152,7 @@ class Figure:
     key: str
     label: str
     value: int | float | None
-    kind: str = "count"  # count, percent (0–1), days, hours
+    kind: str = "count"  # count (people or their records: suppressed), number, percent (0–1), days, hours
     margin: MarginKey | None = None  # the table total this figure repeats (suppression keeps them alike)
     basis: int | None = None  # for a rate: how many it is computed over
     shown: int | float | str | None = None  # the value as a partner export prints it
@@ -402,8 +402,8 @@ def _referral_section(cube, figs, bands, categories, organizations) -> Section:
 def _training_section(courses, participants, figs, institutions, anonymized: bool) -> Section:
     m = "participants"
     figures = [
-        Figure("courses_held", _("Courses held"), figs.courses),
-        Figure("sessions_held", _("Sessions held"), figs.sessions),
+        Figure("courses_held", _("Courses held"), figs.courses, "number"),  # events, not people: never suppressed
+        Figure("sessions_held", _("Sessions held"), figs.sessions, "number"),
         Figure("hours_delivered", _("Hours delivered"), figs.hours, "hours"),
         Figure("participants", _("Participants who attended"), figs.participants, margin=(m, "*", "*")),
         Figure("training_completion_rate", _("Completion rate (courses finished in the period)"),
@@ -412,7 +412,7 @@ def _training_section(courses, participants, figs, institutions, anonymized: boo
         Figure("certificates_issued", _("Certificates issued"), figs.certificates_issued),
         Figure("certificates_revoked", _("Certificates revoked"), figs.certificates_revoked),
     ]
-    course_cols = [Category("sessions", _("Sessions")), Category("hours", _("Hours"))]
+    course_cols = [Category("sessions", _("Sessions held")), Category("hours", _("Hours delivered"))]
     if not anonymized:
         course_cols.append(Category("participants", _("Participants")))
     course_table = Table(
@@ -461,10 +461,28 @@ def definitions(bands) -> list[tuple[str, str]]:
 # -- partner export ----------------------------------------------------------------------------
 
 
+def _totals_only(table: Table) -> Table:
+    """A two-way table reduced to its row totals (for a partner, when the full one cannot be shown)."""
+    return Table(table.key, table.title, table.row_title, list(table.rows), [Category("count", _("Total"))],
+                 [[total] for total in table.row_totals], table.measure, table.row_dimension, "count",
+                 note=_("Totals only: the full table has too many small counts to be shared safely."),
+                 chart=None)
+
+
 def _suppress(report: Report) -> None:
-    tables = [t for t in report.tables() if t.measure in ("people", "referrals", "participants")]
+    """Suppress small counts in every table and figure. A two-way table that cannot be protected
+    whole is shared as its row totals; only if even those cannot, it is withheld."""
+    counted = ("people", "referrals", "participants")
+    tables = [t for t in report.tables() if t.measure in counted]
     figures = [f for s in report.sections for f in s.figures]
     shown, withheld = suppress_tables(tables)
+    reduced = {t.key for t, sh in zip(tables, shown, strict=True)
+               if sh.withheld and t.additive and not t.single_column}
+    if reduced:
+        for section in report.sections:
+            section.tables = [_totals_only(t) if t.key in reduced else t for t in section.tables]
+        tables = [t for t in report.tables() if t.measure in counted]
+        shown, withheld = suppress_tables(tables)
     report.suppressed = {t.key: s for t, s in zip(tables, shown, strict=True)}
     for f in figures:
         f.shown = f.value

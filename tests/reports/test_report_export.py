@@ -142,3 +142,27 @@ def test_bad_format_or_folder_is_refused_and_writes_nothing(ctx_for, tmp_path):
         export_report(ctx, NOV, "pdf", tmp_path / "missing" / "x.pdf")
     assert list(tmp_path.iterdir()) == [] or all(p.suffix == ".db" or p.is_dir() or "db" in p.name
                                                  for p in tmp_path.iterdir())
+
+
+def test_a_partner_table_too_sparse_to_protect_is_shared_as_its_totals(ctx_for, tmp_path):
+    """Four ones adding up to four would give themselves away: the table is cut to its row totals."""
+    from desktop.services.reports import build_report
+
+    ctx = ctx_for("supervisor")
+    with ctx.db.transaction() as s:
+        for code in ("health", "legal", "food", "shelter"):
+            svc = f.service(s, f"Org {code}", code, (code, code.title()))
+            for i in range(3):
+                p = f.person(s, registered=f.local(date(2026, 11, 2)))
+                f.referral(s, p, svc, created=f.local(date(2026, 11, 3)), sent=f.local(date(2026, 11, 3)),
+                           closed=f.local(date(2026, 11, 4)) if i == 0 else None, final="rejected")
+    full = build_report(ctx, NOV, now=NOW).table("referrals_category_status")
+    assert full.value("health", "rejected") == 1 and full.column_totals[[c.key for c in full.columns].index(
+        "rejected")] == 4
+    report = build_report(ctx, NOV, anonymized=True, now=NOW)
+    table = report.table("referrals_category_status")
+    shown = report.suppressed[table.key]
+    assert [c.key for c in table.columns] == ["count"] and not shown.withheld
+    assert [row[0] for row in shown.cells] == ["<5"] * 4 and shown.total == 12
+    assert "Totals only" in table.note
+    assert report.figure("courses_held").shown == 0  # counts of courses are never suppressed

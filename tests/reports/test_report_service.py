@@ -181,7 +181,9 @@ def test_every_table_adds_up_to_the_people_and_referrals_counted_once(shared_db,
                 break
             person = made[who % len(made)]
             sent = f.local(day) if stage >= 1 else None
-            accepted = f.local(day + f.days(length // 2)) if stage >= 2 else None
+            # As the workflow allows: rejected and cancelled only from sent, never after acceptance.
+            accepted = f.local(day + f.days(length // 2)) if stage >= 2 and final not in ("rejected", "cancelled") \
+                else None
             closed = f.local(day + f.days(length)) if stage >= 3 else None
             f.referral(s, person, svc, created=f.local(day), sent=sent, accepted=accepted, closed=closed, final=final)
             stored.append((person, sent, accepted, closed, final, people[made.index(person)][7]))
