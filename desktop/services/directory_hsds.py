@@ -732,17 +732,28 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
-def _export_rows(session: Session, table: str) -> Iterable[list[str]]:
+def deleted_ids(session: Session) -> set[uuid.UUID]:
+    """Ids of organizations, services and locations deleted in Enlace (left out of exports)."""
+    ids: set[uuid.UUID] = set()
+    for table in ("organization", "service", "location"):
+        model = HSDS_MODELS[table]
+        ids.update(session.scalars(select(model.id).where(model.deleted_at.is_not(None))))
+    return ids
+
+
+def _export_rows(session: Session, table: str, deleted: set[uuid.UUID]) -> Iterable[list[str]]:
+    """Rows in id order; rows of deleted records, and rows that point at them, are left out (a deleted
+    service's phones would otherwise point at nothing)."""
     model = HSDS_MODELS[table]
     table_obj = model.__table__
-    query = select(*[table_obj.c[c] for c in _columns(table)]).order_by(table_obj.c.id)
+    columns = _columns(table)
+    query = select(*[table_obj.c[c] for c in columns]).order_by(table_obj.c.id)
     if "deleted_at" in table_obj.c:
         query = query.where(table_obj.c.deleted_at.is_(None))
-    if table in ("service_at_location", "cost_option"):
-        # Rows whose required service (or location) was deleted in Enlace would break the package.
-        svc = Service.__table__
-        query = query.where(table_obj.c.service_id.in_(select(svc.c.id).where(svc.c.deleted_at.is_(None))))
+    watched = [i for i, c in enumerate(columns) if c in ("organization_id", "service_id", "location_id", "link_id")]
     for record in session.execute(query):
+        if deleted and any(record[i] in deleted for i in watched):
+            continue
         yield [format_value(v) for v in record]
 
 
@@ -759,6 +770,7 @@ def export_package(ctx: AppContext, out_dir: Path | str, progress: Progress | No
     written = []
     tables = list(standard().values())
     with ctx.db.session() as session:
+        deleted = deleted_ids(session)
         for done, spec in enumerate(tables):
             if cancelled and cancelled():
                 raise Cancelled()
@@ -766,7 +778,7 @@ def export_package(ctx: AppContext, out_dir: Path | str, progress: Progress | No
             with target.open("w", encoding="utf-8", newline="") as fh:
                 writer = csv.writer(fh, lineterminator="\n")
                 writer.writerow([f.name for f in spec.fields])
-                writer.writerows(_export_rows(session, spec.name))
+                writer.writerows(_export_rows(session, spec.name, deleted))
             written.append(target)
             if progress:
                 progress(done + 1, len(tables) + 1)

@@ -320,5 +320,8 @@ def test_exported_services_deleted_in_enlace_are_left_out(clerk, tmp_path) -> No
     directory_hsds.export_package(clerk, out)
     services = (out / "services.csv").read_text(encoding="utf-8")
     assert "Vigente" in services and "Borrado" not in services
+    for name in ("phones.csv", "schedules.csv", "attributes.csv", "service_at_location.csv", "languages.csv",
+                 "required_documents.csv"):
+        assert str(sid) not in (out / name).read_text(encoding="utf-8"), name
     with clerk.db.session() as session:
         assert session.scalar(select(func.count()).select_from(Service)) == 2

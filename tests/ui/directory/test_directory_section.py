@@ -181,3 +181,15 @@ def test_the_list_loads_further_pages_as_it_scrolls(qtbot, section, clerk, monke
     assert section.model.canFetchMore(section.model.index(-1, -1))
     section.model.fetchMore(section.model.index(-1, -1))
     assert shown(section) == ["Atención psicológica", "Comedor comunitario"]
+
+
+def test_the_directory_is_a_main_window_section_for_whoever_may_view_it() -> None:
+    import importlib
+
+    from desktop.services.permissions import Permission
+    from desktop.ui.sections import SECTIONS
+
+    [spec] = [s for s in SECTIONS if s.key == "directory"]
+    assert spec.permission == Permission.VIEW_DIRECTORY
+    module, name = spec.widget.split(":")
+    assert getattr(importlib.import_module(module), name) is DirectorySection
