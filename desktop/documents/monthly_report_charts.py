@@ -45,7 +45,7 @@ def stacked_bars(title: str, categories: Sequence[str], series: Sequence[str], v
     chart.x, chart.y = 34, 48 + 11 * rows + (14 if len(categories) > 5 else 0)
     chart.width, chart.height = width - 44, height - chart.y - 22
     chart.data = [list(v) for v in values] or [[0]]
-    chart.categoryAxis.categoryNames = [_short(c, 16) for c in categories] or [""]
+    chart.categoryAxis.categoryNames = [_short(c, 30 if len(categories) <= 3 else 16) for c in categories] or [""]
     chart.categoryAxis.style = "stacked"
     chart.categoryAxis.labels.fontName = REGULAR
     chart.categoryAxis.labels.fontSize = 7

@@ -47,7 +47,7 @@ def test_xlsx_has_a_sheet_per_table_numbers_as_numbers_and_frozen_headers(filled
     for row in about.iter_rows(values_only=True):
         if row and row[0]:
             values.setdefault(row[0], row[1])
-    assert values["Period"] == "November 2026" and values["From"] == "2026-11-01"
+    assert values["Period"] == "November 2026" and values["From"] == "2026-11-01"  # ISO in spreadsheets
     assert "Referrals made" in values  # definitions are there
     sheet = next(book[n] for n in book.sheetnames if n.startswith("People served by age band"))
     assert sheet.freeze_panes == "B2"

@@ -166,10 +166,14 @@ class ReportsSection(QWidget):
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.tables)
         right.addWidget(self.chart_view)
+        right.setStretchFactor(0, 3)
+        right.setStretchFactor(1, 2)
+        right.setSizes([420, 300])
         body = QSplitter()
         body.addWidget(self.figures)
         body.addWidget(right)
         body.setStretchFactor(1, 3)
+        body.setSizes([340, 900])
 
         self.pdf_document = QPdfDocument(self)
         self.pdf_view = QPdfView()
@@ -269,6 +273,8 @@ class ReportsSection(QWidget):
         self.status.setText(_("{office} · {period}").format(office=report.office_name, period=report.period_label))
         rows = []
         for section in report.sections:
+            if not section.figures:
+                continue
             rows.append((section.title, "", True))
             rows += [(f"   {f.label}", figure_text(report, f), False) for f in section.figures]
         self.figures.setRowCount(len(rows))
@@ -329,7 +335,10 @@ class ReportsSection(QWidget):
             series.attachAxis(axis_x)
             axis_y = QValueAxis()
             axis_y.setLabelFormat("%d")
-            axis_y.setMin(0)
+            top = max((table.row_totals if not single else
+                       [r[0] for r in table.cells] if table.single_column else table.row_totals), default=0)
+            axis_y.setRange(0, _nice_ceiling(top))
+            axis_y.setTickCount(6)
             chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
             series.attachAxis(axis_y)
         self.chart_view.setChart(chart)
@@ -402,6 +411,17 @@ class ReportsSection(QWidget):
 
     def refresh(self) -> None:
         """Called when the section is shown: nothing runs until the person asks for a period."""
+
+
+def _nice_ceiling(value: float) -> float:
+    """The next 5, 10, 25, 50, 100… at or above ``value``: round axis ticks in fifths."""
+    step = 5.0
+    while step < value:
+        for factor in (2, 2.5, 2):
+            if step >= value:
+                break
+            step *= factor
+    return step
 
 
 def print_pdf(document: QPdfDocument, printer) -> None:
