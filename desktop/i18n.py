@@ -30,10 +30,11 @@ _locale = "en_US"
 def _load_catalog(language: str) -> _gettext.NullTranslations:
     """Compiled .mo from the build if present; otherwise compile the .po in memory (source checkout)."""
     mo = resource_path(f"locale/{language}/LC_MESSAGES/{DOMAIN}.mo")
-    if mo.is_file():
+    po = resource_path(f"i18n/{language}/LC_MESSAGES/{DOMAIN}.po")
+    # In a source checkout an older build's .mo may lie beside newer .po edits: the newer one wins.
+    if mo.is_file() and not (po.is_file() and po.stat().st_mtime > mo.stat().st_mtime):
         with mo.open("rb") as fh:
             return _gettext.GNUTranslations(fh)
-    po = resource_path(f"i18n/{language}/LC_MESSAGES/{DOMAIN}.po")
     if po.is_file():
         return _gettext.GNUTranslations(io.BytesIO(compile_po(po)))
     return _gettext.NullTranslations()

@@ -49,7 +49,7 @@ class MainWindow(QMainWindow):
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
         self.nav.setIconSize(QSize(20, 20))
-        self.nav.setFixedWidth(210)
+        self.nav.setMinimumWidth(170)
         self.stack = QStackedWidget()
         self.specs: list[SectionSpec] = []
         self._widgets: dict[str, QWidget] = {}
@@ -69,8 +69,11 @@ class MainWindow(QMainWindow):
         splitter = QSplitter()
         splitter.addWidget(self.nav)
         splitter.addWidget(self.stack)
+        splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
+        # The list as wide as its longest entry: no empty band between it and the section.
+        splitter.setSizes([max(190, self.nav.sizeHintForColumn(0) + 40), 1000])
         self.setCentralWidget(splitter)
 
         self._build_menu()

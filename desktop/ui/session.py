@@ -133,11 +133,11 @@ class AppSession(QObject):
             settings.LANGUAGE.set(language)  # the next sign-in screen on this PC speaks it too
 
     def _signed_in(self, ctx: AppContext) -> None:
-        from desktop.ui.preferences import ChangePasswordDialog
-
         self.ctx = ctx
         self._apply_language(ctx)
         if auth.must_change_password(ctx):
+            from desktop.ui.preferences import ChangePasswordDialog
+
             self.password_dialog = ChangePasswordDialog(ctx, forced=True)
             self.password_dialog.accepted.connect(self._open_main)
             self.password_dialog.rejected.connect(self.sign_out)

@@ -38,7 +38,7 @@ class SignInDialog(QDialog):
         self.location = location
         self.ctx: AppContext | None = None
         self.setWindowTitle(_("Sign in — {app}").format(app=APP_NAME))
-        self.setMinimumWidth(440)
+        self.setMinimumWidth(520)
 
         layout = QVBoxLayout(self)
         title = QLabel(office_name or APP_NAME)
@@ -111,10 +111,18 @@ class SignInDialog(QDialog):
         box = QGroupBox(_("Demo database"))
         box.setObjectName("demo_accounts")
         inner = QVBoxLayout(box)
-        note = QLabel(_("This database holds invented demo data. Every account's password is {password}.").format(
-            password=f"<b>{DEMO_PASSWORD}</b>"))
+        note = QLabel(_("This database holds invented demo data. Every account has the same password:"))
         note.setWordWrap(True)
-        inner.addWidget(note)
+        password = QLabel(DEMO_PASSWORD)  # on its own line: a wrap must never split it at the hyphen
+        password.setObjectName("demo_password")
+        bold = password.font()
+        bold.setBold(True)
+        password.setFont(bold)
+        password.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        line = QHBoxLayout()
+        line.addWidget(note, 1)
+        line.addWidget(password)
+        inner.addLayout(line)
         row = QHBoxLayout()
         for username, _full_name, role in DEMO_USERS:
             button = QPushButton(f"{username} · {role_label(role)}")

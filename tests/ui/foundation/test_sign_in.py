@@ -62,7 +62,7 @@ def test_demo_database_shows_its_accounts_and_a_click_fills_them_in(qtbot, db_pa
     session.start()
     dialog = session.sign_in_dialog
     box = dialog.findChild(QGroupBox, "demo_accounts")
-    assert box is not None and DEMO_PASSWORD in box.findChildren(QLabel)[0].text()
+    assert box is not None and box.findChild(QLabel, "demo_password").text() == DEMO_PASSWORD
     click(qtbot, dialog.findChild(QPushButton, "demo_trainer"))
     assert dialog.username.text() == "trainer" and dialog.password.text() == DEMO_PASSWORD
     click(qtbot, dialog.sign_in_button)
