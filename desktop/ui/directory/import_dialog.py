@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.i18n import _
+from desktop.i18n import _, ngettext
 from desktop.services import directory_hsds, directory_sheet
 from desktop.services.context import AppContext
 from desktop.services.errors import EnlaceError
@@ -49,7 +49,8 @@ class PreviewView(QWidget):
         layout.addWidget(self.summary)
         self.counts = QTableWidget(0, 5)
         self.counts.setObjectName("preview_counts")
-        self.counts.setHorizontalHeaderLabels([_("File"), _("New"), _("Updated"), _("Unchanged"), _("Rejected")])
+        self.counts.setHorizontalHeaderLabels([_("File"), _("New rows"), _("Updated rows"), _("Unchanged rows"),
+                                               _("Rejected rows")])
         self.counts.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.counts.verticalHeader().hide()
         self.counts.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
@@ -64,6 +65,7 @@ class PreviewView(QWidget):
         self.rejects.setObjectName("preview_rejects")
         self.rejects.setHorizontalHeaderLabels([_("File"), _("Row"), _("Field"), _("Reason")])
         self.rejects.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.rejects.setWordWrap(True)
         self.rejects.verticalHeader().hide()
         self.rejects.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         layout.addWidget(self.rejects, 2)
@@ -82,13 +84,19 @@ class PreviewView(QWidget):
         self.rejects.setRowCount(len(rejects))
         for row, r in enumerate(rejects):
             for col, value in enumerate((r.file, str(r.row) if r.row else "—", r.field, r.reason)):
-                self.rejects.setItem(row, col, QTableWidgetItem(value))
-        self.rejects.resizeColumnsToContents()
+                item = QTableWidgetItem(value)
+                item.setToolTip(r.line())
+                self.rejects.setItem(row, col, item)
+        for col in range(3):
+            self.rejects.resizeColumnToContents(col)
+        self.rejects.resizeRowsToContents()
         new = sum(c.new for _l, c in counts.values())
         updated = sum(c.updated for _l, c in counts.values())
-        self.summary.setText(_("{new} new and {updated} updated rows will be written; {rejected} rows were "
-                               "rejected. Nothing has changed yet.").format(new=new, updated=updated,
-                                                                             rejected=len(rejects)))
+        self.summary.setText(" ".join((
+            _("New rows to write: {new}; rows to update: {updated}.").format(new=new, updated=updated),
+            ngettext("{count} row was rejected.", "{count} rows were rejected.", len(rejects)).format(
+                count=len(rejects)),
+            _("Nothing has changed yet."))))
 
 
 class HsdsImportDialog(QDialog):
