@@ -149,7 +149,7 @@ class MainWindow(QMainWindow):
             (_("&Lock"), QKeySequence("Ctrl+L"), self.lock_requested),
             (_("&Sign out"), QKeySequence("Ctrl+Shift+L"), self.sign_out_requested),
             None,
-            (_("&Quit"), QKeySequence(QKeySequence.StandardKey.Quit), self.quit_requested),
+            (_("&Quit"), QKeySequence("Ctrl+Q"), self.quit_requested),
         ]
         for entry in entries:
             if entry is None:
