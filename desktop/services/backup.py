@@ -12,6 +12,7 @@ the status bar shows.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -123,14 +124,43 @@ def create_backup(ctx: AppContext, folder: str | Path | None = None, *, reason: 
     return _info(made)
 
 
-def backup_at_close(ctx: AppContext) -> BackupInfo | None:
-    """The automatic backup when a person signs out or closes Enlace. Never raises: a failure is logged."""
-    try:
-        if ctx.db.path is None:
-            return None
-        return create_backup(ctx, reason="close")
-    except Exception:  # the failure is in the audit log and the status bar; closing must go on
+_background: list[threading.Thread] = []
+
+
+def backup_at_close(ctx: AppContext, *, wait: bool = False) -> BackupInfo | None:
+    """The automatic backup when a person signs out or closes Enlace. Never raises: a failure is logged.
+
+    It runs in a background thread unless ``wait`` (copying and checking a large database takes a
+    while, and the window must close at once); the thread is not a daemon, so the process stays
+    alive until the backup is written and checked. :func:`wait_for_background_backups` joins it.
+    """
+    if ctx.db.path is None:
         return None
+    made: list[BackupInfo] = []
+
+    def run() -> None:
+        try:
+            made.append(create_backup(ctx, reason="close"))
+        except Exception:  # the failure is in the audit log and the status bar; closing must go on
+            pass
+        finally:
+            ctx.db.dispose()
+
+    if wait:
+        run()
+        return made[0] if made else None
+    thread = threading.Thread(target=run, name="enlace-backup-at-close")
+    _background.append(thread)
+    thread.start()
+    return None
+
+
+def wait_for_background_backups(timeout: float | None = None) -> None:
+    """Wait for closing backups still running (tests, and before a restore)."""
+    for thread in list(_background):
+        thread.join(timeout)
+        if not thread.is_alive():
+            _background.remove(thread)
 
 
 def last_good_backup(db: Database) -> tuple[datetime, str] | None:
@@ -294,6 +324,7 @@ def restore_backup(location: str | Path, path: str | Path, *, ctx: AppContext | 
     is opened with an administrator's password of the day of the backup, or the recovery key.
     The key file comes from the backup, so the passwords are those of the backup's day.
     """
+    wait_for_background_backups()
     target = Path(location).expanduser().resolve()
     source = Path(path).expanduser().resolve()
     if source == target:

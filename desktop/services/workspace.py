@@ -333,17 +333,16 @@ def open_signed_in(location: str | os.PathLike[str], username: str, password: st
 
 
 def sign_out(ctx: AppContext) -> None:
-    """Record the sign-out, make the closing backup and close the database."""
-    from desktop.services import audit
+    """Record the sign-out, start the closing backup (in the background) and close the database."""
+    from desktop.services import audit, backup
 
     try:
         with ctx.db.transaction() as session:
             audit.record(session, ctx.username, "logout", "user", ctx.actor.user_id)
-        from desktop.services import backup
-
-        backup.backup_at_close(ctx)
-    finally:
+    except Exception:
         ctx.db.dispose()
+        raise
+    backup.backup_at_close(ctx)  # disposes the database when it is done
 
 
 # -- recovery -------------------------------------------------------------------------------

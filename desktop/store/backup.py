@@ -134,8 +134,11 @@ def write_backup(db_path: Path, key: bytes | None, folder: Path, office_code: st
         final = folder / (f"{base}-{reason}-{counter}.db" if reason else f"{base}-{counter}.db")
     partial = folder / f".{final.name}.partial"
     partial.unlink(missing_ok=True)
+    _remove_stale_partials(folder)
     try:
-        backup_copy(db_path, partial, key, pages_per_step=512, progress=progress)
+        # One step: the copy reads one snapshot (WAL lets writers go on); in several steps every
+        # write by another connection would restart it.
+        backup_copy(db_path, partial, key, pages_per_step=-1, progress=progress)
         problems = integrity_check(partial, key)
         if problems:
             raise StoreError(_("The new backup failed its integrity check ({problem}); it was deleted. "
@@ -160,6 +163,18 @@ def write_backup(db_path: Path, key: bytes | None, folder: Path, office_code: st
     described = describe(final)
     assert described is not None
     return described
+
+
+def _remove_stale_partials(folder: Path) -> None:
+    """Copies left by a backup that was cut off (power loss, a killed process) a day ago or more."""
+    import time
+
+    for leftover in folder.glob(".enlace-*.db.partial"):
+        try:
+            if time.time() - leftover.stat().st_mtime > 86_400:
+                leftover.unlink()
+        except OSError:
+            pass
 
 
 def rotation_victims(backups: list[BackupFile], daily: int = 7, weekly: int = 4, monthly: int = 12) -> list[BackupFile]:

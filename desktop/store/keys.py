@@ -37,6 +37,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from desktop.i18n import _
+from desktop.store.database import StoreError
 
 FORMAT = "enlace-keys/1"
 KEY_BYTES = 32
@@ -47,7 +48,7 @@ MAX_PENDING_EVENTS = 200
 KDF_PARAMS: dict[str, int] = {"t": 3, "m": 65536, "p": 4}
 
 
-class KeyFileError(Exception):
+class KeyFileError(StoreError):
     """The key file is missing, damaged or does not fit the database; ``str()`` is for the user."""
 
 

@@ -87,7 +87,8 @@ def test_clerks_get_automatic_backups_but_cannot_make_manual_ones(encrypted_offi
     clerk = encrypted_office.sign_in("clerk")
     with pytest.raises(PermissionDenied):
         backup.create_backup(clerk)
-    workspace.sign_out(clerk)  # the closing backup
+    workspace.sign_out(clerk)  # the closing backup, in the background
+    backup.wait_for_background_backups(30)
     [made] = files.list_backups(encrypted_office.path.parent / "backups")
     assert made.reason == "close"
 
