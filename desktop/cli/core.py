@@ -136,10 +136,13 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 
 def cmd_audit_list(args: argparse.Namespace) -> int:
     from desktop.services.audit import AuditFilter, action_label, list_events
+    from desktop.services.office import office_info
 
     ctx = sign_in(args)
     events = list_events(ctx, AuditFilter(username=args.by, action=args.action), limit=args.limit)
-    write_rows(((e.seq, format_datetime(e.at, "short") if args.format == "text" else e.at.isoformat(),
+    info = office_info(ctx.db)
+    zone = info.timezone if info else None  # text shows the office's clock; CSV keeps exact UTC
+    write_rows(((e.seq, format_datetime(e.at, "short", tz=zone) if args.format == "text" else e.at.isoformat(),
                  e.username, action_label(e.action) if args.format == "text" else e.action,
                  e.entity, e.entity_id) for e in events),
                ["seq", "at", "user", "action", "entity", "entity_id"], args.format)

@@ -217,10 +217,16 @@ class AppSession(QObject):
             window.deleteLater()
 
     def _end_session(self) -> None:
+        from PySide6.QtWidgets import QDialog
+
         if self.idle is not None:
             self.idle.stop()
             self.idle.deleteLater()
             self.idle = None
+        # Dialogs the person left open (a form, a question) close with the session, not after it.
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, QDialog) and widget.isVisible() and widget is not self.sign_in_dialog:
+                widget.reject()
         self._close_window()
         ctx, self.ctx = self.ctx, None
         if ctx is not None:
