@@ -18,7 +18,7 @@ from desktop.services.records import apply_changes, check_version, guard_stale
 from desktop.store.models import Case, CaseNote, CaseReferralCounter, HouseholdMember, Person, User
 
 PRIORITIES: dict[str, str] = {"low": N_("Low"), "normal": N_("Normal"), "high": N_("High"), "urgent": N_("Urgent")}
-STATUSES: dict[str, str] = {"open": N_("Open"), "on_hold": N_("On hold"), "closed": N_("Closed")}
+STATUSES: dict[str, str] = {"open": N_("In progress"), "on_hold": N_("On hold"), "closed": N_("Closed")}
 
 
 def next_number(session: Session, kind: str, office_code: str, year: int) -> int:

@@ -119,6 +119,7 @@ class ReferralPanel(QWidget):
         self.warnings.setStyleSheet("color: #8a5300;")
         self.events = QListWidget()
         self.events.setObjectName("referral_events")
+        self.events.setWordWrap(True)
         self.action_row = QHBoxLayout()
         self.action_buttons: dict[str, QPushButton] = {}
         can_edit = ctx.can(Permission.EDIT_REFERRALS)
@@ -245,9 +246,10 @@ class ReferralsSection(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
-        for column, width in enumerate((160, 100, 170, 220, 170, 80, 80)):
+        for column, width in enumerate((150, 90, 170, 220, 170, 80, 80)):
             header.resizeSection(column, width)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
         self.table.selectionModel().currentRowChanged.connect(lambda cur, _prev: self._selected(cur.row()))
         self.panel = ReferralPanel(ctx)
         self.panel.changed.connect(self.reload)
