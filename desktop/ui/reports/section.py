@@ -424,9 +424,12 @@ def _nice_ceiling(value: float) -> float:
     return step
 
 
+PRINT_DPI = 300  # enough for text and charts; a page at the printer's 1200 dpi would take half a gigabyte
+
+
 def print_pdf(document: QPdfDocument, printer) -> None:
     """Send every page of ``document`` to ``printer``, scaled to the printable area."""
-    from PySide6.QtCore import QSize
+    from PySide6.QtCore import QRectF, QSize
 
     painter = QPainter()
     if not painter.begin(printer):
@@ -436,9 +439,10 @@ def print_pdf(document: QPdfDocument, printer) -> None:
         for page in range(document.pageCount()):
             if page:
                 printer.newPage()
-            size = document.pagePointSize(page)
+            size = document.pagePointSize(page)  # in points (1/72 inch)
             scale = min(area.width() / size.width(), area.height() / size.height())
-            image = document.render(page, QSize(int(size.width() * scale), int(size.height() * scale)))
-            painter.drawImage(0, 0, image)
+            target = QRectF(0, 0, size.width() * scale, size.height() * scale)
+            pixels = QSize(int(size.width() / 72 * PRINT_DPI), int(size.height() / 72 * PRINT_DPI))
+            painter.drawImage(target, document.render(page, pixels))
     finally:
         painter.end()
