@@ -42,11 +42,17 @@ def export_report(ctx: AppContext, period: Period, fmt: str, out: str | os.PathL
     target = Path(out).expanduser()
     if not target.parent.is_dir():
         raise ValidationError(_("The folder {folder} does not exist.").format(folder=target.parent))
+    if target.is_dir():
+        raise ValidationError(_("{path} is a folder: give a file name.").format(path=target))
     info = office_service.office_info(ctx.db)
     with report_language(language, info.locale if info else None):
         report = build_report(ctx, period, anonymized=anonymized, now=now, progress=progress, cancelled=cancelled)
         data = render(ctx, report, fmt)
-    _write_atomically(target, data)
+    try:
+        _write_atomically(target, data)
+    except OSError as exc:
+        raise ValidationError(_("The report could not be written to {path}: {reason}").format(
+            path=target, reason=exc.strerror or exc)) from exc
     audit.log(ctx, "export", "report", period.key, detail={"period": period.key, "format": fmt,
                                                            "anonymized": anonymized, "language": report.language})
     return target

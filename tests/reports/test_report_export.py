@@ -166,3 +166,47 @@ def test_a_partner_table_too_sparse_to_protect_is_shared_as_its_totals(ctx_for, 
     assert [row[0] for row in shown.cells] == ["<5"] * 4 and shown.total == 12
     assert "Totals only" in table.note
     assert report.figure("courses_held").shown == 0  # counts of courses are never suppressed
+
+
+def test_an_unwritable_target_gives_a_message_not_a_crash(ctx_for, tmp_path, monkeypatch):
+    import os
+
+    ctx = ctx_for("supervisor")
+    with pytest.raises(ValidationError, match="is a folder"):
+        export_report(ctx, NOV, "csv", tmp_path)
+
+    def refuse(src, dst):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(os, "replace", refuse)
+    with pytest.raises(ValidationError, match=r"could not be written.*Permission denied"):
+        export_report(ctx, NOV, "csv", tmp_path / "r.csv")
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".enlace-report")] == []
+
+
+def test_the_cli_writes_each_format_and_refuses_bad_periods(ctx_for, tmp_path, monkeypatch, capsys):
+    from desktop.cli import main as enlace
+    from tests.conftest import PASSWORD
+
+    ctx_for("supervisor")  # the office database exists
+    monkeypatch.setenv("ENLACE_PASSWORD", PASSWORD)
+    db = str(ctx_for("supervisor").db.path)
+    for fmt in ("pdf", "xlsx", "csv"):
+        out = tmp_path / f"r.{fmt}"
+        assert enlace(["--db", db, "--user", "supervisor", "report", "--month", "2026-11", "--format", fmt,
+                       "--out", str(out), "--lang", "en"]) == 0
+        assert out.stat().st_size > 0
+    assert enlace(["--db", db, "--user", "supervisor", "report", "--from", "2026-11-01", "--to", "2026-11-15",
+                   "--format", "csv", "--out", str(tmp_path / "a.csv"), "--anonymized"]) == 0
+    assert enlace(["--db", db, "--user", "supervisor", "report", "--month", "2026-13", "--format", "csv",
+                   "--out", str(tmp_path / "b.csv"), "--lang", "en"]) == 1
+    assert "YYYY-MM" in capsys.readouterr().err
+    assert enlace(["--db", db, "--user", "supervisor", "report", "--from", "2026-11-01", "--format", "csv",
+                   "--out", str(tmp_path / "c.csv"), "--lang", "en"]) == 2
+    assert enlace(["--db", db, "--user", "clerk", "report", "--month", "2026-11", "--format", "csv",
+                   "--out", str(tmp_path / "d.csv"), "--lang", "en"]) == 1
+    assert "does not allow" in capsys.readouterr().err
+    assert not (tmp_path / "d.csv").exists()
+    with pytest.raises(SystemExit):
+        enlace(["--db", db, "report", "--month", "2026-11", "--from", "2026-11-01", "--to", "2026-11-02",
+                "--format", "csv", "--out", "x.csv"])
