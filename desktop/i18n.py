@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gettext as _gettext
 import io
+import os
 import threading
 from datetime import date, datetime, time, tzinfo
 from decimal import Decimal
@@ -36,7 +37,15 @@ def _load_catalog(language: str) -> _gettext.NullTranslations:
         with mo.open("rb") as fh:
             return _gettext.GNUTranslations(fh)
     if po.is_file():
-        return _gettext.GNUTranslations(io.BytesIO(compile_po(po)))
+        compiled = compile_po(po)
+        if mo.parent.is_dir():  # a source checkout with a build folder: refresh it for the next start
+            try:
+                partial = mo.with_name(f".{mo.name}.{os.getpid()}")
+                partial.write_bytes(compiled)
+                os.replace(partial, mo)  # atomic: another process never reads half a file
+            except OSError:
+                pass
+        return _gettext.GNUTranslations(io.BytesIO(compiled))
     return _gettext.NullTranslations()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QWizard
+from PySide6.QtWidgets import QLabel, QWizard
 
 from desktop.services import office as office_service
 from desktop.services import workspace
@@ -135,3 +135,30 @@ def test_cancelling_the_wizard_creates_nothing(qtbot, tmp_path: Path, make_sessi
     session.wizard.reject()
     assert finished == [True]
     assert workspace.needs_setup(location)
+
+
+def test_after_setup_the_administrator_signs_out_and_in_again_on_the_encrypted_database(
+        qtbot, tmp_path: Path, make_session) -> None:
+    from tests.ui.foundation.conftest import sign_in
+
+    location = tmp_path / "enlace.db"
+    session = make_session(location)
+    session.start()
+    wizard = session.wizard
+    _fill_office(qtbot, wizard)
+    click(qtbot, wizard.button(QWizard.WizardButton.NextButton))
+    _fill_admin(qtbot, wizard)
+    click(qtbot, wizard.button(QWizard.WizardButton.FinishButton))
+    _finish_recovery(qtbot, session, tmp_path)
+    qtbot.waitUntil(lambda: session.window is not None)
+    assert workspace.is_encrypted(location)
+    assert "Cúcuta".encode() not in location.read_bytes()  # unreadable without the key
+
+    session.sign_out()
+    dialog = session.sign_in_dialog
+    assert dialog.findChild(QLabel, "title").text() == "Mesa Migratoria de Cúcuta"  # read before unlocking
+    sign_in(qtbot, session, "mlopez", "not-the-password")
+    assert dialog.error.text() == "Wrong user name or password."
+    sign_in(qtbot, session, "mlopez", ADMIN_PASSWORD)
+    qtbot.waitUntil(lambda: session.window is not None)
+    assert session.ctx.actor.username == "mlopez"
