@@ -257,3 +257,29 @@ def test_a_plain_database_is_encrypted_in_place_after_a_backup(office_db, db_pat
         workspace.open_signed_in(db_path, "clerk", PASSWORD)
     assert main(["--lang", "en", "--db", str(db_path), "encrypt", "--user", "admin"]) == 1
     assert "already encrypted" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_no_demo_name_is_readable_in_the_database_or_its_backup(tmp_path, monkeypatch, capsys) -> None:
+    """The issue's check: ``strings`` finds no name from the demo data; ``sqlite3`` cannot open the files."""
+    from desktop.services.demo import DEMO_PASSWORD, DEMO_USERS
+
+    db = tmp_path / "demo.db"
+    assert main(["--lang", "en", "demo", "--db", str(db)]) == 0
+    monkeypatch.setenv("ENLACE_PASSWORD", DEMO_PASSWORD)
+    capsys.readouterr()
+    assert main(["--lang", "en", "--db", str(db), "backup", "create", "--user", "admin"]) == 0
+    made = Path(capsys.readouterr().out.strip().splitlines()[-1])
+    ctx = workspace.open_signed_in(db, "admin", DEMO_PASSWORD)
+    try:
+        names = stored_texts(ctx.db)
+    finally:
+        ctx.db.dispose()
+    assert {full_name for _u, full_name, _r in DEMO_USERS} <= names
+    assert len(names) > 500  # people, organizations, courses… from every demo part
+    for path in (db, made):
+        assert not readable_by_sqlite3(path)
+    for path in (db, Path(f"{db}-wal"), made):  # the write-ahead log is encrypted too
+        if path.exists():
+            dump = printable_strings(path)
+            assert not [name for name in names if name in dump], path.name
