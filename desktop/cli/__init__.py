@@ -40,7 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="enlace", parents=[_common_options(True)],
                                      description=_("Enlace: registrations, referrals, trainings and "
                                                    "reports for local migration offices."))
-    parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
+    parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}",
+                        help=_("print the version and exit"))
     common = _common_options(False)
     sub = parser.add_subparsers(dest="command", metavar=_("COMMAND"))
     for name in COMMAND_MODULES:
@@ -62,6 +63,9 @@ def _early_language(argv: Sequence[str]) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     _early_language(argv)
+    from desktop.cli.argparse_i18n import install
+
+    install()  # argparse's "usage", "options" and errors in the same language
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):

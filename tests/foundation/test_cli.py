@@ -140,3 +140,14 @@ def test_messages_follow_lang(tmp_path: Path, stdin, capsys) -> None:
     main(["--lang", "es", "init", "--db", str(db), "--office-code", "BGA", "--office-name", "X", "--country",
           "CO", "--admin", "ana"])
     assert "al menos 10 caracteres" in capsys.readouterr().err
+
+
+def test_usage_errors_follow_lang_too(capsys) -> None:
+    with pytest.raises(SystemExit) as spanish:
+        main(["--lang", "es", "demo", "--size", "enorme"])
+    err = capsys.readouterr().err
+    assert spanish.value.code == 2
+    assert err.startswith("uso: enlace demo") and "opción no válida: 'enorme'" in err
+    with pytest.raises(SystemExit):
+        main(["--lang", "en", "demo", "--size", "huge"])
+    assert "invalid choice: 'huge'" in capsys.readouterr().err
