@@ -67,11 +67,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def _counts_lines(counts: dict[str, int]) -> list[str]:
-    from desktop.services.backup import table_label
+    from desktop.services.backup import summarize_counts
 
-    shown = {k: v for k, v in counts.items() if v}
-    width = max((len(table_label(k)) for k in shown), default=0)
-    return [f"  {table_label(k):<{width}}  {format_number(v)}" for k, v in sorted(shown.items())]
+    shown = summarize_counts(counts)
+    width = max((len(label) for label, _n in shown), default=0)
+    return [f"  {label:<{width}}  {format_number(n):>9}" for label, n in shown]
 
 
 def cmd_create(args: argparse.Namespace) -> int:

@@ -40,12 +40,14 @@ TABLE_LABELS: dict[str, str] = {
     "person": N_("People"),
     "household": N_("Households"),
     "consent": N_("Consents"),
-    "case": N_("Cases"),
+    "case_file": N_("Cases"),
     "referral": N_("Referrals"),
     "organization": N_("Organizations"),
     "service": N_("Services"),
     "course": N_("Courses"),
+    "training_session": N_("Training sessions"),
     "participant": N_("Participants"),
+    "enrollment": N_("Enrollments"),
     "certificate": N_("Certificates"),
     "user_account": N_("Users"),
     "audit_event": N_("Audit log events"),
@@ -54,6 +56,15 @@ TABLE_LABELS: dict[str, str] = {
 
 def table_label(table: str) -> str:
     return _(TABLE_LABELS[table]) if table in TABLE_LABELS else table
+
+
+def summarize_counts(counts: dict[str, int]) -> list[tuple[str, int]]:
+    """The record counts a person recognises (people, referrals, courses…), then all other rows together."""
+    shown = [(table_label(t), counts[t]) for t in TABLE_LABELS if t in counts]
+    rest = sum(n for t, n in counts.items() if t not in TABLE_LABELS)
+    if rest:
+        shown.append((_("Other records"), rest))
+    return shown
 
 
 @dataclass(frozen=True)

@@ -118,9 +118,9 @@ class RestoreDialog(QDialog):
         else:
             self.summary_label.setText(_("This backup is damaged and cannot be restored: {problem}").format(
                 problem=summary.problems[0]))
-        shown = [(backup.table_label(t), n) for t, n in summary.counts.items() if n]
+        shown = backup.summarize_counts(summary.counts)
         self.counts.setRowCount(len(shown))
-        for row, (label, n) in enumerate(sorted(shown)):
+        for row, (label, n) in enumerate(shown):
             self.counts.setItem(row, 0, QTableWidgetItem(label))
             number = QTableWidgetItem(format_number(n))
             number.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
