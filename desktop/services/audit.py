@@ -45,6 +45,43 @@ def action_label(action: str) -> str:
     return _(ACTIONS[action]) if action in ACTIONS else action
 
 
+# Kinds of record named in events, for the audit screen (other names are shown as stored).
+ENTITIES: dict[str, str] = {
+    "attendance": N_("Attendance"),
+    "backup": N_("Backup"),
+    "case": N_("Case"),
+    "case_note": N_("Case note"),
+    "certificate": N_("Certificate"),
+    "certificate_template": N_("Certificate template"),
+    "consent": N_("Consent"),
+    "course": N_("Course"),
+    "database": N_("Database"),
+    "directory": N_("Service directory"),
+    "enrollment": N_("Enrollment"),
+    "export": N_("Export"),
+    "household": N_("Household"),
+    "key_file": N_("Key file"),
+    "office": N_("Office"),
+    "office_setting": N_("Office setting"),
+    "organization": N_("Organization"),
+    "participant": N_("Participant"),
+    "person": N_("Person"),
+    "referral": N_("Referral"),
+    "report": N_("Report"),
+    "service": N_("Service"),
+    "signing_key": N_("Signing key"),
+    "training_session": N_("Training session"),
+    "trusted_key": N_("Trusted key"),
+    "user": N_("User"),
+}
+
+
+def entity_label(entity: str | None) -> str:
+    if not entity:
+        return ""
+    return _(ENTITIES[entity]) if entity in ENTITIES else entity
+
+
 def canonical(event: AuditEvent) -> str:
     """The exact text the event's hash covers."""
     return json.dumps(

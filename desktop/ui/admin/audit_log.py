@@ -116,6 +116,8 @@ class AuditModel(QAbstractTableModel):
             return format_datetime(event.at, "short", tz=self.timezone)
         if column == "action":
             return audit.action_label(event.action)
+        if column == "entity":
+            return audit.entity_label(event.entity)
         if column == "fields":
             return ", ".join(json.loads(event.fields))
         return getattr(event, column) or ""
@@ -293,7 +295,8 @@ class AuditTab(QWidget):
             _("Event {seq} — {action}").format(seq=event.seq, action=audit.action_label(event.action)),
             _("When: {time}").format(time=format_datetime(event.at, "full", tz=self.timezone)),
             _("User: {user}").format(user=event.username or "—"),
-            _("Record: {entity} {id}").format(entity=event.entity or "—", id=event.entity_id or ""),
+            _("Record: {entity} {id}").format(entity=audit.entity_label(event.entity) or "—",
+                                              id=event.entity_id or ""),
             _("Changed fields: {fields}").format(fields=", ".join(json.loads(event.fields)) or "—"),
             _("Details: {detail}").format(detail=event.detail),
             _("Hash: {hash}").format(hash=event.hash),

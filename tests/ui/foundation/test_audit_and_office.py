@@ -47,6 +47,7 @@ def test_audit_log_lists_newest_first_and_filters_by_user_action_and_text(qtbot,
     type_into(qtbot, tab.search, "ROLE")  # a changed field's name, any case
     tab.apply_filter()  # what the pause after typing does
     assert [e.entity for e in tab.model.events] == ["user"] * 4  # the four fixture accounts
+    assert tab.model.data(tab.model.index(0, 4)) == "User"
     tab.table.selectRow(0)
     assert "Changed fields: full_name, password, role, username" in tab.detail.toPlainText()
 
