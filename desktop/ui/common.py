@@ -145,8 +145,7 @@ class PasswordRules(QWidget):
         self.name_label = QLabel()
         self.repeat_label = QLabel()
         for label in (self.length_label, self.name_label, self.repeat_label):
-            label.setWordWrap(True)
-            layout.addWidget(label)
+            layout.addWidget(label)  # short lines: wrapping would only make the form taller
         if repeat is None:
             self.repeat_label.hide()
         password.textChanged.connect(self.update_rules)
