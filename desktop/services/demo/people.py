@@ -4,6 +4,7 @@ Large: 100,000 people and 200,000 referrals, with Core bulk inserts (well under 
 
 from __future__ import annotations
 
+import bisect
 import random
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -110,8 +111,20 @@ FINAL_WEIGHTS = [("completed", 36), ("not_attended", 9), ("rejected", 9), ("canc
                  ("sent", 16), ("draft", 8)]
 
 
+_CUMULATIVE: dict[tuple, tuple[list[str], list[int]]] = {}
+
+
 def _pick(rng: random.Random, weighted: list[tuple[str, int]]) -> str:
-    return rng.choices([w[0] for w in weighted], [w[1] for w in weighted])[0]
+    """A weighted choice (cumulative weights kept per list: this runs millions of times in the large demo)."""
+    key = tuple(weighted)
+    if key not in _CUMULATIVE:
+        total, cumulative = 0, []
+        for _value, weight in weighted:
+            total += weight
+            cumulative.append(total)
+        _CUMULATIVE[key] = ([w[0] for w in weighted], cumulative)
+    values, cumulative = _CUMULATIVE[key]
+    return values[bisect.bisect_right(cumulative, rng.random() * cumulative[-1])]
 
 
 def _document(rng: random.Random, nationality: str, used: set[str]) -> tuple[str, str]:
@@ -174,8 +187,8 @@ def _converter(column):
     if isinstance(kind, Uuid):
         return lambda v: None if v is None else v.hex
     if isinstance(kind, UTCDateTime):
-        return lambda v: None if v is None else v.astimezone(UTC).replace(tzinfo=None).isoformat(
-            sep=" ", timespec="microseconds")
+        # Demo times are built in UTC already: the text before the offset is what SQLAlchemy stores.
+        return lambda v: None if v is None else v.isoformat(sep=" ", timespec="microseconds")[:26]
     if isinstance(kind, Date):
         return lambda v: None if v is None else v.isoformat()
     if isinstance(kind, Boolean):
