@@ -206,6 +206,9 @@ def report_language(language: str | None, office_locale: str | None = None) -> I
     with _language_lock:
         before_language, before_locale = current_language(), current_locale()
         locale = office_locale if office_locale and office_locale.startswith(language) else None
+        if language == before_language and (locale is None or locale == before_locale):
+            yield language  # already so (the window's own language): nothing global changes
+            return
         set_language(language, locale)
         try:
             yield language
