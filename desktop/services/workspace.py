@@ -397,6 +397,15 @@ def new_recovery_key(ctx: AppContext) -> str:
     return recovery
 
 
+def _office_now(timezone: str | None) -> datetime:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return datetime.now(ZoneInfo(timezone)) if timezone else datetime.now(UTC)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return datetime.now(UTC)
+
+
 def recovery_sheet(ctx: AppContext, recovery_key: str) -> bytes:
     """The printable recovery sheet (PDF bytes) for this office's recovery key."""
     from desktop.documents.recovery_sheet import RecoverySheet, build_recovery_sheet
@@ -406,7 +415,7 @@ def recovery_sheet(ctx: AppContext, recovery_key: str) -> bytes:
     return build_recovery_sheet(RecoverySheet(
         office_name=info.name if info else "", office_code=info.code if info else "",
         database=str(path) if path else str(ctx.db.url), recovery_key=recovery_key,
-        created_at=datetime.now(UTC), created_by=ctx.actor.full_name,
+        created_at=_office_now(info.timezone if info else None), created_by=ctx.actor.full_name,
         page_size=office.get_setting(ctx.db, "page_size")))
 
 
