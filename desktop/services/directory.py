@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -69,6 +70,11 @@ def normalize(text: str | None) -> str:
     """Lower-case, accent-free, single-spaced: the form both search text and queries take."""
     if not text:
         return ""
+    return _normalize(text)
+
+
+@lru_cache(maxsize=8192)  # names, organizations and descriptions repeat a lot across a directory
+def _normalize(text: str) -> str:
     text = text.translate(_ACCENTS)  # the common case, fast; anything else goes through NFKD
     if not text.isascii():
         text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))

@@ -16,8 +16,9 @@ import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from functools import lru_cache
 
-from desktop.i18n import _, current_locale
+from desktop.i18n import _, current_language, current_locale
 
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 FREQS = ("WEEKLY", "MONTHLY")
@@ -57,6 +58,10 @@ def _int_list(text: str, low: int, high: int) -> list[int] | None:
     return values
 
 
+RULE_FIELDS = ("freq", "wkst", "byday", "bymonthday", "byyearday", "byweekno", "interval", "count", "until",
+               "dtstart")
+
+
 def validate_rrule(fields: Mapping[str, object]) -> dict[str, str]:
     """Check the RRULE parts of a schedule; return {field: translated problem} (empty when fine).
 
@@ -64,6 +69,19 @@ def validate_rrule(fields: Mapping[str, object]) -> dict[str, str]:
     the ``by*`` lists). The rule is finally built with ``dateutil.rrule`` so that anything
     dateutil refuses is refused here too.
     """
+    key = tuple(fields.get(name) for name in RULE_FIELDS)
+    try:
+        return dict(_validate_cached(key, current_language()))
+    except TypeError:  # an unhashable value: check without the cache
+        return _validate(dict(zip(RULE_FIELDS, key, strict=True)))
+
+
+@lru_cache(maxsize=1024)  # a directory repeats a handful of rules thousands of times
+def _validate_cached(key: tuple, _language: str) -> tuple[tuple[str, str], ...]:
+    return tuple(_validate(dict(zip(RULE_FIELDS, key, strict=True))).items())
+
+
+def _validate(fields: Mapping[str, object]) -> dict[str, str]:
     problems: dict[str, str] = {}
     freq = fields.get("freq")
     if freq not in (None, "") and freq not in FREQS:

@@ -554,11 +554,18 @@ def _diff(session: Session, table: str, rows: list[dict[str, Any]]) -> tuple[lis
     deleted: set[uuid.UUID] = set()
     ids = [r["id"] for r in rows]
     selected = [table_obj.c[c] for c in cols] + ([table_obj.c.deleted_at] if soft else [])
-    for i in range(0, len(ids), 500):
-        for record in session.execute(select(*selected).where(table_obj.c.id.in_(ids[i:i + 500]))):
-            current[record[0]] = tuple(record[: len(cols)])
-            if soft and record[-1] is not None:
-                deleted.add(record[0])
+    if not ids or session.execute(select(table_obj.c.id).limit(1)).first() is None:
+        return list(rows), [], 0, []  # an empty table (a first import): everything is new
+    if len(ids) > 5000:  # a big package: one scan of the table beats many IN lists
+        wanted = set(ids)
+        records = (r for r in session.execute(select(*selected)) if r[0] in wanted)
+    else:
+        records = (r for i in range(0, len(ids), 500)
+                   for r in session.execute(select(*selected).where(table_obj.c.id.in_(ids[i:i + 500]))))
+    for record in records:
+        current[record[0]] = tuple(record[: len(cols)])
+        if soft and record[-1] is not None:
+            deleted.add(record[0])
     new, changed, unchanged, restore = [], [], 0, []
     for row in rows:
         before = current.get(row["id"])

@@ -54,7 +54,8 @@ def write_package(folder: Path, services: int, seed: int = 7) -> None:
         sid, lid = uid(), uid()
         rows["service"].append({"id": sid, "organization_id": orgs[n % len(orgs)], "status": "active",
                                 "name": f"Atención psicológica y orientación jurídica {n}",
-                                "description": "Escucha, orientación y acompañamiento a familias migrantes.",
+                                "description": f"Escucha, orientación y acompañamiento a familias migrantes "
+                                               f"en la sede número {n} del área metropolitana.",
                                 "email": f"servicio{n}@example.org", "minimum_age": "0", "maximum_age": "99"})
         rows["location"].append({"id": lid, "location_type": "physical", "organization_id": orgs[n % len(orgs)],
                                  "name": f"Sede {n}", "latitude": "7.119", "longitude": "-73.122"})
