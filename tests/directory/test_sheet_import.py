@@ -123,3 +123,11 @@ def test_parse_rows_is_pure_and_reports_each_bad_field() -> None:
     assert [(r.row, r.field) for r in parsed.rejects] == [(2, "Email"), (3, "Website"), (4, "Accepts referrals")]
     assert [s.name for s in parsed.services] == ["B", "E"]
     assert parsed.services[1].values["website"] == "https://example.org"
+
+
+def test_a_fifty_megabyte_sheet_is_refused_before_reading(clerk, tmp_path) -> None:
+    path = tmp_path / "enorme.csv"
+    with path.open("wb") as fh:
+        fh.truncate(50 * 1024 * 1024)  # sparse: costs no disk
+    with pytest.raises(PackageError, match="too large"):
+        directory_sheet.preview_sheet(clerk, path)
