@@ -393,7 +393,8 @@ def build(demo: DemoBuild) -> None:
         for status in path[1:]:
             gap = {"sent": (0, 2), "accepted": (1, 10), "completed": (3, 30), "not_attended": (3, 20),
                    "rejected": (1, 8), "cancelled": (0, 15)}[status]
-            moments.append(moments[-1] + timedelta(days=rng.randint(*gap), hours=rng.randint(0, 6)))
+            moments.append(moments[-1] + timedelta(days=rng.randint(*gap), hours=rng.randint(0, 6),
+                                                   minutes=rng.randint(5, 59)))  # always after the last step
         while moments[-1] > now:  # the story so far: later steps have not happened yet
             moments.pop()
         path = path[:len(moments)]
