@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -37,15 +35,19 @@ class PersonDialog(QDialog):
     open_existing = Signal(object)  # person id chosen from the duplicate list
 
     def __init__(self, ctx: AppContext, record: people.PersonRecord | None = None,
-                 household_id: uuid.UUID | None = None, relationship: str = "head",
-                 parent: QWidget | None = None) -> None:
+                 household_of: people.PersonRecord | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.record = record
-        self.household_id = household_id
-        self.relationship = relationship
+        self.household_of = household_of  # registering a new member of this person's household
         self.result_record: people.PersonRecord | None = None
         self.setWindowTitle(_("Edit person") if record else _("Register a person"))
+        self.relationship = QComboBox()
+        for code, text in people.RELATIONSHIPS.items():
+            if code != "head":
+                self.relationship.addItem(_(text), code)
+        if household_of is not None:
+            self.setWindowTitle(_("Register a member of the household of {name}").format(name=household_of.name))
         self.resize(820, 640)
 
         self.given_names = QLineEdit()
@@ -94,6 +96,8 @@ class PersonDialog(QDialog):
                 self.needs.addItem(item)
 
         form = QFormLayout()
+        if household_of is not None:
+            form.addRow(_("Relationship to the head"), self.relationship)
         form.addRow(_("Given names"), self.given_names)
         form.addRow(_("First family name"), self.family_name_1)
         form.addRow(_("Second family name"), self.family_name_2)
@@ -266,7 +270,12 @@ class PersonDialog(QDialog):
         form = self.form()
         try:
             if self.record is None:
-                saved = people.register_person(self.ctx, form, self.household_id, self.relationship)
+                saved = people.register_person(self.ctx, form)
+                if self.household_of is not None:
+                    household_id = self.household_of.household_id or people.create_household(
+                        self.ctx, self.household_of.id).id
+                    people.add_to_household(self.ctx, household_id, saved.id, self.relationship.currentData())
+                    saved = people.get_person(self.ctx, saved.id, log_view=False)
             else:
                 saved = people.update_person(self.ctx, self.record.id, form, self.record.version)
         except ValidationError as exc:

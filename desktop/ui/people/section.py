@@ -99,6 +99,7 @@ class PersonPanel(QWidget):
             ("consent", _("Record consent"), self.record_consent, can_edit),
             ("withdraw", _("Withdraw consent"), self.withdraw_consent, can_edit),
             ("consent_form", _("Print consent form"), self.print_consent_form, True),
+            ("new_member", _("Register a household member"), self.register_member, can_edit),
             ("member", _("Add household member"), self.add_member, can_edit),
             ("case", _("Open case"), self.open_case, can_edit),
             ("edit_case", _("Edit case"), self.edit_case, can_edit),
@@ -235,7 +236,7 @@ class PersonPanel(QWidget):
             for row in referrals.referrals_of_person(self.ctx, r.id):
                 self.referrals.addItem(_("{number} · {status} · {service}").format(
                     number=row.number, status=referrals.status_label(row.status), service=row.service))
-        for key in ("edit", "consent", "withdraw", "member", "case", "referral", "merge", "anonymize"):
+        for key in ("edit", "consent", "withdraw", "new_member", "member", "case", "referral", "merge", "anonymize"):
             if key in self.buttons:
                 self.buttons[key].setEnabled(not r.anonymized)
 
@@ -273,6 +274,11 @@ class PersonPanel(QWidget):
             show_error(self, exc)
             return
         save_pdf(self, pdf, _("consent-{name}.pdf").format(name=self.record.family_name_1 or "person"))
+
+    def register_member(self) -> None:
+        """A new person who lives with this one: registered and put in the same household in one go."""
+        if self.record is not None:
+            self._after(PersonDialog(self.ctx, household_of=self.record, parent=self))
 
     def add_member(self) -> None:
         if self.record is not None:

@@ -254,3 +254,45 @@ def test_ui_strings_read_in_spanish(qtbot, clerk, qt_settings) -> None:
     qtbot.addWidget(dialog)
     assert dialog.windowTitle() == "Registrar una persona"
     assert dialog.sex.itemText(1) == "Mujer"
+
+
+def test_a_stale_edit_from_a_second_window_keeps_what_was_typed(qtbot, clerk, qt_settings) -> None:
+    record = people.register_person(clerk, person_form())
+    first, second = PersonDialog(clerk, record), PersonDialog(clerk, record)
+    for dialog in (first, second):
+        qtbot.addWidget(dialog)
+        dialog.show()
+    type_into(qtbot, first.phone, "+57 300 111 2222")
+    click(qtbot, save_button(first))
+    assert first.result_record is not None
+    type_into(qtbot, second.address, "Calle 45 # 9-30")
+    box = answer_message_box(QMessageBox.StandardButton.Ok)
+    modal(qtbot, box, lambda: click(qtbot, save_button(second)))
+    assert "changed by clerk" in box.text
+    assert second.isVisible() and second.address.text() == "Calle 45 # 9-30"
+    assert people.get_person(clerk, record.id).phone == "+57 300 111 2222"
+
+
+def test_a_household_member_is_registered_from_the_record(qtbot, clerk, qt_settings) -> None:
+    mother = people.register_person(clerk, person_form(given_names="Ana", sex="female", document_type="none"))
+    section = PeopleSection(clerk)
+    qtbot.addWidget(section)
+    section.show()
+    section.show_person(mother.id)
+
+    def register_child(dialog) -> None:
+        select_combo(dialog.relationship, "child")
+        type_into(qtbot, dialog.given_names, "Luis")
+        type_into(qtbot, dialog.family_name_1, "Pérez")
+        select_combo(dialog.sex, "male")
+        dialog.estimated_age.setValue(6)
+        select_combo(dialog.population_type, "destination")
+        click(qtbot, save_button(dialog))
+
+    modal(qtbot, register_child, lambda: click(qtbot, section.panel.buttons["new_member"]))
+    record = section.panel.record
+    assert [(m.name, m.relationship) for m in record.household_members] == [
+        ("Ana Pérez Rodríguez", "head"), ("Luis Pérez", "child")]  # oldest first
+    assert section.panel.household.count() == 2
+    child = next(m for m in record.household_members if m.relationship == "child")
+    assert people.get_person(clerk, child.person_id).age == 6
