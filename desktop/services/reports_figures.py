@@ -44,15 +44,19 @@ def _key(value) -> str:
     return value if value.__class__ is str else normal_key(value)
 
 
-def grouped(columns) -> tuple[list, list]:
-    """Labelled output columns and a GROUP BY on their labels.
+def count_by(columns, where, select_from=None):
+    """``SELECT columns…, COUNT(*) … GROUP BY columns…`` with each column computed once per row.
 
-    Grouping by the labels, not by repeating the expressions, lets the database compute each
-    CASE and subquery once per row (a repeated expression has its own bound parameters and is
-    not recognised as the same one).
+    The rows are produced by a subquery the database may not merge into the grouping (OFFSET 0):
+    grouped directly, SQLite evaluates a CASE with a subquery once for the key and again for the
+    output.
     """
-    labelled = [column.label(f"g{i}") for i, column in enumerate(columns)]
-    return labelled, [literal_column(f"g{i}") for i in range(len(columns))]
+    inner = select(*(c.label(f"g{i}") for i, c in enumerate(columns)))
+    if select_from is not None:
+        inner = inner.select_from(select_from)
+    inner = inner.where(where).offset(0).subquery()
+    keys = list(inner.c)
+    return select(*keys, func.count()).group_by(*keys)
 
 
 def _rows(session: Session, stmt):
@@ -98,8 +102,7 @@ def people_cube(session: Session, b: Bounds, bands: list[AgeBand]) -> dict[tuple
     columns = (Person.sex, age_band_expression(Person.birth_date, b.last_day, bands),
                adult_expression(Person.birth_date, b.last_day), Person.nationality, Person.population_type,
                Person.municipality, _newness(b))
-    labelled, keys = grouped(columns)
-    stmt = select(*labelled, func.count()).where(served_people(b)).group_by(*keys)
+    stmt = count_by(columns, served_people(b))
     return {tuple(_key(v) for v in row[:-1]): int(row[-1]) for row in _rows(session, stmt)}
 
 
@@ -109,10 +112,10 @@ def people_flags(session: Session, b: Bounds) -> dict[tuple[str, ...], int]:
     Read from the (short) list of specific needs, not by probing every person served.
     """
     flag = case((PersonNeed.need_code.in_(DISABILITY_NEEDS), literal("disability")), else_=literal("lgbti"))
-    labelled, keys = grouped((Person.population_type, _newness(b), flag))
-    stmt = (select(*labelled, func.count(distinct(Person.id))).select_from(PersonNeed)
-            .join(Person, Person.id == PersonNeed.person_id)
-            .where(PersonNeed.need_code.in_(DISABILITY_NEEDS + LGBTI_NEEDS), served_people(b)).group_by(*keys))
+    # Each flag is one need code and (person, need) is unique: a person counts once per flag.
+    stmt = count_by((Person.population_type, _newness(b), flag),
+                    and_(PersonNeed.need_code.in_(DISABILITY_NEEDS + LGBTI_NEEDS), served_people(b)),
+                    select_from=PersonNeed.__table__.join(Person.__table__, Person.id == PersonNeed.person_id))
     return {tuple(_key(v) for v in row[:-1]): int(row[-1]) for row in _rows(session, stmt)}
 
 
@@ -171,8 +174,7 @@ def referral_pass(session: Session, b: Bounds) -> ReferralPass:
     """
     services = service_groups(session)
     missing = (NOT_RECORDED, NOT_RECORDED)
-    labelled, keys = grouped((_status_at_end(b), _raw(Referral.service_id)))
-    made = select(*labelled, func.count()).where(referred_in(b)).group_by(*keys)
+    made = count_by((_status_at_end(b), _raw(Referral.service_id)), referred_in(b))
     cube: dict[tuple[str, ...], int] = {}
     for status, service_id, n in _rows(session, made):
         key = (status, *services.get(service_id, missing))
