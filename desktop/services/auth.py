@@ -85,9 +85,11 @@ def sign_in(db: Database, username: str, password: str, *, now: datetime | None 
             audit.record(session, username.strip()[:64] or None, "login_failed", detail={"reason": "unknown"})
             outcome = AuthError(wrong)
         elif user.locked_until is not None and user.locked_until > now:
+            # The time on this PC's clock (stored times are UTC).
             audit.record(session, user.username, "login_failed", "user", user.id, detail={"reason": "locked"})
+            until = format_time(user.locked_until.astimezone())
             outcome = AuthError(_("This account is locked until {time} after too many failed attempts. "
-                                  "An administrator can unlock it.").format(time=format_time(user.locked_until)))
+                                  "An administrator can unlock it.").format(time=until))
         elif not user.active:
             audit.record(session, user.username, "login_failed", "user", user.id, detail={"reason": "inactive"})
             outcome = AuthError(_("This account is deactivated. Ask an administrator."))

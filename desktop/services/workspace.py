@@ -77,7 +77,7 @@ def _wrong() -> AuthError:
 
 def _locked_message(until: datetime) -> AuthError:
     return AuthError(_("This account is locked until {time} after too many failed attempts. "
-                       "An administrator can unlock it.").format(time=format_time(until)))
+                       "An administrator can unlock it.").format(time=format_time(until.astimezone())))
 
 
 def _unlock_with_password(kf: keys.KeyFile, username: str, password: str) -> keys.Unlocked:

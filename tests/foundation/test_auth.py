@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -158,3 +159,20 @@ def test_unknown_role_or_language_is_refused(admin_ctx) -> None:
         auth.create_user(admin_ctx, "pepe", "Pepe", "clerk", "una-clave-larga", "fr")
     with pytest.raises(ValidationError, match="may only contain"):
         auth.create_user(admin_ctx, "pepe lópez!", "Pepe", "clerk", "una-clave-larga")
+
+
+@pytest.mark.skipif(not hasattr(time, "tzset"), reason="needs time.tzset (Unix)")
+def test_locked_until_is_told_in_local_time_not_utc(office_db, monkeypatch) -> None:
+    from datetime import UTC, datetime
+
+    monkeypatch.setenv("TZ", "America/Bogota")
+    time.tzset()
+    try:
+        now = datetime(2026, 11, 23, 20, 0, tzinfo=UTC)
+        _fail(office_db, "clerk", 5, now=now)
+        with pytest.raises(AuthError) as info:
+            auth.sign_in(office_db, "clerk", PASSWORD, now=now + timedelta(minutes=1))
+        assert "locked until 3:15" in str(info.value)  # 20:15 UTC is 15:15 in Bogotá
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
