@@ -393,7 +393,7 @@ class SearchPage:
         return self.total > COUNT_CAP
 
 
-def search_page(ctx: AppContext, filters: SearchFilters, *, offset: int = 0, limit: int = 100,
+def search_page(ctx: AppContext, filters: SearchFilters, *, offset: int = 0, limit: int = 50,
                 now: datetime | None = None) -> SearchPage:
     """One page of matches with their count: what the screen asks for on every keystroke."""
     from sqlalchemy import case

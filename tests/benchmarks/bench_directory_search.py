@@ -6,7 +6,7 @@ Builds a directory of N services (5,000 by default; organizations, addresses in 
 municipalities, weekly hours, categories, populations, languages) and then replays typing:
 every prefix of several words ("p", "ps", "psi", … "psicologico"), alone and with filters
 (municipality, category, open now, accepts referrals). Each keystroke is one
-``directory.search_page`` call (the first 100 rows in name order and the match count), the same
+``directory.search_page`` call (the first 50 rows in name order and the match count), the same
 the screen makes. Target: p95 ≤ 30 ms. The baseline printed alongside is a bare SQL ``LIKE``
 count over the search column for the same keystrokes (no filters, no order, no row objects).
 """

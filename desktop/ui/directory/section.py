@@ -39,7 +39,7 @@ from desktop.ui.directory.jobs import JobBar
 from desktop.ui.directory.model import ServiceTableModel
 
 TYPING_DELAY_MS = 150
-PAGE = 100
+PAGE = 50
 
 
 def write_booklet(ctx: AppContext, path: Path, filters: SearchFilters, progress=None, cancelled=None) -> Path:
