@@ -101,6 +101,8 @@ def _b64(data: bytes) -> str:
 
 
 def _unb64(text: str) -> bytes:
+    if not isinstance(text, str):
+        raise ValueError("not base64 text")
     return base64.b64decode(text.encode("ascii"), validate=True)
 
 
@@ -124,7 +126,7 @@ def _seal(kek: bytes, key: bytes, aad: str, extra: dict[str, Any]) -> dict[str, 
 def _open(kek: bytes, wrap: dict[str, Any], aad: str) -> bytes:
     try:
         return AESGCM(kek).decrypt(_unb64(wrap["nonce"]), _unb64(wrap["ct"]), aad.encode("utf-8"))
-    except (InvalidTag, KeyError, ValueError) as exc:
+    except (InvalidTag, KeyError, TypeError, ValueError) as exc:  # a wrong secret, or a tampered wrap
         raise WrongSecret from exc
 
 
@@ -145,9 +147,13 @@ def unwrap_with_password(wrap: dict[str, Any], kid: str, slot: str, password: st
     try:
         params = {"t": int(wrap["t"]), "m": int(wrap["m"]), "p": int(wrap["p"])}
         salt = _unb64(wrap["salt"])
+        if not (1 <= params["t"] <= 64 and 8 * params["p"] <= params["m"] <= 4_194_304 and 1 <= params["p"] <= 64
+                and len(salt) >= 8):
+            raise ValueError("KDF parameters out of range")  # a tampered file must not hang or exhaust memory
+        kek = _password_kek(password, salt, params)
     except (KeyError, TypeError, ValueError) as exc:
         raise WrongSecret from exc
-    return _open(_password_kek(password, salt, params), wrap, f"enlace:{kid}:user:{slot}")
+    return _open(kek, wrap, f"enlace:{kid}:user:{slot}")
 
 
 def wrap_with_recovery(key: bytes, recovery_key: str) -> dict[str, Any]:
@@ -162,6 +168,22 @@ def unwrap_with_recovery(wrap: dict[str, Any], kid: str, recovery_key: str) -> b
     except (KeyError, TypeError, ValueError) as exc:
         raise WrongSecret from exc
     return _open(_recovery_kek(recovery_key, salt), wrap, f"enlace:{kid}:recovery")
+
+
+def _normalized(data: dict[str, Any]) -> dict[str, Any]:
+    """Drop malformed bookkeeping (counters, pending events, office) instead of failing on it."""
+    if not isinstance(data.get("attempts"), dict):
+        data["attempts"] = {}
+    data["attempts"] = {k: v for k, v in data["attempts"].items()
+                        if isinstance(v, dict) and isinstance(v.get("failed", 0), int)
+                        and isinstance(v.get("locked_until") or "", str)}
+    if not isinstance(data.get("pending_events"), list):
+        data["pending_events"] = []
+    data["pending_events"] = [e for e in data["pending_events"] if isinstance(e, dict)]
+    if not isinstance(data.get("office"), dict):
+        data["office"] = {}
+    data["slots"] = {k: v for k, v in data["slots"].items() if isinstance(v, list)}
+    return data
 
 
 def slot_name(username: str) -> str:
@@ -216,10 +238,11 @@ class KeyFile:
         except (OSError, ValueError) as exc:
             raise KeyFileError(_("The key file {path} is damaged. Restore it from a backup, or use the "
                                  "recovery key.").format(path=self.path)) from exc
-        if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("slots"), dict):
+        if (not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("slots"), dict)
+                or not isinstance(data.get("key_id"), str)):
             raise KeyFileError(_("The key file {path} is damaged. Restore it from a backup, or use the "
                                  "recovery key.").format(path=self.path))
-        return data
+        return _normalized(data)
 
     def write(self, data: dict[str, Any]) -> None:
         write_private(self.path, json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
@@ -280,8 +303,11 @@ class KeyFile:
         until = entry.get("locked_until")
         if not until:
             return None
-        when = datetime.fromisoformat(until)
-        return when if when > (now or _now()) else None
+        try:
+            when = datetime.fromisoformat(until)
+            return when if when > (now or _now()) else None
+        except (TypeError, ValueError):  # tampered: no lock rather than a crash
+            return None
 
     def unlock_with_password(self, username: str, password: str) -> Unlocked:
         data = self.read()
@@ -291,6 +317,8 @@ class KeyFile:
         if not isinstance(wraps, list):
             raise WrongSecret
         for generation, wrap in enumerate(wraps):
+            if not isinstance(wrap, dict):
+                continue
             try:
                 key = unwrap_with_password(wrap, kid, name, password)
             except WrongSecret:

@@ -374,3 +374,66 @@ def test_hsds_packages(tmp_path_factory, files, as_zip) -> None:
         _parsed, notices = result
         for notice in notices:
             assert_translated(notice)
+
+
+# -- signing in ---------------------------------------------------------------------------------
+
+JSONISH = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=12),
+                       lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner,
+                                                                                   max_size=3), max_leaves=8)
+
+
+@settings(FUZZ, max_examples=25)
+@given(username=TEXT, password=TEXT)
+def test_signing_in_with_anything(encrypted_office, username, password) -> None:
+    from desktop.services import workspace
+    from desktop.store.database import StoreError
+
+    try:
+        ctx = workspace.open_signed_in(encrypted_office.path, username, password)
+    except EnlaceError as exc:
+        assert_translated_error(exc)
+    except StoreError as exc:
+        assert_translated(str(exc))
+    else:  # pragma: no cover - hypothesis does not guess passwords
+        ctx.db.dispose()
+
+
+@settings(FUZZ, max_examples=25)
+@given(field=st.sampled_from(["slots", "recovery", "key_id", "attempts", "pending_events", "office", "format"]),
+       value=JSONISH, slot_value=JSONISH, data=st.data())
+def test_a_tampered_key_file_is_refused_cleanly(encrypted_office, field, value, slot_value, data) -> None:
+    import json
+
+    from desktop.services import workspace
+    from desktop.store import keys
+    from desktop.store.database import StoreError
+
+    kf = keys.key_file_for(encrypted_office.path)
+    original = kf.read_text()
+    content = json.loads(original)
+    content[field] = value
+    if isinstance(content.get("slots"), dict) and data.draw(st.booleans()):
+        content["slots"]["admin"] = slot_value
+    kf.write_text(json.dumps(content))
+    try:
+        for call in (lambda: workspace.open_signed_in(encrypted_office.path, "admin", "correct-horse-9"),
+                     lambda: workspace.open_store(encrypted_office.path,
+                                                  workspace.Unlock(recovery_key=encrypted_office.recovery_key)),
+                     lambda: workspace.office_label(encrypted_office.path),
+                     lambda: workspace.needs_setup(encrypted_office.path),
+                     lambda: workspace.is_demo(encrypted_office.path)):
+            try:
+                result = call()
+            except EnlaceError as exc:
+                assert_translated_error(exc)
+            except StoreError as exc:
+                assert_translated(str(exc))
+            else:
+                db = getattr(result, "db", result)
+                if hasattr(db, "dispose"):
+                    db.dispose()
+    finally:
+        kf.write_text(original)
+        for leftover in kf.parent.glob("*.abandoned-*"):  # a file with no slots is set aside, put it back
+            leftover.rename(leftover.with_name(leftover.name.split(".abandoned-")[0]))
