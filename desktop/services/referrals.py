@@ -556,15 +556,21 @@ def verify_slip(ctx: AppContext, payload: str) -> SlipCheck:
     """Check a scanned slip QR (or its number, date and code typed in): is it a genuine slip of this office?"""
     ctx.require(Permission.VIEW_REFERRALS)
     parts = payload.strip().split("|")
-    if len(parts) != 4 or parts[0] != QR_PREFIX:
-        return SlipCheck(False, "", "", _("This is not an Enlace referral slip code."))
-    _prefix, number, issued_text, code = parts
+    if len(parts) == 4 and parts[0] == QR_PREFIX:
+        _prefix, number, issued_text, code = parts
+    else:  # read out over the phone: "BGA-REM-2026-00042 2026-11-23 ABCD EFGH IJKL MNOP"
+        words = payload.replace(",", " ").split()
+        if len(words) < 3:
+            return SlipCheck(False, "", "", _("Type the slip number, its date (YYYY-MM-DD) and the check code, or "
+                                              "scan the QR code."))
+        number, issued_text, code = words[0].upper(), words[1], "".join(words[2:])
     try:
         issued = date.fromisoformat(issued_text)
     except ValueError:
-        return SlipCheck(False, number, "", _("The slip code is damaged."))
+        return SlipCheck(False, number, "", _("The slip date must be written as YYYY-MM-DD."))
     with ctx.db.transaction() as session:
-        good = hmac.compare_digest(check_code(_slip_secret(session), number, issued), code.upper())
+        typed = "".join(ch for ch in code.upper() if ch.isascii() and ch.isalnum())
+        good = hmac.compare_digest(check_code(_slip_secret(session), number, issued), typed)
         status = session.scalar(select(Referral.status).where(Referral.number == number)) or ""
     if not good or not status:
         return SlipCheck(False, number, status, _("Not genuine: this slip was not issued by this office, or it "

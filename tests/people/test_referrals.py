@@ -228,3 +228,16 @@ def test_follow_up_order_is_exact_with_ties_and_a_short_page(setup) -> None:
         rows, total = referrals.follow_up_due(clerk, today=today, limit=limit)
         assert total == 9
         assert [r.id for r in rows] == [r.id for r in expected[:limit]]
+
+
+def test_a_slip_read_out_over_the_phone_verifies(setup) -> None:
+    clerk, service, person = setup
+    r = referrals.create_referral(clerk, referrals.ReferralForm(person.id, service, "health"))
+    issued = r.created_at.date()
+    with clerk.db.transaction() as session:
+        code = referrals.check_code(referrals._slip_secret(session), r.number, issued)
+    spoken = f"{r.number.lower()} {issued.isoformat()} {code[:4]} {code[4:8]} {code[8:12]} {code[12:]}"
+    assert referrals.verify_slip(clerk, spoken).genuine
+    assert not referrals.verify_slip(clerk, f"{r.number} {issued.isoformat()} AAAA BBBB CCCC DDDD").genuine
+    assert "YYYY-MM-DD" in referrals.verify_slip(clerk, f"{r.number} 23/11/2026 {code}").message
+    assert not referrals.verify_slip(clerk, "hola").genuine

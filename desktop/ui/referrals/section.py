@@ -32,7 +32,7 @@ from desktop.services import people, referrals
 from desktop.services.context import AppContext
 from desktop.services.errors import EnlaceError, ValidationError
 from desktop.services.permissions import Permission
-from desktop.ui.common import FieldErrors, show_error
+from desktop.ui.common import FieldErrors, show_error, show_info
 from desktop.ui.people.widgets import LazyTableModel, qdate, save_pdf, to_date
 
 
@@ -233,10 +233,16 @@ class ReferralsSection(QWidget):
         for code, text in referrals.STATUSES.items():
             self.status.addItem(_(text), code)
         self.count_label = QLabel()
+        self.verify_button = QPushButton(_("Check a slip"))
+        self.verify_button.setObjectName("verify_slip")
+        self.verify_button.setToolTip(_("Confirm that a referral slip shown or read out by an organization is "
+                                        "genuine"))
+        self.verify_button.clicked.connect(self.verify_slip)
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
         top.addWidget(self.status)
         top.addWidget(self.count_label)
+        top.addWidget(self.verify_button)
         self.model = LazyTableModel(referral_columns(), self._count, self._page, self)
         self.table = QTableView()
         self.table.setObjectName("referrals_table")
@@ -302,3 +308,19 @@ class ReferralsSection(QWidget):
 
     def show_referral(self, referral_id: uuid.UUID) -> None:
         self.panel.show_referral(referral_id)
+
+    def verify_slip(self) -> None:
+        """An organization calls: is this slip ours? Paste the scanned QR text or type number, date and code."""
+        from PySide6.QtWidgets import QInputDialog
+
+        text, ok = QInputDialog.getText(self, _("Check a referral slip"),
+                                        _("Scanned QR text, or: number date code\n"
+                                          "(e.g. BGA-REM-2026-00042 2026-11-23 ABCD EFGH IJKL MNOP)"))
+        if not ok or not text.strip():
+            return
+        try:
+            result = referrals.verify_slip(self.ctx, text)
+        except EnlaceError as exc:
+            show_error(self, exc)
+            return
+        (show_info if result.genuine else show_error)(self, result.message)

@@ -296,3 +296,26 @@ def test_a_household_member_is_registered_from_the_record(qtbot, clerk, qt_setti
     assert section.panel.household.count() == 2
     child = next(m for m in record.household_members if m.relationship == "child")
     assert people.get_person(clerk, child.person_id).age == 6
+
+
+def test_a_scanned_slip_is_checked_from_the_referrals_screen(qtbot, clerk, service, monkeypatch, tmp_path,
+                                                             qt_settings) -> None:
+    import subprocess
+
+    from PySide6.QtWidgets import QInputDialog
+
+    person = people.register_person(clerk, person_form())
+    made = referrals.create_referral(clerk, referrals.ReferralForm(person.id, service, "health"))
+    pdf = referrals.slip_pdf(clerk, made.number)
+    (tmp_path / "slip.pdf").write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "150", "-png", "-singlefile", str(tmp_path / "slip.pdf"),
+                    str(tmp_path / "slip")], check=True)
+    scanned = subprocess.run(["zbarimg", "-q", "--raw", str(tmp_path / "slip.png")], capture_output=True,
+                             text=True).stdout.strip()
+    assert scanned.startswith("ENLACE-REM|")
+    screen = ReferralsSection(clerk)
+    qtbot.addWidget(screen)
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: (scanned, True))
+    box = answer_message_box(QMessageBox.StandardButton.Ok)
+    modal(qtbot, box, lambda: click(qtbot, screen.verify_button))
+    assert "Genuine slip" in box.text and made.number in box.text
