@@ -206,7 +206,14 @@ def write_private(path: Path, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        for attempt in range(50):
+            try:
+                os.replace(tmp, path)
+                break
+            except PermissionError:  # Windows: another process is reading the file this instant
+                if attempt == 49:
+                    raise
+                time.sleep(0.02)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
