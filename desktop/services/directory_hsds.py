@@ -696,13 +696,19 @@ def apply_tables(session: Session, tables: dict[str, list[dict[str, Any]]], by: 
 def apply_import(ctx: AppContext, preview: ImportPreview, progress: Progress | None = None,
                  cancelled: IsCancelled | None = None) -> ImportResult:
     """Write what the preview accepted, in one transaction (cancel rolls everything back)."""
+    from sqlalchemy.exc import IntegrityError
+
     ctx.require(Permission.IMPORT_DIRECTORY)
-    with ctx.db.transaction() as session:
-        counts = apply_tables(session, preview.tables, ctx.username, progress, cancelled)
-        if cancelled and cancelled():
-            raise Cancelled()
-        audit.record(session, ctx.username, "import", "directory", None, [],
-                     {"format": "hsds-3.0", "rows": preview.total_accepted, "rejected": preview.total_rejected})
+    try:
+        with ctx.db.transaction() as session:
+            counts = apply_tables(session, preview.tables, ctx.username, progress, cancelled)
+            if cancelled and cancelled():
+                raise Cancelled()
+            audit.record(session, ctx.username, "import", "directory", None, [],
+                         {"format": "hsds-3.0", "rows": preview.total_accepted, "rejected": preview.total_rejected})
+    except IntegrityError as exc:  # someone changed the directory between the preview and now
+        raise ValidationError(_("The directory changed since the package was checked, so nothing was imported. "
+                                "Read and check the package again.")) from exc
     for table, c in counts.items():
         c.rejected = preview.counts.get(table, TableCounts()).rejected
     return ImportResult(counts, preview.total_rejected)

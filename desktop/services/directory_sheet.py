@@ -49,7 +49,7 @@ from desktop.services.directory_hsds import (
     decode_csv,
     standard,
 )
-from desktop.services.errors import Cancelled
+from desktop.services.errors import Cancelled, ValidationError
 from desktop.services.permissions import Permission
 from desktop.store.models import Office
 from desktop.store.models.directory import Organization, Service, ServiceExtension
@@ -504,7 +504,18 @@ def preview_sheet(ctx: AppContext, path: Path | str, mapping: dict[str, int] | N
 def apply_sheet(ctx: AppContext, preview: SheetPreview, progress: Progress | None = None,
                 cancelled: IsCancelled | None = None) -> dict[str, TableCounts]:
     """Write the previewed services in one transaction."""
+    from sqlalchemy.exc import IntegrityError
+
     ctx.require(Permission.IMPORT_DIRECTORY)
+    try:
+        return _apply_sheet(ctx, preview, progress, cancelled)
+    except IntegrityError as exc:  # someone changed the directory between the preview and now
+        raise ValidationError(_("The directory changed since the package was checked, so nothing was imported. "
+                                "Read and check the package again.")) from exc
+
+
+def _apply_sheet(ctx: AppContext, preview: SheetPreview, progress: Progress | None,
+                 cancelled: IsCancelled | None) -> dict[str, TableCounts]:
     with ctx.db.transaction() as session:
         seed_catalogs(session)
         counts = apply_tables(session, preview.tables, ctx.username, progress, cancelled)

@@ -325,3 +325,16 @@ def test_exported_services_deleted_in_enlace_are_left_out(clerk, tmp_path) -> No
         assert str(sid) not in (out / name).read_text(encoding="utf-8"), name
     with clerk.db.session() as session:
         assert session.scalar(select(func.count()).select_from(Service)) == 2
+
+
+def test_a_directory_changed_after_the_preview_is_not_half_imported(clerk, tmp_path) -> None:
+    from desktop.services.errors import ValidationError
+
+    directory_hsds.import_package(clerk, small_package(tmp_path / "a"))  # the organization
+    preview = directory_hsds.preview_import(
+        clerk, small_package(tmp_path / "b", service_line(), organizations="id,name,description\n"))
+    with clerk.db.transaction() as session:  # meanwhile the organization disappears
+        session.execute(Organization.__table__.delete())
+    with pytest.raises(ValidationError, match="changed since"):
+        directory_hsds.apply_import(clerk, preview)
+    assert row_counts(clerk.db)["service"] == 0
