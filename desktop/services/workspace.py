@@ -234,6 +234,28 @@ def office_label(location: str | os.PathLike[str]) -> str:
         db.dispose()
 
 
+def _is_blank_plain(path: Path) -> bool:
+    """An unencrypted file with Enlace's tables (or none) and not one office, user or audit event."""
+    from desktop.store.database import connect_raw
+
+    if _is_new(path) or not is_plain_sqlite(path) or keys.key_file_for(path).exists():
+        return False
+    try:
+        conn = connect_raw(path)
+    except Exception:
+        return False
+    try:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        for table in ("office", "user_account", "audit_event"):
+            if table in tables and conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]:
+                return False
+        return True
+    except Exception:
+        return False
+    finally:
+        conn.close()
+
+
 def _discard_new(path: Path | None) -> None:
     if path is None:
         return
@@ -250,6 +272,8 @@ def create_office(location: str | os.PathLike[str], form: office.OfficeForm, adm
     recovery sheet.
     """
     path = _path(location)
+    if path is not None and encrypt and _is_blank_plain(path):
+        _discard_new(path)  # an empty, unencrypted file left by an earlier command: start it encrypted
     fresh = path is not None and _is_new(path) and not keys.key_file_for(path).exists()
     db = open_store(location, encrypt=encrypt)
     try:
@@ -308,6 +332,8 @@ def _flush_refused_attempts(db: Database) -> None:
 def open_signed_in(location: str | os.PathLike[str], username: str, password: str) -> AppContext:
     """Open the database and sign in. Raises AuthError (translated) on a refused sign-in."""
     path = _path(location)
+    if path is not None and _is_new(path) and not keys.key_file_for(path).exists():
+        raise StoreError(_("There is no database file at {path}.").format(path=path))  # and none is created
     if path is None or not is_encrypted(path):
         db = open_store(location, encrypt=False)
         try:

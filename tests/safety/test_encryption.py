@@ -283,3 +283,24 @@ def test_no_demo_name_is_readable_in_the_database_or_its_backup(tmp_path, monkey
         if path.exists():
             dump = printable_strings(path)
             assert not [name for name in names if name in dump], path.name
+
+
+def test_signing_in_where_there_is_no_database_creates_nothing(tmp_path, monkeypatch, capsys) -> None:
+    from desktop.store.database import StoreError
+
+    path = tmp_path / "nothing-here.db"
+    with pytest.raises(StoreError, match="no database file"):
+        workspace.open_signed_in(path, "admin", PASSWORD)
+    assert not path.exists()
+
+
+def test_an_empty_unencrypted_file_still_becomes_an_encrypted_office(tmp_path) -> None:
+    from desktop.services.office import OfficeForm
+
+    path = tmp_path / "blank.db"
+    open_database(path).dispose()  # e.g. left by an older command run on a new path
+    assert workspace.needs_setup(path) and not workspace.is_encrypted(path)
+    ctx = workspace.create_office(path, OfficeForm(code="BLK", name="Oficina", country="CO"), "admin", "Ana",
+                                  PASSWORD)
+    ctx.db.dispose()
+    assert workspace.is_encrypted(path) and not readable_by_sqlite3(path)
