@@ -219,11 +219,26 @@ class OfficeFields(QWidget):
 
 class OfficePage(QWizardPage):
     def __init__(self, parent: QWidget | None = None) -> None:
+        from desktop.ui.common import language_choices
+
         super().__init__(parent)
         self.setTitle(_("Your office"))
         self.setSubTitle(_("These details appear on referral slips, certificates and reports. "
                            "An administrator can change them later."))
         layout = QVBoxLayout(self)
+        row = QHBoxLayout()
+        # Named in both languages: the person may not read the current one.
+        label = QLabel(_("Language / Idioma:"))
+        self.language = QComboBox()
+        self.language.setObjectName("wizard_language")
+        for code, name in language_choices():
+            self.language.addItem(name, code)
+        select_data(self.language, current_language())
+        label.setBuddy(self.language)
+        row.addWidget(label)
+        row.addWidget(self.language)
+        row.addStretch(1)
+        layout.addLayout(row)
         self.fields = OfficeFields()
         layout.addWidget(self.fields)
         self.fields.code.textChanged.connect(self.completeChanged)
@@ -285,14 +300,52 @@ class SetupWizard(QWizard):
         super().__init__(parent)
         self.location = location
         self.ctx: AppContext | None = None
-        self.setWindowTitle(_("{app} — first-run setup").format(app=APP_NAME))
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
         self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
         self.setMinimumSize(640, 560)
+        self._build_pages()
+
+    def _build_pages(self) -> None:
+        self.setWindowTitle(_("{app} — first-run setup").format(app=APP_NAME))
         self.office_page = OfficePage()
         self.admin_page = AdminPage()
         self.addPage(self.office_page)
         self.addPage(self.admin_page)
+        self.office_page.language.currentIndexChanged.connect(
+            lambda _i: self.switch_language(str(self.office_page.language.currentData())))
+
+    def switch_language(self, language: str) -> None:
+        """Rebuild the pages in ``language``, keeping everything already typed or chosen."""
+        from desktop.ui import settings
+        from desktop.ui.app import apply_language
+
+        if language == current_language():
+            return
+        fields, admin = self.office_page.fields, self.admin_page
+        form = fields.form()
+        typed = (admin.username.text(), admin.full_name.text(), admin.password.text(), admin.repeat.text())
+        apply_language(language)
+        settings.LANGUAGE.set(language)
+        for page_id in self.pageIds():
+            page = self.page(page_id)
+            self.removePage(page_id)
+            page.deleteLater()
+        self._build_pages()
+        fields = self.office_page.fields
+        fields.code.setText(form.code)
+        fields.name.setText(form.name)
+        select_data(fields.country, form.country)
+        fields.municipality.setText(form.municipality)
+        fields.region.setText(form.region)
+        select_data(fields.locale, form.locale)
+        select_data(fields.timezone, form.timezone)
+        if form.logo is not None:
+            fields.logo.set_data(form.logo)
+        for edit, text in zip((self.admin_page.username, self.admin_page.full_name, self.admin_page.password,
+                               self.admin_page.repeat), typed, strict=True):
+            edit.setText(text)
+        self.restart()
+        self.office_page.language.setFocus()
 
     def create(self) -> bool:
         from desktop.store.database import StoreError

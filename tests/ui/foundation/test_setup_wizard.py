@@ -162,3 +162,29 @@ def test_after_setup_the_administrator_signs_out_and_in_again_on_the_encrypted_d
     sign_in(qtbot, session, "mlopez", ADMIN_PASSWORD)
     qtbot.waitUntil(lambda: session.window is not None)
     assert session.ctx.actor.username == "mlopez"
+
+
+def test_wizard_switches_to_english_and_keeps_what_was_typed(qtbot, tmp_path: Path, make_session) -> None:
+    from desktop.i18n import current_language, set_language
+    from desktop.ui.app import apply_language
+    from tests.ui.foundation.conftest import select_combo
+
+    apply_language("es")
+    try:
+        session = make_session(tmp_path / "enlace.db")
+        session.start()
+        wizard = session.wizard
+        assert wizard.office_page.title() == "Su oficina"
+        assert wizard.button(QWizard.WizardButton.NextButton).text().replace("&", "") == "Siguiente >"
+        _fill_office(qtbot, wizard)
+        select_combo(wizard.office_page.fields.country, "MX")
+        select_combo(wizard.office_page.language, "en")
+        assert current_language() == "en"
+        fields = wizard.office_page.fields
+        assert wizard.office_page.title() == "Your office"
+        assert wizard.button(QWizard.WizardButton.NextButton).text().replace("&", "") == "Next >"
+        kept = (fields.code.text(), fields.name.text(), fields.country.currentData(), fields.timezone.currentData())
+        assert kept == ("cuc", "Mesa Migratoria de Cúcuta", "MX", "America/Mexico_City")
+        assert fields.country.currentText() == "Mexico"  # country names in the new language
+    finally:
+        set_language("en")
