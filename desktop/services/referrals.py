@@ -291,8 +291,14 @@ def referrals_page(ctx: AppContext, flt: ReferralFilter | None, offset: int, lim
     """Newest first, ``limit`` rows from ``offset``: for lazy tables."""
     ctx.require(Permission.VIEW_REFERRALS)
     with ctx.db.session() as session:
-        stmt = _filtered(_rows_stmt(), flt or ReferralFilter()).order_by(Referral.created_at.desc(), Referral.id)
-        return [_to_row(v) for v in session.execute(stmt.offset(offset).limit(limit))]
+        # The page's ids come from the list-order indexes alone (fast at any offset); then their rows.
+        ids = list(session.scalars(_filtered(select(Referral.id), flt or ReferralFilter())
+                                   .order_by(Referral.created_at.desc(), Referral.id.desc())
+                                   .offset(offset).limit(limit)))
+        if not ids:
+            return []
+        rows = {v[0]: _to_row(v) for v in session.execute(_rows_stmt().where(Referral.id.in_(ids)))}
+        return [rows[i] for i in ids if i in rows]
 
 
 def iter_referrals(ctx: AppContext, flt: ReferralFilter | None = None, batch: int = 5000) -> Iterator[ReferralRow]:

@@ -47,7 +47,8 @@ class Person(Entity, SoftDelete):
 
     __tablename__ = "person"
     __table_args__ = (
-        Index("ix_person_family_names", "family_name_1", "family_name_2"),
+        # The register's alphabetical order, with deleted_at: a lazy table's page is read from this index alone.
+        Index("ix_person_list_order", "family_name_1", "family_name_2", "given_names", "id", "deleted_at"),
         Index("ix_person_document", "document_type", "document_number_norm"),
     )
 
@@ -180,7 +181,9 @@ class Referral(Entity):
     __tablename__ = "referral"
     __table_args__ = (
         Index("ix_referral_followup", "status", "follow_up_on"),
-        Index("ix_referral_created_at", "created_at"),
+        # Newest first, all or by status: a lazy table's page of ids is read from these indexes alone.
+        Index("ix_referral_list_order", "created_at", "id"),
+        Index("ix_referral_status_list_order", "status", "created_at", "id"),
     )
 
     number: Mapped[str] = mapped_column(String(32), unique=True)
