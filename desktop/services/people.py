@@ -163,9 +163,10 @@ def _catalog_label(item: CatalogItem) -> str:
     return item.label_en if current_language() == "en" else item.label_es
 
 
-def catalog_choices(ctx: AppContext, catalog: str, countries: Iterable[str | None] = ()) -> list[CatalogChoice]:
+def catalog_choices(ctx: AppContext, catalog: str,
+                    countries: Iterable[str | None] | None = None) -> list[CatalogChoice]:
     """Active entries of a catalog; with ``countries``, only entries for all countries or those ones."""
-    wanted = {c for c in countries if c}
+    wanted = {c for c in countries or () if c}
     with ctx.db.session() as session:
         items = list(session.scalars(select(CatalogItem).where(
             CatalogItem.catalog == catalog, CatalogItem.active.is_(True)).order_by(CatalogItem.sort_order)))
@@ -174,7 +175,7 @@ def catalog_choices(ctx: AppContext, catalog: str, countries: Iterable[str | Non
             seed_catalogs(session, ctx.username)
         return catalog_choices(ctx, catalog, countries)
     return [CatalogChoice(i.code, _catalog_label(i), i.country, i.pattern) for i in items
-            if not countries or i.country is None or i.country in wanted]
+            if countries is None or i.country is None or i.country in wanted]
 
 
 def document_type_choices(ctx: AppContext, nationality: str | None = None) -> list[CatalogChoice]:
@@ -182,7 +183,7 @@ def document_type_choices(ctx: AppContext, nationality: str | None = None) -> li
     from desktop.services.office import office_info
 
     info = office_info(ctx.db)
-    return catalog_choices(ctx, "document_type", [info.country if info else None, nationality, "--"])
+    return catalog_choices(ctx, "document_type", [info.country if info else None, nationality])
 
 
 def catalog_labels(session: Session, catalog: str) -> dict[str, str]:
@@ -808,10 +809,10 @@ def update_person(ctx: AppContext, person_id: uuid.UUID, form: PersonForm,
         changed = apply_changes(person, values, ctx.username)
         if clean.needs is not None and ctx.can(Permission.VIEW_SENSITIVE) and _set_needs(session, person.id,
                                                                                          clean.needs):
-            changed.append("needs")
-            if "needs" == changed[0]:
+            if not changed:  # only the needs changed: touch the row so its version moves (stale forms refused)
                 person.updated_by = ctx.username
-                person.updated_at = utcnow()  # the version moves too: a stale form elsewhere is refused
+                person.updated_at = utcnow()
+            changed.append("needs")
         if {"given_names", "family_name_1", "family_name_2"} & set(changed):
             _index_person(session, person.id, name_terms(clean.given_names, clean.family_name_1,
                                                          clean.family_name_2))

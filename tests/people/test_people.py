@@ -172,3 +172,21 @@ def test_admin_anonymizes_with_password_and_statistics_stay(ctx_for) -> None:
     assert people.search_people(clerk, "jose perez") == []
     with clerk.db.session() as session:
         assert session.scalar(select(AuditEvent.action).where(AuditEvent.action == "anonymize")) == "anonymize"
+
+
+def test_document_types_are_those_of_the_office_country_and_the_nationality(ctx_for) -> None:
+    clerk = ctx_for("clerk")
+    codes = {c.code for c in people.document_type_choices(clerk, "VE")}
+    assert {"none", "passport", "ve_cedula", "co_ppt", "co_pep"} <= codes
+    assert "gt_dpi" not in codes and "mx_curp" not in codes
+    assert "gt_dpi" in {c.code for c in people.document_type_choices(clerk, "GT")}
+    assert people.catalog_choices(clerk, "document_type", None)[0].code == "none"
+
+
+def test_changing_only_the_needs_moves_the_version(ctx_for) -> None:
+    clerk = ctx_for("clerk")
+    record = people.register_person(clerk, person_form())
+    after = people.update_person(clerk, record.id, person_form(needs=["pregnancy"]), record.version)
+    assert after.needs == ["pregnancy"] and after.version == record.version + 1
+    with pytest.raises(ConflictError):
+        people.update_person(clerk, record.id, person_form(needs=[]), record.version)
