@@ -319,3 +319,32 @@ def test_a_scanned_slip_is_checked_from_the_referrals_screen(qtbot, clerk, servi
     box = answer_message_box(QMessageBox.StandardButton.Ok)
     modal(qtbot, box, lambda: click(qtbot, screen.verify_button))
     assert "Genuine slip" in box.text and made.number in box.text
+
+
+def test_supervisor_merges_and_administrator_anonymizes_from_the_record(qtbot, ctx_for, qt_settings) -> None:
+    from desktop.ui.people.dialogs import AnonymizeDialog, MergeDialog
+    from tests.conftest import PASSWORD
+
+    clerk, supervisor, admin = ctx_for("clerk"), ctx_for("supervisor"), ctx_for("admin")
+    keep = people.register_person(clerk, person_form())
+    other = people.register_person(clerk, person_form(given_names="Josè", document_type="none"))
+    dialog = MergeDialog(supervisor, people.get_person(supervisor, keep.id))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    type_into(qtbot, dialog.picker.search, "jose perez")
+    assert dialog.picker.results.count() == 1  # the record itself is not offered
+    modal(qtbot, answer_message_box(QMessageBox.StandardButton.Yes), dialog.save)
+    assert dialog.result() == dialog.DialogCode.Accepted
+    assert [h.id for h in people.search_people(clerk, "jose perez")] == [keep.id]
+    assert other.id not in [h.id for h in people.search_people(clerk, "jose")]
+
+    dialog = AnonymizeDialog(admin, people.get_person(admin, keep.id))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    type_into(qtbot, dialog.password, "wrong-password")
+    box = answer_message_box(QMessageBox.StandardButton.Ok)
+    modal(qtbot, box, dialog.save)
+    assert "Wrong password" in box.text and people.search_people(clerk, "jose perez")
+    type_into(qtbot, dialog.password, PASSWORD)
+    dialog.save()
+    assert people.search_people(clerk, "jose perez") == []
