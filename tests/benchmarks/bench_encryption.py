@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from sqlalchemy import func, insert, select
 
 from desktop.store.base import new_id, utcnow
-from desktop.store.database import Database, open_database
+from desktop.store.database import Database, open_database, sqlcipher_module
 from desktop.store.keys import new_database_key
 from desktop.store.models import CatalogItem
 
@@ -96,28 +96,28 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    results: dict[str, dict[str, list[float]]] = {"plain": {}, "encrypted": {}}
-    open_times: dict[str, list[float]] = {"plain": [], "encrypted": []}
+    kinds = ("plain", "same-library", "encrypted")  # same-library: SQLCipher's SQLite without a key
+    results: dict[str, dict[str, list[float]]] = {kind: {} for kind in kinds}
+    open_times: dict[str, list[float]] = {kind: [] for kind in kinds}
     with tempfile.TemporaryDirectory() as tmp:
         for round_ in range(args.repeat):
-            for kind in ("plain", "encrypted"):  # alternate, so both see the same machine load
+            for kind in kinds:  # alternate, so all see the same machine load
                 key = new_database_key() if kind == "encrypted" else None
                 path = Path(tmp) / f"{kind}-{round_}.db"
-                db = open_database(path, key=key)
+                factory = (lambda url: Database(url, module=sqlcipher_module())) if kind == "same-library" else None
+                db = open_database(path, key=key, factory=factory)
                 for name, seconds in run(db, args.rows, round_).items():
                     results[kind].setdefault(name, []).append(seconds)
                 db.dispose()
 
-                def reopen(path: Path = path, key: bytes | None = key) -> None:
-                    again = open_database(path, key=key)
+                def reopen(path: Path = path, key: bytes | None = key, factory=factory) -> None:
+                    again = open_database(path, key=key, factory=factory)
                     with again.session() as session:
                         session.scalar(select(func.count()).select_from(CatalogItem))
                     again.dispose()
 
                 open_times[kind].append(_timed(reopen))
     import sqlite3
-
-    from desktop.store.database import sqlcipher_module
 
     cipher = sqlcipher_module()
     version = cipher.connect(":memory:").execute("PRAGMA cipher_version").fetchone()[0]
@@ -128,11 +128,13 @@ def main() -> int:
     worst = 0.0
     for name, count in units.items():
         plain = statistics.median(results["plain"][name])
+        same = statistics.median(results["same-library"][name])
         enc = statistics.median(results["encrypted"][name])
         ratio = enc / plain
         worst = max(worst, ratio)
-        print(f"{name:<14} plain {count / plain:>10,.0f}/s   encrypted {count / enc:>10,.0f}/s   "
-              f"ratio {ratio:.2f}x slower")
+        print(f"{name:<14} plain {count / plain:>9,.0f}/s   encrypted {count / enc:>9,.0f}/s   "
+              f"ratio {ratio:.2f}x slower   (SQLCipher's SQLite without a key {count / same:>9,.0f}/s: "
+              f"cost of encryption alone {enc / same:.2f}x)")
     plain_open = statistics.median(open_times["plain"])
     enc_open = statistics.median(open_times["encrypted"])
     print(f"{'open + query':<14} plain {plain_open * 1000:>9.1f} ms   encrypted {enc_open * 1000:>9.1f} ms   "
