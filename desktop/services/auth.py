@@ -231,6 +231,10 @@ def update_user(ctx: AppContext, user_id: uuid.UUID, *, full_name: str | None = 
         if active is not None and active != user.active:
             if user.id == ctx.actor.user_id and not active:
                 raise ValidationError(_("You cannot deactivate your own account."))
+            if not keys.on_activation_change(session, user.username, active):  # encrypted: the key slot goes
+                raise ValidationError(_("Give {user} a new password first (Reset password), then reactivate the "
+                                        "account: deactivating it removed its key to this encrypted database.").format(
+                    user=user.username))
             user.active = active
             changed.append("active")
         if language is not None and language != user.preferred_language:

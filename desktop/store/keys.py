@@ -481,3 +481,17 @@ def publish_office(session, **values) -> None:
     keyring = getattr(database, "keyring", None)
     if isinstance(keyring, Keyring):
         keyring.key_file.set_office(**values)
+
+
+def on_activation_change(session, username: str, active: bool) -> bool:
+    """Deactivating an account removes its key slot, so its password no longer opens a copy of the
+    database. Returns False when reactivating an account that has no slot: it needs a new password
+    first (an administrator's reset makes the slot)."""
+    database = session.info.get("database")
+    keyring = getattr(database, "keyring", None)
+    if not isinstance(keyring, Keyring):
+        return True
+    if not active:
+        keyring.key_file.remove_user(username)
+        return True
+    return keyring.key_file.has_slot(username)

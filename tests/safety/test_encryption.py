@@ -304,3 +304,17 @@ def test_an_empty_unencrypted_file_still_becomes_an_encrypted_office(tmp_path) -
                                   PASSWORD)
     ctx.db.dispose()
     assert workspace.is_encrypted(path) and not readable_by_sqlite3(path)
+
+
+def test_a_deactivated_account_loses_its_key_until_an_administrator_gives_a_new_password(admin_enc,
+                                                                                         encrypted_office) -> None:
+    clerk = next(u for u in auth.list_users(admin_enc) if u.username == "clerk")
+    auth.update_user(admin_enc, clerk.id, active=False)
+    assert "clerk" not in json.loads(keys.key_file_for(encrypted_office.path).read_text())["slots"]
+    with pytest.raises(AuthError, match=WRONG):  # the old password opens nothing any more
+        workspace.open_signed_in(encrypted_office.path, "clerk", PASSWORD)
+    with pytest.raises(ValidationError, match="new password first"):
+        auth.update_user(admin_enc, clerk.id, active=True)
+    auth.reset_password(admin_enc, clerk.id, "welcome-back-22")
+    auth.update_user(admin_enc, clerk.id, active=True)
+    workspace.open_signed_in(encrypted_office.path, "clerk", "welcome-back-22").db.dispose()
