@@ -91,6 +91,8 @@ class PersonPanel(QWidget):
         self.referrals = QListWidget()
         self.referrals.setObjectName("person_referrals")
         self.referrals.setMaximumHeight(130)
+        self.referrals.setToolTip(_("Double-click a referral to open it in the Referrals section"))
+        self.referrals.itemActivated.connect(self._open_referral)
 
         can_edit = ctx.can(Permission.EDIT_PEOPLE)
         self.buttons: dict[str, QPushButton] = {}
@@ -234,11 +236,22 @@ class PersonPanel(QWidget):
         self.referrals.clear()
         if self.ctx.can(Permission.VIEW_REFERRALS):
             for row in referrals.referrals_of_person(self.ctx, r.id):
-                self.referrals.addItem(_("{number} · {status} · {service}").format(
+                item = QListWidgetItem(_("{number} · {status} · {service}").format(
                     number=row.number, status=referrals.status_label(row.status), service=row.service))
+                item.setData(Qt.ItemDataRole.UserRole, row.id)
+                self.referrals.addItem(item)
         for key in ("edit", "consent", "withdraw", "new_member", "member", "case", "referral", "merge", "anonymize"):
             if key in self.buttons:
                 self.buttons[key].setEnabled(not r.anonymized)
+
+    def _open_referral(self, item: QListWidgetItem) -> None:
+        window = self.window()
+        show, section = getattr(window, "show_section", None), getattr(window, "section", None)
+        if callable(show) and callable(section):
+            show("referrals")
+            target = section("referrals")
+            if target is not None:
+                target.show_referral(item.data(Qt.ItemDataRole.UserRole))
 
     # -- actions ------------------------------------------------------------------------------
 

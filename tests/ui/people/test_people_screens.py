@@ -348,3 +348,21 @@ def test_supervisor_merges_and_administrator_anonymizes_from_the_record(qtbot, c
     type_into(qtbot, dialog.password, PASSWORD)
     dialog.save()
     assert people.search_people(clerk, "jose perez") == []
+
+
+def test_a_referral_opens_from_the_person_and_from_home(window_for, ctx_for, qtbot) -> None:
+    clerk = ctx_for("clerk")
+    person = people.register_person(clerk, person_form())
+    made = referrals.create_referral(clerk, referrals.ReferralForm(person.id, make_service(ctx_for("admin")),
+                                                                   "health", follow_up_on=date.today()))
+    window = window_for("clerk").window
+    section = window.section("people")
+    section.show_person(person.id)
+    listing = section.panel.referrals
+    listing.itemActivated.emit(listing.item(0))
+    assert window.current_key() == "referrals" and window.section("referrals").panel.info.id == made.id
+    window.show_section("home")
+    panel = next(p for p in window.section("home").panels if isinstance(p, FollowUpPanel))
+    window.section("referrals").panel.show_referral(None)
+    panel.list.itemActivated.emit(panel.list.item(0))
+    assert window.current_key() == "referrals" and window.section("referrals").panel.info.id == made.id
