@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from desktop.i18n import N_, _, country_name, current_language
@@ -466,7 +467,11 @@ def _index_person(session: Session, person_id: uuid.UUID, terms: set[str]) -> No
     known = dict(session.execute(select(PersonSearchTerm.term, PersonSearchTerm.id).where(
         PersonSearchTerm.term.in_(terms))).all())
     for term in sorted(terms - known.keys()):
-        known[term] = session.execute(insert(PersonSearchTerm).values(term=term)).inserted_primary_key[0]
+        try:
+            with session.begin_nested():  # on a shared server another seat may add the same word meanwhile
+                known[term] = session.execute(insert(PersonSearchTerm).values(term=term)).inserted_primary_key[0]
+        except IntegrityError:
+            known[term] = session.scalar(select(PersonSearchTerm.id).where(PersonSearchTerm.term == term))
     session.execute(insert(PersonSearchLink), [{"term_id": known[t], "person_id": person_id} for t in terms])
 
 
