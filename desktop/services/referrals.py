@@ -505,9 +505,12 @@ def transition(ctx: AppContext, referral_id: uuid.UUID, action: str, *, note: st
         return _info(session, referral)
 
 
-def set_follow_up(ctx: AppContext, referral_id: uuid.UUID, follow_up_on: date, note: str = "",
+def set_follow_up(ctx: AppContext, referral_id: uuid.UUID, follow_up_on: date,
                   expected_version: int | None = None) -> ReferralInfo:
-    """Move the next follow-up date of an open referral (after a call, for instance)."""
+    """Move the next follow-up date of an open referral (after a call that changed nothing, for instance).
+
+    Not a status change, so no ReferralEvent; the audit log records that the date moved.
+    """
     ctx.require(Permission.EDIT_REFERRALS)
     if follow_up_on < date.today():
         raise ValidationError(_("The follow-up date is in the past."), {"follow_up_on": _("In the past")})

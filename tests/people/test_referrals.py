@@ -241,3 +241,19 @@ def test_a_slip_read_out_over_the_phone_verifies(setup) -> None:
     assert not referrals.verify_slip(clerk, f"{r.number} {issued.isoformat()} AAAA BBBB CCCC DDDD").genuine
     assert "YYYY-MM-DD" in referrals.verify_slip(clerk, f"{r.number} 23/11/2026 {code}").message
     assert not referrals.verify_slip(clerk, "hola").genuine
+
+
+def test_moving_the_follow_up_takes_a_referral_off_home_until_then(setup) -> None:
+    clerk, service, person = setup
+    r = referrals.create_referral(clerk, referrals.ReferralForm(person.id, service, "health",
+                                                                follow_up_on=date.today()))
+    assert referrals.follow_up_due(clerk)[1] == 1
+    moved = referrals.set_follow_up(clerk, r.id, date.today() + timedelta(days=5), expected_version=r.version)
+    assert referrals.follow_up_due(clerk)[1] == 0 and moved.events == r.events
+    with pytest.raises(ValidationError, match="past"):
+        referrals.set_follow_up(clerk, r.id, date.today() - timedelta(days=1))
+    with pytest.raises(ConflictError):
+        referrals.set_follow_up(clerk, r.id, date.today(), expected_version=r.version)
+    referrals.transition(clerk, r.id, "cancel", outcome="x")
+    with pytest.raises(ValidationError, match="closed"):
+        referrals.set_follow_up(clerk, r.id, date.today())

@@ -139,10 +139,20 @@ class ReferralPanel(QWidget):
         self.slip_button = QPushButton(_("Print referral slip"))
         self.slip_button.setObjectName("print_slip")
         self.slip_button.clicked.connect(self.print_slip)
+        self.follow_up = QDateEdit()
+        self.follow_up.setCalendarPopup(True)
+        self.follow_up.setDisplayFormat("dd/MM/yyyy")
+        self.follow_up_button = QPushButton(_("Set next follow-up"))
+        self.follow_up_button.setObjectName("set_follow_up")
+        self.follow_up_button.setToolTip(_("After a follow-up call that changed nothing: when to call again"))
+        self.follow_up_button.clicked.connect(self.set_follow_up)
+        self.follow_up_button.setEnabled(can_edit)
         slip_row = QHBoxLayout()
         slip_row.addWidget(self.page)
         slip_row.addWidget(self.slip_button)
         slip_row.addStretch(1)
+        slip_row.addWidget(self.follow_up)
+        slip_row.addWidget(self.follow_up_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.details)
@@ -163,6 +173,11 @@ class ReferralPanel(QWidget):
                 show_error(self, exc)
         info = self.info
         self.slip_button.setEnabled(info is not None)
+        still_open = info is not None and info.status in referrals.OPEN_STATUSES
+        self.follow_up.setVisible(still_open)
+        self.follow_up_button.setVisible(still_open)
+        if still_open:
+            self.follow_up.setDate(qdate(max(info.follow_up_on or date.today(), date.today()) + timedelta(days=7)))
         for action, button in self.action_buttons.items():
             button.setVisible(info is not None and action in info.actions)
         if info is None:
@@ -199,6 +214,18 @@ class ReferralPanel(QWidget):
             if event.note:
                 text += f" — {event.note}"
             self.events.addItem(text)
+
+    def set_follow_up(self) -> None:
+        if self.info is None:
+            return
+        try:
+            referrals.set_follow_up(self.ctx, self.info.id, to_date(self.follow_up.date()),
+                                    expected_version=self.info.version)
+        except EnlaceError as exc:
+            show_error(self, exc)
+            return
+        self.show_referral(self.info.id)
+        self.changed.emit()
 
     def run_action(self, action: str) -> None:
         if self.info is None:

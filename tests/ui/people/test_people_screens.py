@@ -366,3 +366,17 @@ def test_a_referral_opens_from_the_person_and_from_home(window_for, ctx_for, qtb
     window.section("referrals").panel.show_referral(None)
     panel.list.itemActivated.emit(panel.list.item(0))
     assert window.current_key() == "referrals" and window.section("referrals").panel.info.id == made.id
+
+
+def test_next_follow_up_is_set_from_the_referral(qtbot, clerk, service, qt_settings) -> None:
+    person = people.register_person(clerk, person_form())
+    made = referrals.create_referral(clerk, referrals.ReferralForm(person.id, service, "health",
+                                                                   follow_up_on=date.today()))
+    screen = ReferralsSection(clerk)
+    qtbot.addWidget(screen)
+    screen.show()
+    screen.show_referral(made.id)
+    assert screen.panel.follow_up_button.isVisible()
+    click(qtbot, screen.panel.follow_up_button)
+    assert referrals.get_referral(clerk, made.id).follow_up_on == date.today() + timedelta(days=7)
+    assert referrals.follow_up_due(clerk)[1] == 0
