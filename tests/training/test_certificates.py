@@ -50,28 +50,31 @@ def test_two_trainers_issuing_at_once_get_no_gaps_and_no_repeats(ctx_for, office
     trainer = ctx_for("trainer")
     courses = [make_course(trainer, code=f"C-{i}", signatories=False) for i in range(2)]
     # Each trainer works on their own PC: a separate connection pool on the same database file.
+    dbs = [open_database(office_db.path) for _i in range(2)]
+    with office_db.session() as session:
+        actor = auth.actor_for(session.scalar(select(User).where(User.username == "trainer")))
     results: dict[int, list[str]] = {}
     errors: list[BaseException] = []
-    barrier = threading.Barrier(2)
+    barrier = threading.Barrier(2, timeout=30)
 
     def issue(i: int) -> None:
-        db = open_database(office_db.path)
         try:
-            with db.session() as session:
-                actor = auth.actor_for(session.scalar(select(User).where(User.username == "trainer")))
             barrier.wait()
-            results[i] = certificates.issue_certificates(AppContext(db, actor), courses[i].course_id,
+            results[i] = certificates.issue_certificates(AppContext(dbs[i], actor), courses[i].course_id,
                                                          tmp_path / f"{i}.pdf").numbers
         except BaseException as exc:  # reported below
             errors.append(exc)
-        finally:
-            db.dispose()
+            barrier.abort()
 
     threads = [threading.Thread(target=issue, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+    finally:
+        for db in dbs:
+            db.dispose()
     assert not errors
     seqs = sorted(int(n.rsplit("-", 1)[1]) for nums in results.values() for n in nums)
     assert seqs == list(range(1, 9))
