@@ -27,18 +27,6 @@ from desktop.store.models.directory import (  # noqa: F401
     Taxonomy,
     TaxonomyTerm,
 )
-from desktop.store.models.training import (  # noqa: F401
-    Attendance,
-    Certificate,
-    CertificateSignatory,
-    CertificateTemplate,
-    Course,
-    Enrollment,
-    Participant,
-    SigningKey,
-    TrainingSession,
-    TrustedKey,
-)
 from desktop.store.models.people import (  # noqa: F401
     Case,
     CaseNote,
@@ -54,3 +42,15 @@ from desktop.store.models.people import (  # noqa: F401
     ReferralEvent,
 )
 from desktop.store.models.reports import REPORT_INDEXES  # noqa: F401
+from desktop.store.models.training import (  # noqa: F401
+    Attendance,
+    Certificate,
+    CertificateSignatory,
+    CertificateTemplate,
+    Course,
+    Enrollment,
+    Participant,
+    SigningKey,
+    TrainingSession,
+    TrustedKey,
+)
