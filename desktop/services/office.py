@@ -131,7 +131,18 @@ def setup_office(db: Database, form: OfficeForm, admin_username: str, admin_full
         auth.add_user(session, SYSTEM.username, admin_username, admin_full_name or admin_username, "admin",
                       admin_password, language)
         keys.publish_office(session, code=office.code, name=office.name, is_demo=is_demo)  # for the sign-in screen
+        _seed_catalogs(session, admin_username)
         return _info(office)
+
+
+def _seed_catalogs(session: Session, by: str) -> None:
+    """The people and training catalogs (document types, needs, institutions), so that their lists
+    are full from the first screen; each seeding adds only what is missing. The directory's own
+    taxonomies are HSDS data and arrive with the first service saved or imported."""
+    from desktop.services import people, training
+
+    people.seed_catalogs(session, by)
+    training.seed_catalogs(session)
 
 
 def update_office(ctx: AppContext, form: OfficeForm, expected_version: int | None = None) -> OfficeInfo:

@@ -127,11 +127,33 @@ def test_demo_then_audit_verify(tmp_path: Path, capsys, monkeypatch) -> None:
     assert main(["demo", "--db", str(db), "--lang", "en"]) == 0
     out = capsys.readouterr().out
     assert "enlace-demo" in out and all(name in out for name in ("admin", "supervisor", "clerk", "trainer"))
-    # The demo database is encrypted like any new one: verifying needs someone to open it.
-    monkeypatch.setenv("ENLACE_USER", "supervisor")
-    monkeypatch.setenv("ENLACE_PASSWORD", "enlace-demo")
+    # The demo database is encrypted like any new one, but its passwords are public: verifying needs no account.
     assert main(["audit", "verify", "--db", str(db), "--lang", "en"]) == 0
     assert "Audit log intact" in capsys.readouterr().out
+
+    # One audit row altered behind Enlace's back (through SQLCipher, since plain sqlite3 cannot open the file).
+    from desktop.services.workspace import Unlock, open_store
+
+    store = open_store(str(db), lambda: Unlock("admin", "enlace-demo"))
+    try:
+        with store.engine.begin() as conn:
+            conn.exec_driver_sql("UPDATE audit_event SET username = 'intruso' WHERE seq = 3")
+    finally:
+        store.dispose()
+    assert main(["audit", "verify", "--db", str(db), "--lang", "en"]) == 1
+    assert "event #3" in capsys.readouterr().out
+
+
+def test_a_real_office_still_needs_an_account_to_verify(tmp_path: Path, stdin, capsys, monkeypatch) -> None:
+    db = tmp_path / "office.db"
+    stdin(ADMIN_PASSWORD + "\n")
+    assert _init(db) == 0
+    capsys.readouterr()
+    stdin("")
+    assert main(["audit", "verify", "--db", str(db), "--lang", "en"]) == 3
+    assert "--user" in capsys.readouterr().err
+    monkeypatch.setenv("ENLACE_PASSWORD", ADMIN_PASSWORD)
+    assert main(["audit", "verify", "--db", str(db), "--lang", "en", "--user", "ana"]) == 0
 
 
 def test_messages_follow_lang(tmp_path: Path, stdin, capsys) -> None:
