@@ -47,6 +47,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     c = csub.add_parser("verify", parents=[common],
                         help=_("check a certificate's QR text or printed code (exit 0 only when valid)"))
     c.add_argument("text", metavar="TEXT")
+    c.add_argument("--key", action="append", metavar="FILE",
+                   help=_("verify against this exported office key instead of a database (repeatable); "
+                          "needs no account and no office"))
     c.set_defaults(func=cmd_verify)
     c = csub.add_parser("revoke", parents=[common], help=_("revoke a certificate"))
     c.add_argument("number", metavar="NUMBER")
@@ -170,15 +173,26 @@ def cmd_certificates(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from desktop.i18n import format_date
-    from desktop.services.certificates import verify_certificate
+    from pathlib import Path
 
-    # Verifying needs no account: it reads only keys and certificate numbers.
-    db = open_db(args)
-    try:
-        result = verify_certificate(db, args.text)
-    finally:
-        db.dispose()
+    from desktop.i18n import format_date
+    from desktop.services.certificates import verify_certificate, verify_with_key_files
+
+    if args.key:
+        # Anyone with Enlace: the QR text against the issuing office's exported public key, no database.
+        try:
+            key_files = [Path(name).read_bytes() for name in args.key]
+        except OSError as exc:
+            raise CommandError(_("Cannot read {path}: {error}").format(path=exc.filename, error=exc.strerror)) \
+                from exc
+        result = verify_with_key_files(args.text, key_files)
+    else:
+        # An office database: its own and its trusted keys, its revocations and printed codes.
+        db = open_db(args)
+        try:
+            result = verify_certificate(db, args.text)
+        finally:
+            db.dispose()
     print(result.message)
     if result.number:
         print(_("Number: {number}").format(number=result.number))

@@ -141,9 +141,8 @@ class KeyInfo:
     created_at: datetime
 
 
-def import_public_key(ctx: AppContext, data: bytes) -> KeyInfo:
-    """Trust another office's public key (from its exported file)."""
-    ctx.require(Permission.MANAGE_OFFICE)
+def read_key_file(data: bytes) -> tuple[str, str, bytes]:
+    """(office code, office name, raw public key) of an exported office key file; ValidationError if it is not one."""
     bad = _("This file is not an Enlace office key, or it is damaged.")
     try:
         doc = json.loads(data.decode("utf-8-sig"))
@@ -156,6 +155,13 @@ def import_public_key(ctx: AppContext, data: bytes) -> KeyInfo:
             raise ValueError
     except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
         raise ValidationError(bad) from exc
+    return code, name, public
+
+
+def import_public_key(ctx: AppContext, data: bytes) -> KeyInfo:
+    """Trust another office's public key (from its exported file)."""
+    ctx.require(Permission.MANAGE_OFFICE)
+    code, name, public = read_key_file(data)
     kid = key_id_for(public)
     with ctx.db.transaction() as session:
         if session.scalar(select(SigningKey.id).where(SigningKey.key_id == kid)):
@@ -697,9 +703,6 @@ def verify_certificate(db: Database, text: str) -> Verification:
 
     Never raises on bad input: anything that does not check out is INVALID with a reason.
     """
-    from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
     text = (text or "").strip()
     invalid = _("Not valid: this is not a certificate issued with Enlace, or its text was changed.")
     if not text:
@@ -708,22 +711,9 @@ def verify_certificate(db: Database, text: str) -> Verification:
         return Verification(INVALID, invalid)
     with db.session() as session:
         if text.startswith(PREFIX + ";"):
-            parsed = split_signed(text)
-            if parsed is None:
-                return Verification(INVALID, invalid)
-            payload, signed, signature = parsed
-            found = _public_key_for(session, payload.key_id)
-            if found is None:
-                return Verification(INVALID, _("Not valid here: it was signed by an office whose key has not been "
-                                               "imported into this Enlace (key {key}).").format(key=payload.key_id))
-            public, office_name, own = found
-            try:
-                Ed25519PublicKey.from_public_bytes(public).verify(signature, signed.encode("utf-8"))
-            except InvalidSignature:
-                return Verification(INVALID, invalid)
-            cert = session.scalar(select(Certificate).where(Certificate.number == payload.number)) if own else None
-            return _result(payload.number, payload.holder_name, payload.holder_document, payload.course_code,
-                           payload.course_title, payload.hours, payload.issued_on, office_name, cert, own)
+            return _verify_signed(
+                text, lambda key_id: _public_key_for(session, key_id),
+                lambda number: session.scalar(select(Certificate).where(Certificate.number == number)))
         match = _SHORT.match(re.sub(r"\s+", "", text).upper())
         if match is None:
             return Verification(INVALID, _("Not valid: the code should look like BGA-2026-00042-ABCD-EFGH, or paste "
@@ -736,6 +726,51 @@ def verify_certificate(db: Database, text: str) -> Verification:
         office = session.scalar(select(Office).limit(1))
         return _result(cert.number, cert.holder_name, cert.holder_document, cert.course_code, cert.course_title,
                        cert.hours, cert.issued_on, office.name if office else cert.office_code, cert, True)
+
+
+def verify_with_key_files(text: str, key_files: Iterable[bytes]) -> Verification:
+    """Check a certificate's QR text against exported office key files, with no database at all.
+
+    This is how anyone with Enlace verifies offline, office or not. Revocations are known only to
+    the issuing office's database, so a valid result says so. A key file that is not one raises
+    ``ValidationError``.
+    """
+    keys_by_id: dict[str, tuple[bytes, str, bool]] = {}
+    for data in key_files:
+        code, name, public = read_key_file(data)
+        keys_by_id[key_id_for(public)] = (public, name or code, False)
+    text = (text or "").strip()
+    if not text:
+        return Verification(INVALID, _("Not valid: type or paste the certificate's code."))
+    if not text.startswith(PREFIX + ";") or len(text) > 4000:
+        return Verification(INVALID, _("Not valid: without the office's database only the full text of the QR "
+                                       "code can be verified."))
+    return _verify_signed(text, keys_by_id.get, lambda number: None)
+
+
+def _verify_signed(text: str, lookup: Callable[[str], tuple[bytes, str, bool] | None],
+                   record: Callable[[str], Certificate | None]) -> Verification:
+    """Verify a signed QR text with the public key ``lookup`` finds for its key id."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    invalid = _("Not valid: this is not a certificate issued with Enlace, or its text was changed.")
+    parsed = split_signed(text)
+    if parsed is None:
+        return Verification(INVALID, invalid)
+    payload, signed, signature = parsed
+    found = lookup(payload.key_id)
+    if found is None:
+        return Verification(INVALID, _("Not valid here: it was signed by an office whose key has not been "
+                                       "imported into this Enlace (key {key}).").format(key=payload.key_id))
+    public, office_name, own = found
+    try:
+        Ed25519PublicKey.from_public_bytes(public).verify(signature, signed.encode("utf-8"))
+    except InvalidSignature:
+        return Verification(INVALID, invalid)
+    cert = record(payload.number) if own else None
+    return _result(payload.number, payload.holder_name, payload.holder_document, payload.course_code,
+                   payload.course_title, payload.hours, payload.issued_on, office_name, cert, own)
 
 
 def _result(number, holder, document, code, title, hours, issued_on, office_name, cert: Certificate | None,

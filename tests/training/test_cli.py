@@ -106,3 +106,36 @@ def test_decoded_qr_of_a_printed_certificate_verifies_with_the_command(cli, ctx_
     assert status == 0, out
     changed = decoded[:30] + ("X" if decoded[30] != "X" else "Y") + decoded[31:]
     assert cli("certificate", "verify", changed)[0] == 1
+
+
+def test_anyone_verifies_with_the_exported_key_and_no_database(cli, ctx_for, office_db, tmp_path: Path,
+                                                               capsys, monkeypatch) -> None:
+    make_course(ctx_for("trainer"), attend={"13456789": 2})
+    assert cli("training", "certificates", "--course", "MESA-2026", "--out", str(tmp_path / "c.pdf"))[0] == 0
+    key = tmp_path / "bga.enlace-key"
+    assert cli("certificate", "export-key", "--out", str(key), user="admin")[0] == 0
+    with office_db.session() as session:
+        cert = session.scalars(select(Certificate).order_by(Certificate.seq)).first()
+
+    # A partner with Enlace but no office: no --db that exists, no account.
+    monkeypatch.delenv("ENLACE_PASSWORD", raising=False)
+    nowhere = tmp_path / "no-office.db"
+
+    def verify(*args: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        status = main(["--db", str(nowhere), "--lang", "en", "certificate", "verify", *args])
+        out = capsys.readouterr()
+        return status, out.out, out.err
+
+    status, out, _err = verify(cert.payload, "--key", str(key))
+    assert status == 0 and out.startswith("Valid: issued by Oficina de Bucaramanga")
+    assert "Revocations by that office are not known here" in out and "Hours: 20" in out
+    assert verify(cert.payload.replace(";20;", ";40;"), "--key", str(key))[0] == 1
+    status, out, _err = verify(f"{cert.number}-{cert.verification_code}", "--key", str(key))
+    assert status == 1 and "full text of the QR code" in out
+    (tmp_path / "other.json").write_text("{}", encoding="utf-8")
+    status, _out, err = verify(cert.payload, "--key", str(tmp_path / "other.json"))
+    assert status == 1 and "not an Enlace office key" in err
+    status, _out, err = verify(cert.payload, "--key", str(tmp_path / "missing.json"))
+    assert status == 1 and "Cannot read" in err
+    assert not nowhere.exists()
