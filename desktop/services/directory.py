@@ -448,8 +448,9 @@ def filter_options(ctx: AppContext) -> FilterOptions:
         categories, populations = [], []
         for tid, name, taxonomy in session.execute(linked):
             (populations if taxonomy == POPULATION_TAXONOMY_ID else categories).append((tid, name))
+        # Read inside the session: SQLCipher refuses to fetch from a cursor after the session ends.
         cities = session.scalars(select(Address.city).distinct()
-                                 .join(ServiceAtLocation, ServiceAtLocation.location_id == Address.location_id))
+                                 .join(ServiceAtLocation, ServiceAtLocation.location_id == Address.location_id)).all()
         languages: dict[str, str] = {}
         for code, name in session.execute(select(Language.code, Language.name).distinct()
                                           .where(Language.service_id.is_not(None))):
