@@ -8,8 +8,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from desktop.cli.common import EXIT_OK, EXIT_USAGE, CommandError, add_format_option, sign_in, write_rows
 from desktop.i18n import _
 
+# Office scripts read these by position: new columns go at the end. ``ethnicity`` and ``lgbtiq`` are the
+# self-declared codes (``not_asked`` when never asked), blank for a role that may not see them.
 PEOPLE_COLUMNS = ["id", "given_names", "family_name_1", "family_name_2", "sex", "birth_date", "nationality",
-                  "document_type", "document_number", "population_type", "municipality"]
+                  "document_type", "document_number", "population_type", "municipality", "ethnicity", "lgbtiq"]
 REFERRAL_COLUMNS = ["number", "status", "person_id", "service", "organization", "created_at", "sent_at",
                     "closed_at"]
 
@@ -41,25 +43,42 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     sl.set_defaults(func=cmd_referrals_slip)
 
 
-def _person_cells(row, csv: bool) -> list:
-    from desktop.services.people import SEXES, label
+def _person_cells(row, csv: bool, ethnic_groups: dict[str, str]) -> list:
+    from desktop.services.people import SEXES, label, lgbtiq_label
 
     if csv:
         return [row.id, row.given_names, row.family_name_1, row.family_name_2, row.sex,
                 row.birth_date.isoformat() if row.birth_date else "", row.nationality or "", row.document_type,
-                row.document_number, row.population_type, row.municipality]
+                row.document_number, row.population_type, row.municipality, row.ethnicity or "", row.lgbtiq or ""]
     return [str(row.id)[:8], row.given_names, row.family_name_1, row.family_name_2, label(SEXES, row.sex),
             row.birth_date.isoformat() if row.birth_date else "", row.nationality or "", row.document_type,
-            row.document_number, row.population_type, row.municipality]
+            row.document_number, row.population_type, row.municipality,
+            ethnic_groups.get(row.ethnicity, row.ethnicity) if row.ethnicity else "",
+            lgbtiq_label(row.lgbtiq) if row.lgbtiq else ""]
+
+
+def _ethnic_group_labels(ctx) -> dict[str, str]:
+    from desktop.services.people import NOT_ASKED, NOT_ASKED_LABEL, catalog_choices
+
+    return {NOT_ASKED: _(NOT_ASKED_LABEL), **{c.code: c.label for c in catalog_choices(ctx, "ethnicity")}}
+
+
+def _exported_fields(ctx) -> list[str]:
+    """The sensitive columns this export filled: their names (never values) go in the audit event."""
+    from desktop.services.permissions import Permission
+
+    return ["ethnicity", "lgbtiq"] if ctx.can(Permission.VIEW_SENSITIVE) else []
 
 
 def cmd_people_list(args: argparse.Namespace) -> int:
     from desktop.services import audit, people
 
     ctx = sign_in(args)
-    rows = (_person_cells(r, args.format == "csv") for r in people.iter_people(ctx))
+    groups = _ethnic_group_labels(ctx)
+    rows = (_person_cells(r, args.format == "csv", groups) for r in people.iter_people(ctx, self_identification=True))
     write_rows(rows, PEOPLE_COLUMNS, args.format)
-    audit.log(ctx, "export", "person", None, detail={"command": "people list", "format": args.format})
+    audit.log(ctx, "export", "person", None, fields=_exported_fields(ctx),
+              detail={"command": "people list", "format": args.format})
     return EXIT_OK
 
 
@@ -67,8 +86,9 @@ def cmd_people_search(args: argparse.Namespace) -> int:
     from desktop.services import people
 
     ctx = sign_in(args)
-    hits = people.search_people(ctx, args.text, limit=max(1, args.limit))
-    write_rows((_person_cells(r, args.format == "csv") for r in hits), PEOPLE_COLUMNS, args.format)
+    hits = people.with_self_identification(ctx, people.search_people(ctx, args.text, limit=max(1, args.limit)))
+    groups = _ethnic_group_labels(ctx)
+    write_rows((_person_cells(r, args.format == "csv", groups) for r in hits), PEOPLE_COLUMNS, args.format)
     return EXIT_OK
 
 

@@ -65,6 +65,16 @@ RELATIONSHIPS: dict[str, str] = {
 }
 NO_DOCUMENT = "none"
 MAX_AGE = 120
+# What only roles with VIEW_SENSITIVE see of a person (field names, as the audit log names them).
+SENSITIVE_FIELDS = ("needs", "ethnicity", "lgbtiq")
+# Self-identification (sensitive, self-declared): "not asked" is the stored default, never an assumed answer.
+NOT_ASKED = "not_asked"
+NOT_ASKED_LABEL = N_("Not asked")
+LGBTIQ_ANSWERS: dict[str, str] = {
+    "yes": N_("Yes"),
+    "no": N_("No"),
+    "declined": N_("Prefers not to say"),
+}
 
 # Catalog seeds: (code, Spanish, English, country or None, format regex on the normalized number or None).
 # The regex is checked against the number in capitals with only letters and digits ("V-12.345.678" → V12345678).
@@ -101,6 +111,21 @@ SPECIFIC_NEEDS: list[tuple[str, str, str]] = [
     ("mental_health", "Necesidad de salud mental", "Mental health need"),
     ("lgbtiq_at_risk", "Persona LGBTIQ+ en riesgo", "LGBTIQ+ person at risk"),
 ]
+# Ethnic self-identification (autorreconocimiento étnico) as Colombian forms ask it (DANE census categories),
+# plus "none" and "declined". (code, Spanish, English, country or None): raizal and palenquero are peoples of
+# Colombia, offered where the office or the person's nationality is Colombian. Codes are shared across countries
+# so that regional figures add up; another country's groups are added as rows with their country.
+ETHNICITIES: list[tuple[str, str, str, str | None]] = [
+    ("indigenous", "Indígena", "Indigenous", None),
+    ("afro_descendant", "Afrodescendiente, negro(a) o afrocolombiano(a)", "Afro-descendant, Black or Afro-Colombian",
+     None),
+    ("raizal", "Raizal (San Andrés, Providencia y Santa Catalina)", "Raizal (San Andrés, Providencia and Santa "
+     "Catalina)", "CO"),
+    ("palenquero", "Palenquero(a) de San Basilio", "Palenquero (San Basilio de Palenque)", "CO"),
+    ("rrom", "Rrom o gitano(a)", "Rrom (Roma)", None),
+    ("none", "Ninguno", "None", None),
+    ("declined", "No responde / prefiere no decir", "Declined to answer / prefers not to say", None),
+]
 REFERRAL_REASONS: list[tuple[str, str, str]] = [
     ("health", "Salud", "Health"),
     ("mental_health", "Salud mental y apoyo psicosocial", "Mental health and psychosocial support"),
@@ -125,19 +150,26 @@ def label(mapping: dict[str, str], code: str | None) -> str:
     return _(mapping[code]) if code in mapping else code
 
 
+SEEDED_CATALOGS = ("document_type", "specific_need", "referral_reason", "ethnicity")
+
+
 def seed_catalogs(session: Session, by: str = "system") -> int:
-    """Add this area's catalog entries that are missing (document types, specific needs, referral reasons)."""
+    """Add this area's catalog entries that are missing (document types, specific needs, referral reasons,
+    ethnic groups)."""
     rows: list[dict] = []
     for order, (code, es, en, country, pattern) in enumerate(DOCUMENT_TYPES):
         rows.append(dict(catalog="document_type", code=code, label_es=es, label_en=en, country=country,
                          pattern=pattern, sort_order=order))
+    for order, (code, es, en, country) in enumerate(ETHNICITIES):
+        rows.append(dict(catalog="ethnicity", code=code, label_es=es, label_en=en, country=country, pattern=None,
+                         sort_order=order))
     for catalog, items in (("specific_need", SPECIFIC_NEEDS), ("referral_reason", REFERRAL_REASONS)):
         for order, (code, es, en) in enumerate(items):
             rows.append(dict(catalog=catalog, code=code, label_es=es, label_en=en, country=None, pattern=None,
                              sort_order=order))
     existing = {(c, k, n) for c, k, n in session.execute(
         select(CatalogItem.catalog, CatalogItem.code, CatalogItem.country).where(
-            CatalogItem.catalog.in_(("document_type", "specific_need", "referral_reason"))))}
+            CatalogItem.catalog.in_(SEEDED_CATALOGS)))}
     added = 0
     for row in rows:
         if (row["catalog"], row["code"], row["country"]) not in existing:
@@ -148,8 +180,11 @@ def seed_catalogs(session: Session, by: str = "system") -> int:
 
 
 def _ensure_catalogs(session: Session, by: str) -> None:
-    if not session.scalar(select(CatalogItem.id).where(CatalogItem.catalog == "document_type").limit(1)):
-        seed_catalogs(session, by)
+    # An office set up before a catalog existed (ethnic groups came later) gets it on first use.
+    for catalog in ("document_type", "ethnicity"):
+        if not session.scalar(select(CatalogItem.id).where(CatalogItem.catalog == catalog).limit(1)):
+            seed_catalogs(session, by)
+            return
 
 
 @dataclass(frozen=True)
@@ -171,7 +206,7 @@ def catalog_choices(ctx: AppContext, catalog: str,
     with ctx.db.session() as session:
         items = list(session.scalars(select(CatalogItem).where(
             CatalogItem.catalog == catalog, CatalogItem.active.is_(True)).order_by(CatalogItem.sort_order)))
-    if not items and catalog in ("document_type", "specific_need", "referral_reason"):
+    if not items and catalog in SEEDED_CATALOGS:
         with ctx.db.transaction() as session:
             seed_catalogs(session, ctx.username)
         return catalog_choices(ctx, catalog, countries)
@@ -185,6 +220,28 @@ def document_type_choices(ctx: AppContext, nationality: str | None = None) -> li
 
     info = office_info(ctx.db)
     return catalog_choices(ctx, "document_type", [info.country if info else None, nationality])
+
+
+def ethnicity_choices(ctx: AppContext, nationality: str | None = None) -> list[CatalogChoice]:
+    """Ethnic groups to offer: those of every country, of the office's country and of the nationality."""
+    from desktop.services.office import office_info
+
+    info = office_info(ctx.db)
+    return catalog_choices(ctx, "ethnicity", [info.country if info else None, nationality])
+
+
+def ethnicity_label(session: Session, code: str) -> str:
+    """The label of an ethnicity code in the UI language ("Not asked" for the default)."""
+    if code == NOT_ASKED:
+        return _(NOT_ASKED_LABEL)
+    return catalog_labels(session, "ethnicity").get(code, code)
+
+
+def lgbtiq_label(code: str | None) -> str:
+    """The label of an LGBTIQ+ self-identification code ("Not asked" for the default)."""
+    if code == NOT_ASKED:
+        return _(NOT_ASKED_LABEL)
+    return label(LGBTIQ_ANSWERS, code)
 
 
 def catalog_labels(session: Session, catalog: str) -> dict[str, str]:
@@ -235,7 +292,8 @@ def birth_date_from_age(age: int, today: date | None = None) -> date:
 
 @dataclass
 class PersonForm:
-    """What the registration form holds. ``needs`` None leaves stored needs unchanged."""
+    """What the registration form holds. ``needs``, ``ethnicity`` or ``lgbtiq`` None leaves the stored value
+    unchanged (they are sensitive: a role that may not see them cannot change them either)."""
 
     given_names: str = ""
     family_name_1: str = ""
@@ -254,6 +312,8 @@ class PersonForm:
     arrival_date: date | None = None
     languages: list[str] = field(default_factory=list)
     needs: list[str] | None = field(default_factory=list)
+    ethnicity: str | None = NOT_ASKED
+    lgbtiq: str | None = NOT_ASKED
 
 
 @dataclass(frozen=True)
@@ -303,6 +363,10 @@ class PersonRecord:
     version: int
     updated_by: str | None
     created_at: object
+    # Self-declared; None: the role may not see them (like ``needs``).
+    ethnicity: str | None = None
+    ethnicity_label: str = ""
+    lgbtiq: str | None = None
 
     @property
     def name(self) -> str:
@@ -318,7 +382,7 @@ class PersonRecord:
                           self.age if self.birth_date_estimated else None, self.nationality, self.document_type,
                           self.document_number, self.phone, self.address, self.municipality,
                           self.population_type, self.arrival_date, list(self.languages),
-                          None if self.needs is None else list(self.needs))
+                          None if self.needs is None else list(self.needs), self.ethnicity, self.lgbtiq)
 
 
 @dataclass(frozen=True)
@@ -337,6 +401,9 @@ class PersonRow:
     population_type: str
     municipality: str
     score: float = 0.0
+    # Filled only when asked for and the role may see them (CLI export); None otherwise.
+    ethnicity: str | None = None
+    lgbtiq: str | None = None
 
     @property
     def name(self) -> str:
@@ -372,7 +439,9 @@ def validate_person(session: Session, form: PersonForm, person_id: uuid.UUID | N
                     document_number=form.document_number.strip(),
                     nationality=(form.nationality or "").strip().upper() or None,
                     languages=[code.strip().lower() for code in form.languages if code.strip()],
-                    needs=None if form.needs is None else sorted(set(form.needs)))
+                    needs=None if form.needs is None else sorted(set(form.needs)),
+                    ethnicity=None if form.ethnicity is None else form.ethnicity.strip() or NOT_ASKED,
+                    lgbtiq=None if form.lgbtiq is None else form.lgbtiq.strip() or NOT_ASKED)
     if not clean.given_names:
         errors["given_names"] = _("Enter the given names.")
     if not clean.family_name_1:
@@ -432,6 +501,11 @@ def validate_person(session: Session, form: PersonForm, person_id: uuid.UUID | N
         unknown = [n for n in clean.needs if n not in known]
         if unknown:
             errors["needs"] = _("Unknown specific need: {code}").format(code=", ".join(unknown))
+    if clean.ethnicity not in (None, NOT_ASKED) and not session.scalar(select(CatalogItem.id).where(
+            CatalogItem.catalog == "ethnicity", CatalogItem.code == clean.ethnicity).limit(1)):
+        errors["ethnicity"] = _("Choose how the person identifies from the list, or \"Not asked\".")
+    if clean.lgbtiq not in (None, NOT_ASKED, *LGBTIQ_ANSWERS):
+        errors["lgbtiq"] = _("Choose the person's answer from the list, or \"Not asked\".")
     if errors:
         if len(errors) == 1:
             raise ValidationError(next(iter(errors.values())), errors)
@@ -451,6 +525,13 @@ def _values(form: PersonForm, today: date | None = None) -> dict:
                 population_type=form.population_type, arrival_date=form.arrival_date,
                 languages=",".join(form.languages),
                 search_name=normalize(full_name(form.given_names, form.family_name_1, form.family_name_2)))
+
+
+def _self_identification(form: PersonForm, allowed: bool) -> dict:
+    """The sensitive self-declared answers to store: only for a role that may see them, and not None."""
+    if not allowed:
+        return {}
+    return {name: getattr(form, name) for name in ("ethnicity", "lgbtiq") if getattr(form, name) is not None}
 
 
 # -- the search index -------------------------------------------------------------------------
@@ -707,6 +788,8 @@ def _record(session: Session, person: Person, sensitive: bool) -> PersonRecord:
     needs = sorted(session.scalars(select(PersonNeed.need_code).where(PersonNeed.person_id == person.id))) \
         if sensitive else None
     doc_label = catalog_labels(session, "document_type").get(person.document_type, person.document_type)
+    identity = dict(ethnicity=person.ethnicity, ethnicity_label=ethnicity_label(session, person.ethnicity),
+                    lgbtiq=person.lgbtiq) if sensitive else {}
     return PersonRecord(
         person.id, person.given_names, person.family_name_1, person.family_name_2, person.sex,
         person.gender_identity, person.birth_date, person.birth_date_estimated, person.nationality,
@@ -714,17 +797,19 @@ def _record(session: Session, person: Person, sensitive: bool) -> PersonRecord:
         person.population_type, person.arrival_date, [c for c in person.languages.split(",") if c], needs,
         household.id if household else None, household.name if household else "",
         membership.relationship if membership else "", members, consent_state(session, person.id),
-        person.anonymized_at is not None, person.version, person.updated_by, person.created_at)
+        person.anonymized_at is not None, person.version, person.updated_by, person.created_at, **identity)
 
 
 def get_person(ctx: AppContext, person_id: uuid.UUID, *, log_view: bool = True) -> PersonRecord:
-    """Open a person's record. Writes a "view" audit event; specific needs only for clerks and supervisors."""
+    """Open a person's record. Writes a "view" audit event; specific needs and the self-declared ethnic and
+    LGBTIQ+ identification only for clerks and supervisors."""
     ctx.require(Permission.VIEW_PEOPLE)
     with ctx.db.transaction() as session:
         person = _load(session, person_id)
-        if log_view:
-            audit.record(session, ctx.username, "view", "person", person.id)
-        return _record(session, person, ctx.can(Permission.VIEW_SENSITIVE))
+        sensitive = ctx.can(Permission.VIEW_SENSITIVE)
+        if log_view:  # the event names the sensitive fields shown (never their values)
+            audit.record(session, ctx.username, "view", "person", person.id, SENSITIVE_FIELDS if sensitive else ())
+        return _record(session, person, sensitive)
 
 
 def count_people(ctx: AppContext) -> int:
@@ -733,9 +818,11 @@ def count_people(ctx: AppContext) -> int:
         return session.scalar(select(func.count()).select_from(Person).where(Person.deleted_at.is_(None))) or 0
 
 
-def people_page(ctx: AppContext, offset: int, limit: int) -> list[PersonRow]:
-    """Rows ``offset``… of the register in alphabetical order (family names first): for lazy tables."""
+def people_page(ctx: AppContext, offset: int, limit: int, *, self_identification: bool = False) -> list[PersonRow]:
+    """Rows ``offset``… of the register in alphabetical order (family names first): for lazy tables.
+    With ``self_identification``, rows carry the ethnic and LGBTIQ+ codes when the role may see them."""
     ctx.require(Permission.VIEW_PEOPLE)
+    identity = self_identification and ctx.can(Permission.VIEW_SENSITIVE)
     with ctx.db.session() as session:
         # The page's ids come from the ix_person_list_order index alone (fast at any offset); then their rows.
         ids = list(session.scalars(select(Person.id).where(Person.deleted_at.is_(None))
@@ -743,16 +830,30 @@ def people_page(ctx: AppContext, offset: int, limit: int) -> list[PersonRow]:
                                              Person.id).offset(offset).limit(limit)))
         if not ids:
             return []
-        rows = {v[0]: _row(v) for v in session.execute(select(*_ROW_COLUMNS).where(Person.id.in_(ids)))}
+        extra = (Person.ethnicity, Person.lgbtiq) if identity else ()
+        rows = {v[0]: _row(v) if not identity else replace(_row(v), ethnicity=v[11], lgbtiq=v[12])
+                for v in session.execute(select(*_ROW_COLUMNS, *extra).where(Person.id.in_(ids)))}
         return [rows[i] for i in ids if i in rows]
 
 
-def iter_people(ctx: AppContext, batch: int = 2000) -> Iterable[PersonRow]:
-    """Every person in the register, alphabetically, in batches (CLI export)."""
+def with_self_identification(ctx: AppContext, rows: list[PersonRow]) -> list[PersonRow]:
+    """The same rows carrying their ethnic and LGBTIQ+ codes; unchanged when the role may not see them."""
+    ctx.require(Permission.VIEW_PEOPLE)
+    if not rows or not ctx.can(Permission.VIEW_SENSITIVE):
+        return rows
+    with ctx.db.session() as session:
+        found = {pid: (e, g) for pid, e, g in session.execute(
+            select(Person.id, Person.ethnicity, Person.lgbtiq).where(Person.id.in_([r.id for r in rows])))}
+    return [replace(r, ethnicity=found[r.id][0], lgbtiq=found[r.id][1]) if r.id in found else r for r in rows]
+
+
+def iter_people(ctx: AppContext, batch: int = 2000, *, self_identification: bool = False) -> Iterable[PersonRow]:
+    """Every person in the register, alphabetically, in batches (CLI export); ``self_identification`` as in
+    :func:`people_page`."""
     ctx.require(Permission.VIEW_PEOPLE)
     offset = 0
     while True:
-        rows = people_page(ctx, offset, batch)
+        rows = people_page(ctx, offset, batch, self_identification=self_identification)
         yield from rows
         if len(rows) < batch:
             return
@@ -778,11 +879,12 @@ def register_person(ctx: AppContext, form: PersonForm, household_id: uuid.UUID |
     ctx.require(Permission.EDIT_PEOPLE)
     with ctx.db.transaction() as session:
         clean = validate_person(session, form)
-        person = Person(**_values(clean), created_by=ctx.username, updated_by=ctx.username)
+        identity = _self_identification(clean, ctx.can(Permission.VIEW_SENSITIVE))
+        person = Person(**_values(clean), **identity, created_by=ctx.username, updated_by=ctx.username)
         session.add(person)
         session.flush()
         _index_person(session, person.id, name_terms(clean.given_names, clean.family_name_1, clean.family_name_2))
-        fields = [k for k, v in _values(clean).items() if v not in ("", None, False)]
+        fields = [k for k, v in {**_values(clean), **identity}.items() if v not in ("", None, False, NOT_ASKED)]
         if clean.needs and ctx.can(Permission.VIEW_SENSITIVE):
             _set_needs(session, person.id, clean.needs)
             fields.append("needs")
@@ -807,7 +909,7 @@ def update_person(ctx: AppContext, person_id: uuid.UUID, form: PersonForm,
         if person.anonymized_at is not None:
             raise ValidationError(_("This record was anonymized and can no longer be edited."))
         clean = validate_person(session, form, person_id)
-        values = _values(clean)
+        values = {**_values(clean), **_self_identification(clean, ctx.can(Permission.VIEW_SENSITIVE))}
         if person.birth_date_estimated and clean.birth_date is None and clean.estimated_age is not None \
                 and age_on(person.birth_date) == clean.estimated_age:
             values["birth_date"] = person.birth_date  # unchanged estimate: keep the stored date
@@ -944,6 +1046,10 @@ def merge_people(ctx: AppContext, keep_id: uuid.UUID, other_id: uuid.UUID) -> Pe
             filled.append("document_number")
         if "birth_date" in filled:
             keep.birth_date_estimated = other.birth_date_estimated
+        for name in ("ethnicity", "lgbtiq"):  # an answer given in either record is kept (the kept one's first)
+            if getattr(keep, name) == NOT_ASKED and getattr(other, name) != NOT_ASKED:
+                setattr(keep, name, getattr(other, name))
+                filled.append(name)
         moved = {}
         for model in (Referral, Case, Consent):
             result = session.execute(update(model).where(model.person_id == other.id).values(person_id=keep.id)
@@ -977,8 +1083,10 @@ ANONYMIZED = "—"
 
 def anonymize_person(ctx: AppContext, person_id: uuid.UUID, password: str) -> None:
     """Administrator: replace names, document, phone, address and birth date (keeping the birth year for
-    age statistics) and free texts about the person; sex, nationality, population type, municipality,
-    needs, cases and referrals stay for the figures. Asks again for the administrator's password."""
+    age statistics) and free texts about the person, and clear the self-declared ethnic and LGBTIQ+
+    identification (back to "not asked": in a small community they can point to one person); sex,
+    nationality, population type, municipality, needs, cases and referrals stay for the figures.
+    Asks again for the administrator's password."""
     from desktop.services.auth import confirm_password
 
     ctx.require(Permission.ANONYMIZE_PEOPLE)
@@ -996,6 +1104,7 @@ def anonymize_person(ctx: AppContext, person_id: uuid.UUID, password: str) -> No
         person.document_number = person.document_number_norm = ""
         person.document_type = NO_DOCUMENT
         person.phone = person.address = ""
+        person.ethnicity = person.lgbtiq = NOT_ASKED
         if person.birth_date is not None:
             person.birth_date = date(person.birth_date.year, 7, 1)
             person.birth_date_estimated = True
@@ -1012,7 +1121,7 @@ def anonymize_person(ctx: AppContext, person_id: uuid.UUID, password: str) -> No
                         .execution_options(synchronize_session=False))
         audit.record(session, ctx.username, "anonymize", "person", person.id,
                      ["given_names", "family_name_1", "family_name_2", "document_number", "phone", "address",
-                      "birth_date", "case_notes", "referral_texts"])
+                      "birth_date", "ethnicity", "lgbtiq", "case_notes", "referral_texts"])
 
 
 def nationality_label(code: str | None) -> str:

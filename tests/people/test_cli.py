@@ -13,8 +13,11 @@ from desktop.services import consent, people, referrals
 from tests.conftest import PASSWORD
 from tests.people.helpers import make_service, person_form
 
+# The documented columns (issue 5), in this order; office scripts read them by position.
 PEOPLE_HEADER = ["id", "given_names", "family_name_1", "family_name_2", "sex", "birth_date", "nationality",
                  "document_type", "document_number", "population_type", "municipality"]
+# Added after them: the self-declared ethnic and LGBTIQ+ identification (codes).
+PEOPLE_ADDED = ["ethnicity", "lgbtiq"]
 REFERRALS_HEADER = ["number", "status", "person_id", "service", "organization", "created_at", "sent_at",
                     "closed_at"]
 
@@ -23,8 +26,9 @@ REFERRALS_HEADER = ["number", "status", "person_id", "service", "organization", 
 def filled(ctx_for, db_path, monkeypatch):
     clerk = ctx_for("clerk")
     service = make_service(ctx_for("admin"))
-    jose = people.register_person(clerk, person_form())
-    people.register_person(clerk, person_form(given_names="Ana", family_name_1="Gómez", document_type="none"))
+    jose = people.register_person(clerk, person_form(ethnicity="indigenous", lgbtiq="declined"))
+    people.register_person(clerk, person_form(given_names="Ana", family_name_1="Gómez", document_type="none",
+                                              ethnicity=None, lgbtiq=None))
     consent.record_consent(clerk, jose.id, ["share_with_services"], date.today(), "signed_form")
     r = referrals.create_referral(clerk, referrals.ReferralForm(jose.id, service, "health"))
     referrals.transition(clerk, r.id, "send")
@@ -42,9 +46,10 @@ def test_people_list_csv_has_the_exact_columns_one_row_per_person(filled, capsys
     db, jose, _r = filled
     status, out, _err = run(capsys, "--db", db, "--user", "clerk", "people", "list", "--format", "csv")
     rows = list(csv.reader(io.StringIO(out)))
-    assert status == 0 and rows[0] == PEOPLE_HEADER and len(rows) == 3
+    assert status == 0 and rows[0] == PEOPLE_HEADER + PEOPLE_ADDED and len(rows) == 3
     assert [str(jose.id), "José", "Pérez", "Rodríguez", "male", "1990-05-17", "VE", "ve_cedula", "V-12.345.678",
-            "destination", "Bucaramanga"] in rows
+            "destination", "Bucaramanga", "indigenous", "declined"] in rows
+    assert ["not_asked", "not_asked"] in [row[11:] for row in rows]  # Ana was never asked
 
 
 def test_people_search_finds_accents_and_word_order(filled, capsys) -> None:
@@ -52,7 +57,8 @@ def test_people_search_finds_accents_and_word_order(filled, capsys) -> None:
     status, out, _err = run(capsys, "--db", db, "--user", "clerk", "people", "search", "Perez Josue", "--format",
                             "csv")
     rows = list(csv.reader(io.StringIO(out)))
-    assert status == 0 and rows[0] == PEOPLE_HEADER and rows[1][0] == str(jose.id)
+    assert status == 0 and rows[0] == PEOPLE_HEADER + PEOPLE_ADDED and rows[1][0] == str(jose.id)
+    assert rows[1][11:] == ["indigenous", "declined"]
 
 
 def test_referrals_list_csv_in_a_period(filled, capsys) -> None:
@@ -86,3 +92,19 @@ def test_bad_inputs_give_a_message_and_a_status(filled, capsys, tmp_path) -> Non
     assert status == 1 and "no referral number NOPE" in err
     status, _out, err = run(capsys, "--db", db, "--user", "trainer", "people", "list")
     assert status == 1 and "does not allow" in err
+
+
+def test_people_list_leaves_self_identification_blank_for_a_role_that_may_not_see_it(filled, capsys) -> None:
+    db, _jose, _r = filled
+    status, out, _err = run(capsys, "--db", db, "--user", "admin", "people", "list", "--format", "csv")
+    rows = list(csv.reader(io.StringIO(out)))
+    assert status == 0 and rows[0] == PEOPLE_HEADER + PEOPLE_ADDED
+    assert [row[11:] for row in rows[1:]] == [["", ""], ["", ""]]
+    status, out, _err = run(capsys, "--db", db, "--user", "admin", "people", "search", "jose", "--format", "csv")
+    assert list(csv.reader(io.StringIO(out)))[1][11:] == ["", ""]
+
+
+def test_people_list_as_a_table_shows_the_answers_in_words(filled, capsys) -> None:
+    db, _jose, _r = filled
+    status, out, _err = run(capsys, "--db", db, "--user", "supervisor", "people", "list")
+    assert status == 0 and "Indigenous" in out and "Prefers not to say" in out and "Not asked" in out

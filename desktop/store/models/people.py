@@ -11,6 +11,10 @@ Codes stored in these tables (the reports read them; labels live in ``desktop.se
 - ``Person.birth_date``: the real date, or a date derived from an estimated age when
   ``birth_date_estimated`` is true. Age is always computed from it, never stored.
 - ``PersonNeed.need_code``: a ``CatalogItem.code`` of catalog ``specific_need`` (one row per need).
+- ``Person.ethnicity`` (self-declared, sensitive): ``not_asked`` (default, never assumed) or a ``CatalogItem.code``
+  of catalog ``ethnicity``: ``indigenous``, ``afro_descendant``, ``raizal``, ``palenquero``, ``rrom``, ``none``,
+  ``declined`` (no responde / prefiere no decir).
+- ``Person.lgbtiq`` (self-declared, sensitive): ``not_asked`` (default), ``yes``, ``no``, ``declined``.
 - ``HouseholdMember.relationship``: ``head``, ``spouse``, ``child``, ``parent``, ``sibling``,
   ``grandchild``, ``grandparent``, ``other_relative``, ``non_relative``.
 - ``Consent.scope``: ``registration``, ``share_with_services``, ``follow_up_contact``;
@@ -70,6 +74,9 @@ class Person(Entity, SoftDelete):
     population_type: Mapped[str] = mapped_column(String(24), index=True)
     arrival_date: Mapped[date | None] = mapped_column(Date, default=None)
     languages: Mapped[str] = mapped_column(String(120), default="")
+    # Self-declared and sensitive (VIEW_SENSITIVE): "not_asked" until the person answers; never inferred.
+    ethnicity: Mapped[str] = mapped_column(String(64), default="not_asked", server_default="not_asked")
+    lgbtiq: Mapped[str] = mapped_column(String(16), default="not_asked", server_default="not_asked")
     # Accent-free, lower-case "given family1 family2", for ranking search results.
     search_name: Mapped[str] = mapped_column(String(320), default="")
     anonymized_at: Mapped[datetime | None] = mapped_column(default=None)
