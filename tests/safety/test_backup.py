@@ -27,6 +27,12 @@ def _add_items(ctx, n: int, prefix: str = "item") -> None:
                                     label_en=f"Item {prefix} {i}", created_by="admin", updated_by="admin"))
 
 
+def _catalog_items(ctx) -> int:
+    """Catalog rows already there (setup seeds the people and training catalogs)."""
+    with ctx.db.session() as session:
+        return len(session.scalars(select(CatalogItem.id)).all())
+
+
 def test_a_backup_is_encrypted_checked_and_hides_every_stored_name(admin_enc) -> None:
     made = backup.create_backup(admin_enc)
     assert made.encrypted and made.path.parent == admin_enc.db.path.parent / "backups"
@@ -40,6 +46,7 @@ def test_a_backup_is_encrypted_checked_and_hides_every_stored_name(admin_enc) ->
 
 
 def test_a_backup_made_while_someone_writes_is_consistent(admin_enc) -> None:
+    seeded = _catalog_items(admin_enc)
     _add_items(admin_enc, 200, "base")
     stop = threading.Event()
 
@@ -59,7 +66,7 @@ def test_a_backup_made_while_someone_writes_is_consistent(admin_enc) -> None:
     for b in made:
         summary = backup.inspect_backup(b.path, [admin_enc.db.key])
         assert summary.ok
-        assert summary.counts["catalog_item"] % 5 == 0  # whole transactions only
+        assert (summary.counts["catalog_item"] - seeded) % 5 == 0  # whole transactions only
 
 
 def test_status_warns_when_the_last_good_backup_is_older_than_two_days(admin_enc) -> None:
@@ -187,12 +194,13 @@ def test_the_recovery_key_opens_a_backup(admin_enc, encrypted_office, tmp_path) 
 
 
 def test_restore_over_the_current_database_backs_it_up_first(admin_enc, encrypted_office) -> None:
+    seeded = _catalog_items(admin_enc)
     made = backup.create_backup(admin_enc)
     _add_items(admin_enc, 10, "after")
     clerk = next(u for u in auth.list_users(admin_enc) if u.username == "clerk")
     auth.reset_password(admin_enc, clerk.id, "changed-after-9")
     summary = backup.inspect_backup(made.path, [admin_enc.db.key])
-    assert summary.counts.get("catalog_item", 0) == 0 and summary.created_at is not None
+    assert summary.counts.get("catalog_item", 0) == seeded and summary.created_at is not None
 
     result = backup.restore_backup(encrypted_office.path, made.path, ctx=admin_enc)
     assert result.safety_backup is not None and result.safety_backup.name.endswith("-pre-restore.db")
@@ -211,7 +219,7 @@ def test_restore_over_the_current_database_backs_it_up_first(admin_enc, encrypte
         admin.db.dispose()
     # The safety copy still has the rows added after the backup.
     safety = backup.inspect_backup(result.safety_backup, unlock=workspace.Unlock("admin", PASSWORD))
-    assert safety.counts["catalog_item"] == 10
+    assert safety.counts["catalog_item"] == seeded + 10
     # The recovery key printed at setup still opens the restored database.
     workspace.open_store(encrypted_office.path, workspace.Unlock(recovery_key=encrypted_office.recovery_key)).dispose()
 
