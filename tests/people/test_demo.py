@@ -47,3 +47,30 @@ def test_small_demo_people_and_referrals_hold_together(db) -> None:
 def _any_service(db):
     with db.session() as session:
         return session.scalar(select(Referral.service_id).limit(1))
+
+
+def test_small_demo_records_self_identification_as_a_border_office_would(db) -> None:
+    from desktop.services.demo import people as demo_people
+    from desktop.store.models import PersonNeed
+
+    demo = DemoBuild(db, "small", 1, datetime.now(UTC))
+    for part in ("office", "directory", "people"):
+        importlib.import_module(f"desktop.services.demo.{part}").build(demo)
+    with db.session() as session:
+        rows = session.execute(select(Person.id, Person.birth_date, Person.ethnicity, Person.lgbtiq)).all()
+        at_risk = set(session.scalars(select(PersonNeed.person_id).where(PersonNeed.need_code == "lgbtiq_at_risk")))
+    total = len(rows)
+    ethnicities = {e for _i, _b, e, _g in rows}
+    assert {"not_asked", "none", "indigenous", "afro_descendant", "declined"} <= ethnicities
+    assert 0.15 * total < sum(e == "not_asked" for _i, _b, e, _g in rows) < 0.6 * total  # many were asked
+    assert sum(e == "none" for _i, _b, e, _g in rows) > sum(e == "indigenous" for _i, _b, e, _g in rows)
+    assert ethnicities <= {"not_asked", *(code for code, *_rest in people.ETHNICITIES)}
+    today = demo.now.date()
+    for person_id, born, _e, lgbtiq in rows:
+        assert lgbtiq in ("not_asked", "yes", "no", "declined")
+        if lgbtiq != "not_asked" and person_id not in at_risk:
+            assert people.age_on(born, today) >= 17  # adults are asked (birth dates are set at registration)
+        if person_id in at_risk:
+            assert lgbtiq == "yes"
+    assert {"yes", "no"} <= {g for *_rest, g in rows}
+    assert demo_people.ETHNICITY_WEIGHTS.keys() == {"VE", "CO", "HN", "GT", "HT"}

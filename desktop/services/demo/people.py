@@ -78,6 +78,18 @@ NAMES: dict[str, dict[str, list[str]]] = {
 NATIONALITY_WEIGHTS = [("VE", 62), ("CO", 14), ("HN", 8), ("GT", 6), ("HT", 10)]
 MUNICIPALITIES = ["Bucaramanga", "Bucaramanga", "Bucaramanga", "Floridablanca", "Girón", "Piedecuesta"]
 STREETS = ["Calle", "Carrera", "Diagonal", "Transversal"]
+# Self-declared ethnic group of those asked, by nationality (weights per thousand): Wayuu, Warao, Yukpa and Barí
+# Venezuelans; Afro-Colombians and a few Indigenous, Raizal, Palenquero and Rrom Colombians; Lenca and Garífuna
+# Hondurans; Maya Guatemalans; most Haitians identify as Black. Everyone may decline to answer.
+ETHNICITY_WEIGHTS: dict[str, list[tuple[str, int]]] = {
+    "VE": [("indigenous", 40), ("afro_descendant", 50), ("rrom", 1), ("none", 839), ("declined", 70)],
+    "CO": [("indigenous", 40), ("afro_descendant", 90), ("raizal", 2), ("palenquero", 1), ("rrom", 1),
+           ("none", 801), ("declined", 65)],
+    "HN": [("indigenous", 70), ("afro_descendant", 50), ("none", 820), ("declined", 60)],
+    "GT": [("indigenous", 400), ("afro_descendant", 5), ("none", 535), ("declined", 60)],
+    "HT": [("afro_descendant", 700), ("none", 220), ("declined", 80)],
+}
+LGBTIQ_WEIGHTS = [("yes", 35), ("no", 880), ("declined", 85)]  # adults asked; per thousand
 NEEDS = ["disability", "pregnancy", "lactating", "violence_survivor", "chronic_illness", "single_caregiver",
          "mental_health", "older_person_alone", "trafficking_risk", "lgbtiq_at_risk"]
 REASONS = {
@@ -223,6 +235,8 @@ def _flush(conn, table, rows: list[dict]) -> None:
 
 def build(demo: DemoBuild) -> None:
     rng = demo.rng("people")
+    # Its own generator: the self-identification answers do not change the rest of the demo.
+    identity_rng = demo.rng("people:self_identification")
     n_households, n_people, n_referrals = SIZES[demo.size]
     demo.progress("people")
     services = _services(demo)
@@ -269,6 +283,9 @@ def build(demo: DemoBuild) -> None:
             population = rng.choice(["returnee", "host_community", "host_community"])
         else:
             population = _pick(rng, [("destination", 60), ("transit", 25), ("pendular", 15)])
+        # The questions came to the form later: most recent registrations were asked, older ones seldom.
+        asked = identity_rng.random() < (0.85 if (today - registered).days < 270 else 0.35)
+        household_ethnicity = _pick(identity_rng, ETHNICITY_WEIGHTS[nationality]) if asked else "not_asked"
         household_id = uid()
         households.append(dict(id=household_id, name=f"Hogar {family_1} {family_2}".strip(), address=address,
                                municipality=municipality, created_at=stamp(registered), created_by="clerk",
@@ -306,6 +323,10 @@ def build(demo: DemoBuild) -> None:
             person_id = uid()
             head_id = head_id or person_id
             languages = "fr,ht,es" if nationality == "HT" else "es"
+            ethnicity = household_ethnicity
+            if asked and identity_rng.random() < 0.08:  # mixed households: some members answer otherwise
+                ethnicity = _pick(identity_rng, ETHNICITY_WEIGHTS[nationality])
+            lgbtiq = _pick(identity_rng, LGBTIQ_WEIGHTS) if asked and age >= 18 else "not_asked"
             when = stamp(registered)
             people_rows.append(dict(
                 id=person_id, given_names=given, family_name_1=fam1, family_name_2=fam2, sex=sex,
@@ -314,7 +335,7 @@ def build(demo: DemoBuild) -> None:
                 phone=f"+57 3{rng.randint(0, 2)}{rng.randint(0, 9)} {rng.randint(100, 999)} {rng.randint(1000, 9999)}"
                 if age >= 16 and rng.random() < 0.8 else "",
                 address=address, municipality=municipality, population_type=population,
-                arrival_date=max(arrival, birth), languages=languages,
+                arrival_date=max(arrival, birth), languages=languages, ethnicity=ethnicity, lgbtiq=lgbtiq,
                 search_name=normalize(" ".join(p for p in (given, fam1, fam2) if p)), anonymized_at=None,
                 merged_into_id=None, created_at=when, created_by=rng.choice(clerks), updated_at=when,
                 updated_by="clerk", version=1, deleted_at=None, deleted_by=None))
@@ -330,6 +351,8 @@ def build(demo: DemoBuild) -> None:
                     pool = [n for n in pool if n not in ("pregnancy", "lactating")] or ["chronic_illness"]
                 for code in sorted(set(rng.sample(pool, k=min(len(pool), rng.choice([1, 1, 1, 2]))))):
                     needs.append(dict(person_id=person_id, need_code=code))
+                    if code == "lgbtiq_at_risk":  # recorded as a need because the person said so
+                        people_rows[-1]["lgbtiq"] = "yes"
             method = "signed_form" if rng.random() < 0.8 else "verbal_witness"
             witness = "" if method == "signed_form" else rng.choice(["Sandra Patiño", "Luis Ardila", "Rosa Niño"])
             for scope, share in (("registration", 0.97), ("share_with_services", 0.9), ("follow_up_contact", 0.75)):
