@@ -94,6 +94,19 @@ class PersonDialog(QDialog):
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
                 item.setCheckState(Qt.CheckState.Unchecked)
                 self.needs.addItem(item)
+        # Self-declared and sensitive: shown only to roles that may see them, "Not asked" until the person answers.
+        self.ethnicity = QComboBox()
+        self.ethnicity.setToolTip(_("How the person identifies. Ask: \"According to your culture, people or "
+                                    "physical features, do you identify as…?\""))
+        self.lgbtiq = QComboBox()
+        self.lgbtiq.addItem(_(people.NOT_ASKED_LABEL), people.NOT_ASKED)
+        for code, text in people.LGBTIQ_ANSWERS.items():
+            self.lgbtiq.addItem(_(text), code)
+        self.lgbtiq.setToolTip(_("Ask only in private, and say that answering is voluntary."))
+        self.identity_hint = QLabel(_("Ask; the person answers for themselves. Never assume it from how someone "
+                                      "looks, speaks or is named. If you did not ask, leave \"Not asked\"."))
+        self.identity_hint.setObjectName("identity_hint")
+        self.identity_hint.setWordWrap(True)
 
         form = QFormLayout()
         if household_of is not None:
@@ -120,6 +133,9 @@ class PersonDialog(QDialog):
         form.addRow(_("Languages"), self.languages)
         if self.sensitive:
             form.addRow(_("Specific needs"), self.needs)
+            form.addRow(_("Ethnic group"), self.ethnicity)
+            form.addRow(_("LGBTIQ+ person"), self.lgbtiq)
+            form.addRow("", self.identity_hint)
 
         self.duplicates = QListWidget()
         self.duplicates.setObjectName("duplicates")
@@ -150,6 +166,7 @@ class PersonDialog(QDialog):
             "birth_date": self.birth_date, "nationality": self.nationality, "document_type": self.document_type,
             "document_number": self.document_number, "phone": self.phone, "population_type": self.population_type,
             "arrival_date": self.arrival_date, "languages": self.languages, "needs": self.needs,
+            "ethnicity": self.ethnicity, "lgbtiq": self.lgbtiq,
         })
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -159,10 +176,12 @@ class PersonDialog(QDialog):
             edit.textEdited.connect(lambda _t: self._timer.start())
         self.birth_date.dateChanged.connect(lambda _d: (self._update_age(), self._timer.start()))
         self.estimated_age.valueChanged.connect(lambda _v: self._update_age())
-        self.nationality.currentIndexChanged.connect(lambda _i: self._fill_document_types())
+        self.nationality.currentIndexChanged.connect(lambda _i: (self._fill_document_types(),
+                                                                 self._fill_ethnicities()))
         self.document_type.currentIndexChanged.connect(lambda _i: self._document_hint())
 
         self._fill_document_types()
+        self._fill_ethnicities()
         if record is not None:
             self._load(record)
         self._update_age()
@@ -180,6 +199,24 @@ class PersonDialog(QDialog):
         self.document_type.setCurrentIndex(max(0, index))
         self.document_type.blockSignals(False)
         self._document_hint()
+
+    def _fill_ethnicities(self) -> None:
+        """The groups of every country, of the office's and of the nationality (raizal, palenquero: Colombia)."""
+        if not self.sensitive:
+            return
+        current = self.ethnicity.currentData() or people.NOT_ASKED
+        self.ethnicity.clear()
+        self.ethnicity.addItem(_(people.NOT_ASKED_LABEL), people.NOT_ASKED)
+        for choice in people.ethnicity_choices(self.ctx, self.nationality.currentData()):
+            self.ethnicity.addItem(choice.label, choice.code)
+        self._choose_ethnicity(current)
+
+    def _choose_ethnicity(self, code: str, text: str = "") -> None:
+        index = self.ethnicity.findData(code)
+        if index < 0:  # a group not offered for this nationality: the person's answer stays choosable
+            self.ethnicity.addItem(text or code, code)
+            index = self.ethnicity.count() - 1
+        self.ethnicity.setCurrentIndex(index)
 
     def _document_hint(self) -> None:
         none = self.document_type.currentData() == people.NO_DOCUMENT
@@ -221,6 +258,10 @@ class PersonDialog(QDialog):
             item = self.needs.item(i)
             checked = r.needs is not None and item.data(Qt.ItemDataRole.UserRole) in r.needs
             item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+        if self.sensitive and r.ethnicity is not None:
+            self._choose_ethnicity(r.ethnicity, r.ethnicity_label)
+        if self.sensitive and r.lgbtiq is not None:
+            self.lgbtiq.setCurrentIndex(max(0, self.lgbtiq.findData(r.lgbtiq)))
 
     def form(self) -> people.PersonForm:
         needs = None
@@ -239,7 +280,9 @@ class PersonDialog(QDialog):
             document_number=self.document_number.text(), phone=self.phone.text(), address=self.address.text(),
             municipality=self.municipality.text(), population_type=self.population_type.currentData() or "",
             arrival_date=self.arrival_date.value(),
-            languages=[c for c in self.languages.text().replace(";", ",").split(",") if c.strip()], needs=needs)
+            languages=[c for c in self.languages.text().replace(";", ",").split(",") if c.strip()], needs=needs,
+            ethnicity=self.ethnicity.currentData() if self.sensitive else None,
+            lgbtiq=self.lgbtiq.currentData() if self.sensitive else None)
 
     # -- duplicates ---------------------------------------------------------------------------
 

@@ -380,3 +380,47 @@ def test_next_follow_up_is_set_from_the_referral(qtbot, clerk, service, qt_setti
     click(qtbot, screen.panel.follow_up_button)
     assert referrals.get_referral(clerk, made.id).follow_up_on == date.today() + timedelta(days=7)
     assert referrals.follow_up_due(clerk)[1] == 0
+
+
+def test_clerk_records_how_the_person_identifies_and_it_is_saved(qtbot, clerk, qt_settings) -> None:
+    dialog = PersonDialog(clerk)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    fill_registration(qtbot, dialog)
+    assert dialog.ethnicity.currentData() == "not_asked" and dialog.lgbtiq.currentData() == "not_asked"
+    assert dialog.ethnicity.currentText() == "Not asked" and dialog.identity_hint.isVisible()
+    dialog.ethnicity.setFocus()
+    qtbot.keyClicks(dialog.ethnicity, "Indig")  # typing on a closed list picks the matching answer
+    assert dialog.ethnicity.currentData() == "indigenous"
+    select_combo(dialog.lgbtiq, "declined")
+    click(qtbot, save_button(dialog))
+    saved = dialog.result_record
+    assert saved is not None and (saved.ethnicity, saved.lgbtiq) == ("indigenous", "declined")
+    again = PersonDialog(clerk, people.get_person(clerk, saved.id))
+    qtbot.addWidget(again)
+    assert again.ethnicity.currentData() == "indigenous" and again.lgbtiq.currentText() == "Prefers not to say"
+    select_combo(again.ethnicity, "not_asked")
+    click(qtbot, save_button(again))
+    assert people.get_person(clerk, saved.id).ethnicity == "not_asked"
+
+
+def test_the_record_shows_self_identification_only_to_who_may_see_it(qtbot, ctx_for, qt_settings) -> None:
+    from desktop.ui.people.section import PersonPanel
+
+    record = people.register_person(ctx_for("clerk"), person_form(ethnicity="afro_descendant", lgbtiq="yes"))
+    panel = PersonPanel(ctx_for("supervisor"))
+    qtbot.addWidget(panel)
+    panel.show_person(record.id)
+    assert panel.identity.isVisibleTo(panel)
+    assert panel.identity.text() == ("Ethnic group (self-identified): Afro-descendant, Black or Afro-Colombian · "
+                                     "LGBTIQ+ person: Yes")
+    admin_panel = PersonPanel(ctx_for("admin"))
+    qtbot.addWidget(admin_panel)
+    admin_panel.show_person(record.id)
+    assert not admin_panel.identity.isVisibleTo(admin_panel) and "Afro" not in admin_panel.identity.text()
+    admin_dialog = PersonDialog(ctx_for("admin"), people.get_person(ctx_for("admin"), record.id))
+    qtbot.addWidget(admin_dialog)
+    admin_dialog.show()
+    assert not admin_dialog.ethnicity.isVisible() and not admin_dialog.identity_hint.isVisible()
+    click(qtbot, save_button(admin_dialog))  # the administrator saves other fields: the answers stay
+    assert people.get_person(ctx_for("clerk"), record.id).lgbtiq == "yes"
