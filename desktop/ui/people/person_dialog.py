@@ -48,7 +48,7 @@ class PersonDialog(QDialog):
                 self.relationship.addItem(_(text), code)
         if household_of is not None:
             self.setWindowTitle(_("Register a member of the household of {name}").format(name=household_of.name))
-        self.resize(820, 640)
+        self.resize(820, 680)
 
         self.given_names = QLineEdit()
         self.family_name_1 = QLineEdit()
@@ -86,6 +86,7 @@ class PersonDialog(QDialog):
         self.languages.setPlaceholderText(_("Language codes, e.g. es, ht, fr"))
         self.needs = QListWidget()
         self.needs.setMaximumHeight(150)
+        self.needs.setMinimumHeight(96)  # a few needs stay visible however full the form
         self.sensitive = ctx.can(Permission.VIEW_SENSITIVE)
         if self.sensitive:
             for choice in people.catalog_choices(ctx, "specific_need"):
@@ -97,14 +98,15 @@ class PersonDialog(QDialog):
         # Self-declared and sensitive: shown only to roles that may see them, "Not asked" until the person answers.
         self.ethnicity = QComboBox()
         self.ethnicity.setToolTip(_("How the person identifies. Ask: \"According to your culture, people or "
-                                    "physical features, do you identify as…?\""))
+                                    "physical features, do you identify as…?\" If you did not ask, leave "
+                                    "\"Not asked\"."))
         self.lgbtiq = QComboBox()
         self.lgbtiq.addItem(_(people.NOT_ASKED_LABEL), people.NOT_ASKED)
         for code, text in people.LGBTIQ_ANSWERS.items():
             self.lgbtiq.addItem(_(text), code)
-        self.lgbtiq.setToolTip(_("Ask only in private, and say that answering is voluntary."))
-        self.identity_hint = QLabel(_("Ask; the person answers for themselves. Never assume it from how someone "
-                                      "looks, speaks or is named. If you did not ask, leave \"Not asked\"."))
+        self.lgbtiq.setToolTip(_("Ask only in private, and say that answering is voluntary. If you did not ask, "
+                                 "leave \"Not asked\"."))
+        self.identity_hint = QLabel(_("The person answers for themselves; never assume it from their looks or name."))
         self.identity_hint.setObjectName("identity_hint")
         self.identity_hint.setWordWrap(True)
 

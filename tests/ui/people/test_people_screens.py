@@ -412,8 +412,8 @@ def test_the_record_shows_self_identification_only_to_who_may_see_it(qtbot, ctx_
     qtbot.addWidget(panel)
     panel.show_person(record.id)
     assert panel.identity.isVisibleTo(panel)
-    assert panel.identity.text() == ("Ethnic group (self-identified): Afro-descendant, Black or Afro-Colombian · "
-                                     "LGBTIQ+ person: Yes")
+    assert panel.identity.text() == ("Ethnic group (self-identified): Afro-descendant, Black or Afro-Colombian\n"
+                                     "LGBTIQ+ person (self-identified): Yes")
     admin_panel = PersonPanel(ctx_for("admin"))
     qtbot.addWidget(admin_panel)
     admin_panel.show_person(record.id)
