@@ -203,8 +203,9 @@ class PersonPanel(QWidget):
                 list=", ".join(names.get(n, n) for n in r.needs) if r.needs else _("none recorded")))
         self.identity.setVisible(r.ethnicity is not None)
         if r.ethnicity is not None:  # self-declared; only roles that may see specific needs see it
-            self.identity.setText(_("Ethnic group (self-identified): {group} · LGBTIQ+ person: {answer}").format(
-                group=r.ethnicity_label, answer=people.lgbtiq_label(r.lgbtiq)))
+            self.identity.setText("\n".join((
+                _("Ethnic group (self-identified): {group}").format(group=r.ethnicity_label),
+                _("LGBTIQ+ person (self-identified): {answer}").format(answer=people.lgbtiq_label(r.lgbtiq)))))
         self.household.clear()
         for member in r.household_members:
             text = _("{name} — {relationship}").format(name=member.name,
