@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QComboBox,
     QLabel,
     QLineEdit,
@@ -196,3 +197,62 @@ def select_data(combo: QComboBox, value: object) -> None:
     index = combo.findData(value)
     if index >= 0:
         combo.setCurrentIndex(index)
+
+
+class EmptyState(QObject):
+    """A sentence centred over a list or table while it has no rows, saying why and what to do.
+
+    ``text`` is a string or a callable returning one (so it can depend on a search or filter);
+    it is read again each time the rows change.
+    """
+
+    def __init__(self, view: QAbstractItemView, text: str | Callable[[], str]) -> None:
+        super().__init__(view)
+        self.view = view
+        self._text = text
+        self.label = QLabel(view.viewport())
+        self.label.setObjectName("empty_state")
+        self.label.setWordWrap(True)
+        self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.label.setStyleSheet("color: #555; padding: 16px;")
+        self.label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        view.viewport().installEventFilter(self)
+        self._model = None
+        self.update()
+
+    def _watch_model(self) -> None:
+        model = self.view.model()
+        if model is self._model or model is None:
+            return
+        self._model = model
+        for signal in (model.modelReset, model.rowsInserted, model.rowsRemoved, model.layoutChanged):
+            signal.connect(self.update)
+
+    def set_text(self, text: str | Callable[[], str]) -> None:
+        self._text = text
+        self.update()
+
+    def text(self) -> str:
+        return self.label.text() if self.label.isVisibleTo(self.view) else ""
+
+    def update(self, *_args: object) -> None:
+        from shiboken6 import isValid
+
+        if not isValid(self.view) or not isValid(self.label):  # the table's model empties while it is destroyed
+            return
+        self._watch_model()
+        model = self.view.model()
+        empty = model is None or model.rowCount() == 0
+        if empty:
+            self.label.setText(self._text() if callable(self._text) else self._text)
+            self._place()
+        self.label.setVisible(empty and bool(self.label.text()))
+
+    def _place(self) -> None:
+        area = self.view.viewport().rect()
+        self.label.setGeometry(area.adjusted(8, 8, -8, -8))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            self._place()
+        return False

@@ -29,7 +29,7 @@ from desktop.services.errors import EnlaceError
 from desktop.services.permissions import Permission
 from desktop.services.workspace import Unlock
 from desktop.store.database import StoreError
-from desktop.ui.common import confirm, password_field, show_error, show_info
+from desktop.ui.common import EmptyState, confirm, password_field, show_error, show_info
 from desktop.ui.worker import Worker
 
 
@@ -181,6 +181,8 @@ class BackupsTab(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         layout.addWidget(self.table, 1)
+        self.empty_state = EmptyState(self.table, _("No backups in this folder yet. “Back up now” makes one; Enlace "
+                                                    "also makes one each day while it is open."))
 
         buttons = QHBoxLayout()
         self.backup_now = QPushButton(_("&Back up now"))

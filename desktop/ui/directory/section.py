@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import uuid
 from pathlib import Path
 
@@ -33,7 +34,7 @@ from desktop.services.context import AppContext
 from desktop.services.directory import SearchFilters
 from desktop.services.errors import EnlaceError
 from desktop.services.permissions import Permission
-from desktop.ui.common import guarded, select_data, show_error, show_info
+from desktop.ui.common import EmptyState, guarded, select_data, show_error, show_info
 from desktop.ui.directory.detail import summary_html
 from desktop.ui.directory.jobs import JobBar
 from desktop.ui.directory.model import ServiceTableModel
@@ -131,13 +132,16 @@ class DirectorySection(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setStretchLastSection(False)
-        for column, width in ((1, 240), (2, 110), (3, 80), (4, 170)):
+        # The service name first and widest; the last column takes what is left (a stretched first column
+        # was squeezed to nothing whenever the others did not fit).
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for column, width in ((0, 260), (1, 220), (2, 110), (3, 95), (4, 150)):
             header.resizeSection(column, width)
         self.table.doubleClicked.connect(lambda _i: self.edit_service() if self.can_edit else None)
         self.table.selectionModel().currentRowChanged.connect(lambda _c, _p: self.show_detail())
         splitter.addWidget(self.table)
+        self.empty_state = EmptyState(self.table, self._empty_text)
         self.detail = QTextBrowser()
         self.detail.setObjectName("directory_detail")
         self.detail.setOpenExternalLinks(True)
@@ -230,9 +234,24 @@ class DirectorySection(QWidget):
                 self.model.index(row, 0),
                 QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
         else:
-            nothing = _("No service matches the search and filters.")
-            self.detail.setHtml(f"<p>{nothing}</p>")
+            self.detail.setHtml(f"<p>{html.escape(self._empty_text())}</p>")
+        self.empty_state.update()
         self._update_buttons()
+
+    def _filtered(self) -> bool:
+        f = self.filters()
+        return bool(f.text.strip() or f.category_id or f.municipality or f.population_id or f.language
+                    or f.open_now or f.accepts_referrals or f.stale_only)
+
+    def _empty_text(self) -> str:
+        if self._filtered():
+            return _("No service matches the search and filters.")
+        if self.ctx.can(Permission.IMPORT_DIRECTORY):
+            return _("The directory is empty. Add a service with “New service”, or import an Open Referral package "
+                     "or a spreadsheet from “More”.")
+        if self.can_edit:
+            return _("The directory is empty. Add a service with “New service”.")
+        return _("The directory is empty.")
 
     def selected_id(self) -> uuid.UUID | None:
         index = self.table.selectionModel().currentIndex()

@@ -23,12 +23,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.i18n import _, country_name, format_date, format_datetime
+from desktop.i18n import _, country_name, format_date, format_datetime, language_name
 from desktop.services import cases, consent, people, referrals
 from desktop.services.context import AppContext
 from desktop.services.errors import EnlaceError
 from desktop.services.permissions import Permission
-from desktop.ui.common import show_error
+from desktop.ui.common import EmptyState, show_error
 from desktop.ui.people.dialogs import (
     AnonymizeDialog,
     CaseDialog,
@@ -120,6 +120,11 @@ class PersonPanel(QWidget):
             button.clicked.connect(slot)
             self.buttons[key] = button
             grid.addWidget(button, index // 2, index % 2)
+        tips = {"new_member": _("Someone who is not in Enlace yet and lives with this person"),
+                "member": _("Someone already registered in Enlace who lives with this person")}
+        for key, tip in tips.items():
+            if key in self.buttons:
+                self.buttons[key].setToolTip(tip)
 
         for listing in (self.household, self.consents, self.cases, self.referrals):
             listing.setWordWrap(True)
@@ -189,7 +194,7 @@ class PersonPanel(QWidget):
         if contact:
             lines.append(contact)
         if r.languages:
-            lines.append(_("Languages: {list}").format(list=", ".join(r.languages)))
+            lines.append(_("Languages: {list}").format(list=", ".join(language_name(code) for code in r.languages)))
         if r.anonymized:
             lines.append(_("This record was anonymized."))
         self.details.setText("\n".join(lines))
@@ -228,6 +233,8 @@ class PersonPanel(QWidget):
             item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, info)
             self.consents.addItem(item)
+        if not self.consents.count():
+            self.consents.addItem(_("No consent recorded yet."))
         self.cases.clear()
         for case in cases.cases_of_person(self.ctx, r.id):
             item = QListWidgetItem(_("{number} · {status} · priority {priority} · {worker}").format(
@@ -242,6 +249,8 @@ class PersonPanel(QWidget):
                     self.cases.addItem(sub)
         if self.cases.count():
             self.cases.setCurrentRow(0)
+        else:
+            self.cases.addItem(_("No case opened yet."))
         self.referrals.clear()
         if self.ctx.can(Permission.VIEW_REFERRALS):
             for row in referrals.referrals_of_person(self.ctx, r.id):
@@ -249,11 +258,15 @@ class PersonPanel(QWidget):
                     number=row.number, status=referrals.status_label(row.status), service=row.service))
                 item.setData(Qt.ItemDataRole.UserRole, row.id)
                 self.referrals.addItem(item)
+            if not self.referrals.count():
+                self.referrals.addItem(_("No referrals yet."))
         for key in ("edit", "consent", "withdraw", "new_member", "member", "case", "referral", "merge", "anonymize"):
             if key in self.buttons:
                 self.buttons[key].setEnabled(not r.anonymized)
 
     def _open_referral(self, item: QListWidgetItem) -> None:
+        if item.data(Qt.ItemDataRole.UserRole) is None:
+            return
         window = self.window()
         show, section = getattr(window, "show_section", None), getattr(window, "section", None)
         if callable(show) and callable(section):
@@ -372,7 +385,7 @@ class PeopleSection(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
-        for column, width in enumerate((230, 50, 70, 100, 110, 100, 110)):
+        for column, width in enumerate((240, 50, 70, 100, 135, 110, 110)):
             header.resizeSection(column, width)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
@@ -384,12 +397,13 @@ class PeopleSection(QWidget):
         splitter = QSplitter()
         splitter.addWidget(self.table)
         splitter.addWidget(self.panel)
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([640, 560])
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setSizes([700, 480])
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(splitter, 1)
+        self.empty_state = EmptyState(self.table, self._empty_text)
 
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -398,6 +412,16 @@ class PeopleSection(QWidget):
         self.search.textChanged.connect(lambda _t: self._timer.start())
         self.search.returnPressed.connect(self._open_first)
         self._update_count()
+
+    def _empty_text(self) -> str:
+        text = self.search.text().strip()
+        can_register = self.ctx.can(Permission.EDIT_PEOPLE)
+        if text:
+            return (_("No one matches “{text}”. Check the spelling or try the document number; if the person is "
+                      "new, register them.").format(text=text) if can_register else
+                    _("No one matches “{text}”. Check the spelling or try the document number.").format(text=text))
+        return (_("No one is registered yet. Use “Register a person” to add the first person.") if can_register
+                else _("No one is registered yet."))
 
     def focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -414,6 +438,7 @@ class PeopleSection(QWidget):
             show_error(self, exc)
             return
         self._update_count()
+        self.empty_state.update()
 
     def _open_first(self) -> None:
         """Enter in the search box opens the best match (opening is what writes the "view" event)."""

@@ -41,6 +41,7 @@ class FollowUpPanel(QWidget):
         except EnlaceError as exc:
             self.summary.setText(str(exc))
             return
+        self.list.setVisible(bool(total))  # no empty box under "nothing to do"
         if not total:
             self.summary.setText(_("No referral needs a follow-up call today."))
             return

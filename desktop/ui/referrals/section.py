@@ -32,7 +32,7 @@ from desktop.services import people, referrals
 from desktop.services.context import AppContext
 from desktop.services.errors import EnlaceError, ValidationError
 from desktop.services.permissions import Permission
-from desktop.ui.common import FieldErrors, show_error, show_info
+from desktop.ui.common import EmptyState, FieldErrors, show_error, show_info
 from desktop.ui.people.widgets import LazyTableModel, qdate, save_pdf, to_date
 
 
@@ -147,21 +147,33 @@ class ReferralPanel(QWidget):
         self.follow_up_button.setToolTip(_("After a follow-up call that changed nothing: when to call again"))
         self.follow_up_button.clicked.connect(self.set_follow_up)
         self.follow_up_button.setEnabled(can_edit)
+        # Two short rows rather than one long one: the panel stays narrow enough to leave the table readable.
         slip_row = QHBoxLayout()
         slip_row.addWidget(self.page)
         slip_row.addWidget(self.slip_button)
         slip_row.addStretch(1)
-        slip_row.addWidget(self.follow_up)
-        slip_row.addWidget(self.follow_up_button)
+        self.follow_up_label = QLabel(_("Next follow-up:"))
+        follow_row = QHBoxLayout()
+        follow_row.addWidget(self.follow_up_label)
+        follow_row.addWidget(self.follow_up)
+        follow_row.addWidget(self.follow_up_button)
+        follow_row.addStretch(1)
+        self.warnings.hide()
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.details)
         layout.addWidget(self.warnings)
         layout.addLayout(self.action_row)
         layout.addLayout(slip_row)
-        box = QGroupBox(_("History"))
-        QVBoxLayout(box).addWidget(self.events)
-        layout.addWidget(box, 1)
+        layout.addLayout(follow_row)
+        self.history_box = QGroupBox(_("History"))
+        QVBoxLayout(self.history_box).addWidget(self.events)
+        layout.addWidget(self.history_box, 1)
+        self.hint = QLabel()
+        self.hint.setObjectName("referral_hint")
+        self.hint.setWordWrap(True)
+        self.hint.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self.hint, 1)
         self.show_referral(None)
 
     def show_referral(self, referral_id: uuid.UUID | None) -> None:
@@ -173,7 +185,11 @@ class ReferralPanel(QWidget):
                 show_error(self, exc)
         info = self.info
         self.slip_button.setEnabled(info is not None)
+        for widget in (self.page, self.slip_button, self.history_box):
+            widget.setVisible(info is not None)
+        self.hint.setVisible(info is None)
         still_open = info is not None and info.status in referrals.OPEN_STATUSES
+        self.follow_up_label.setVisible(still_open)
         self.follow_up.setVisible(still_open)
         self.follow_up_button.setVisible(still_open)
         if still_open:
@@ -182,8 +198,12 @@ class ReferralPanel(QWidget):
             button.setVisible(info is not None and action in info.actions)
         if info is None:
             self.title.setText(_("Choose a referral"))
+            self.hint.setText(_("Choose a referral in the list to see its details and history, change its state or "
+                                "print its slip. New referrals are made from the person's record (People and "
+                                "cases)."))
             self.details.setText("")
             self.warnings.setText("")
+            self.warnings.hide()
             self.events.clear()
             return
         reasons = {c.code: c.label for c in people.catalog_choices(self.ctx, "referral_reason")}
@@ -205,6 +225,7 @@ class ReferralPanel(QWidget):
         self.details.setText("\n".join(lines))
         self.warnings.setText("\n".join("⚠ " + w for w in info.service.warnings())
                               if info.status in referrals.OPEN_STATUSES else "")
+        self.warnings.setVisible(bool(self.warnings.text()))
         self.events.clear()
         for event in info.events:
             start = referrals.status_label(event.from_status) if event.from_status else _("created")
@@ -284,6 +305,7 @@ class ReferralsSection(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         self.table.selectionModel().currentRowChanged.connect(lambda cur, _prev: self._selected(cur.row()))
+        self.empty_state = EmptyState(self.table, self._empty_text)
         self.panel = ReferralPanel(ctx)
         self.panel.changed.connect(self.reload)
         splitter = QSplitter()
@@ -291,6 +313,7 @@ class ReferralsSection(QWidget):
         splitter.addWidget(self.panel)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
+        splitter.setSizes([700, 460])
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(splitter, 1)
@@ -313,6 +336,12 @@ class ReferralsSection(QWidget):
 
     def _update_count(self) -> None:
         self.count_label.setText(_("{n} referrals").format(n=self.model.rowCount()))
+        self.empty_state.update()
+
+    def _empty_text(self) -> str:
+        if self.search.text().strip() or self.status.currentData() is not None:
+            return _("No referral matches this number or state.")
+        return _("No referrals yet. A referral is made from the person's record: People and cases → New referral.")
 
     def reload(self) -> None:
         current = self.panel.info.id if self.panel.info else None

@@ -31,7 +31,7 @@ from desktop.services import certificates
 from desktop.services.context import AppContext
 from desktop.services.permissions import Permission
 from desktop.ui import settings
-from desktop.ui.common import guarded, show_error, show_info
+from desktop.ui.common import EmptyState, guarded, show_error, show_info
 from desktop.ui.worker import Worker
 
 
@@ -215,10 +215,20 @@ class CertificatesPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
         layout.addWidget(self.table, 1)
+        self.empty_state = EmptyState(self.table, self._empty_text)
+
+    def _empty_text(self) -> str:
+        if self.course_id is None:
+            return ""
+        if self.ctx.can(Permission.ISSUE_CERTIFICATES):
+            return _("No certificates issued for this course yet. When participants meet the completion rule, "
+                     "use “Issue certificates…”.")
+        return _("No certificates issued for this course yet.")
 
     def load(self, course_id: uuid.UUID | None, course_code: str = "") -> None:
         self.course_id, self.course_code = course_id, course_code
         self.rows = certificates.list_certificates(self.ctx, course_id) if course_id else []
+        self.empty_state.update()
         self.table.setRowCount(len(self.rows))
         for r, c in enumerate(self.rows):
             status = _("Revoked: {reason}").format(reason=c.revoke_reason) if c.revoked_at else _("Valid")

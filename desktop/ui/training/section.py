@@ -26,7 +26,7 @@ from desktop.services import training
 from desktop.services.context import AppContext
 from desktop.services.permissions import Permission
 from desktop.ui import settings
-from desktop.ui.common import confirm, guarded, show_error, show_info
+from desktop.ui.common import EmptyState, confirm, guarded, show_error, show_info
 from desktop.ui.training.attendance import AttendancePanel
 from desktop.ui.training.certificates import CertificatesPanel, VerifyPanel
 
@@ -85,10 +85,20 @@ class SessionsPanel(QWidget):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.total)
         self.changed = None  # set by the section: reload the other panels
+        self.empty_state = EmptyState(self.table, self._empty_text)
+
+    def _empty_text(self) -> str:
+        if self.course_id is None:
+            return ""
+        if self.ctx.can(Permission.EDIT_TRAININGS):
+            return _("This course has no sessions yet. Add each date with “Add session…”: attendance is taken "
+                     "per session.")
+        return _("This course has no sessions yet.")
 
     def load(self, course_id: uuid.UUID | None) -> None:
         self.course_id = course_id
         self.sessions = training.list_sessions(self.ctx, course_id) if course_id else []
+        self.empty_state.update()
         _fill(self.table, [[str(s.number), format_date(s.date, "medium"),
                             f"{format_time(s.start_time)}–{format_time(s.end_time)}" if s.start_time else "",
                             _hours(s.hours), s.topic, s.venue, s.trainer] for s in self.sessions])
@@ -157,10 +167,20 @@ class ParticipantsPanel(QWidget):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.summary)
         self.changed = None
+        self.empty_state = EmptyState(self.table, self._empty_text)
+
+    def _empty_text(self) -> str:
+        if self.course is None:
+            return ""
+        if self.ctx.can(Permission.EDIT_TRAININGS):
+            return _("No participants in this course yet. Add them one by one with “Add participant…”, or import "
+                     "the attendance list from Excel or CSV.")
+        return _("No participants in this course yet.")
 
     def load(self, course) -> None:
         self.course = course
         self.rows = training.course_progress(self.ctx, course.id) if course else []
+        self.empty_state.update()
         labels = training.institution_labels(self.ctx.db)
         evaluation = {None: "—", True: _("Passed"), False: _("Not passed")}
         _fill(self.table, [[r.full_name, f"{r.document_type} {r.document_number}", _(training.SEX_LABELS[r.sex]),
@@ -174,8 +194,9 @@ class ParticipantsPanel(QWidget):
         evaluated = bool(course and course.requires_evaluation and self.ctx.can(Permission.EDIT_TRAININGS))
         self.passed_button.setVisible(evaluated)
         self.failed_button.setVisible(evaluated)
-        for b in (self.add_button, self.import_button):
+        for b in (self.add_button, self.import_button, self.edit_button, self.remove_button):
             b.setEnabled(course is not None)
+        self.summary.setVisible(course is not None)
 
     def selected(self) -> training.ParticipantProgress | None:
         row = _selected_row(self.table)
@@ -271,6 +292,7 @@ class TrainingSection(QWidget):
         self.course_table = _table([_("Code"), _("Title"), _("Dates"), _("Participants"), _("Meets the rule")],
                                    "courseTable")
         self.course_table.itemSelectionChanged.connect(self._course_selected)
+        self.course_empty = EmptyState(self.course_table, self._courses_empty_text)
         new, edit, delete = QPushButton(_("New course…")), QPushButton(_("Edit…")), QPushButton(_("Delete"))
         new.clicked.connect(self.new_course)
         edit.clicked.connect(self.edit_course)
@@ -321,6 +343,13 @@ class TrainingSection(QWidget):
 
     # -- courses -----------------------------------------------------------------------------
 
+    def _courses_empty_text(self) -> str:
+        if self.search.text().strip():
+            return _("No course matches this code or title.")
+        if self.ctx.can(Permission.EDIT_TRAININGS):
+            return _("No courses yet. Create the first one with “New course…”.")
+        return _("No courses yet.")
+
     def focus_search(self) -> None:
         self.tabs.setCurrentIndex(0)
         self.search.setFocus()
@@ -329,6 +358,7 @@ class TrainingSection(QWidget):
     def refresh(self) -> None:
         current = self.course.id if self.course else None
         self.courses = training.list_courses(self.ctx, self.search.text())
+        self.course_empty.update()
         self.course_table.blockSignals(True)
         def dates(c: training.CourseSummary) -> str:
             if not c.start_date:
