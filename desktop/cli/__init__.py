@@ -49,6 +49,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _window_args(argv: Sequence[str]) -> argparse.Namespace | None:
+    """The options when ``argv`` only opens the window (no subcommand, no --help or --version).
+
+    Parsed without :func:`build_parser`, which imports every command module: the window's
+    start-up does not pay for the CLI. Anything else (or a mistake) goes to the full parser.
+    """
+    parser = argparse.ArgumentParser(prog="enlace", parents=[_common_options(True)], add_help=False,
+                                     exit_on_error=False)
+    try:
+        args, rest = parser.parse_known_args(argv)
+    except (argparse.ArgumentError, SystemExit):
+        return None
+    return None if rest else args
+
+
 def _early_language(argv: Sequence[str]) -> None:
     """Translate --help and errors: honour --lang before argparse builds its texts."""
     lang = os.environ.get("ENLACE_LANG")
@@ -66,8 +81,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from desktop.cli.argparse_i18n import install
 
     install()  # argparse's "usage", "options" and errors in the same language
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = _window_args(argv)
+    if args is None:
+        args = build_parser().parse_args(argv)
     if not getattr(args, "command", None):
         from desktop.ui.app import run_gui
 

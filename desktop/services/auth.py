@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -15,6 +15,7 @@ from desktop.i18n import _, format_time
 from desktop.services import audit
 from desktop.services.context import Actor, AppContext
 from desktop.services.errors import AuthError, NotFound, ValidationError
+from desktop.services.lockout import LOCKOUT, MAX_FAILED_LOGINS
 from desktop.services.permissions import Permission
 from desktop.store import keys
 from desktop.store.base import utcnow
@@ -22,8 +23,6 @@ from desktop.store.database import Database
 from desktop.store.models import ROLES, User
 
 MIN_PASSWORD_LENGTH = 10
-MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
 
 _hasher = PasswordHasher()  # argon2id with argon2-cffi's recommended parameters
 
@@ -43,6 +42,18 @@ def check_password(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def _password_matches(password_hash: str, password: str, proven_hash_id: str | None) -> bool:
+    """Check a password against its stored hash, unless an encrypted database's key slot proved it.
+
+    ``proven_hash_id`` comes from the key slot that the same password just opened (argon2id and
+    AES-GCM: opening it is a password check); it carries the fingerprint of the hash stored with
+    that password, so when it matches the hash stored now, a second argon2id adds nothing.
+    """
+    if proven_hash_id is not None and proven_hash_id == keys.password_hash_id(password_hash):
+        return True
+    return check_password(password_hash, password)
 
 
 def password_problem(username: str, password: str) -> str | None:
@@ -70,10 +81,12 @@ def actor_for(user: User) -> Actor:
 # -- sign-in ------------------------------------------------------------------------------
 
 
-def sign_in(db: Database, username: str, password: str, *, now: datetime | None = None) -> Actor:
+def sign_in(db: Database, username: str, password: str, *, now: datetime | None = None,
+            proven_hash_id: str | None = None) -> Actor:
     """Check a password; count failures and lock the account after 5 for 15 minutes.
 
     Every attempt is an audit event. The refusal message never says whether the user exists.
+    ``proven_hash_id``: see :func:`_password_matches` (encrypted databases, from the workspace).
     """
     now = now or utcnow()
     wrong = _("Wrong user name or password.")
@@ -93,7 +106,7 @@ def sign_in(db: Database, username: str, password: str, *, now: datetime | None 
         elif not user.active:
             audit.record(session, user.username, "login_failed", "user", user.id, detail={"reason": "inactive"})
             outcome = AuthError(_("This account is deactivated. Ask an administrator."))
-        elif not check_password(user.password_hash, password):
+        elif not _password_matches(user.password_hash, password, proven_hash_id):
             user.failed_logins += 1
             user.updated_by = user.username
             audit.record(session, user.username, "login_failed", "user", user.id, detail={"reason": "password"})
@@ -115,6 +128,15 @@ def sign_in(db: Database, username: str, password: str, *, now: datetime | None 
         raise outcome
     assert actor is not None
     return actor
+
+
+def stored_password_hash_id(db: Database, user_id: uuid.UUID | None) -> str | None:
+    """The :func:`keys.password_hash_id` of a user's stored password hash (marks the key slot after sign-in)."""
+    if user_id is None:
+        return None
+    with db.session() as session:
+        password_hash = session.scalar(select(User.password_hash).where(User.id == user_id))
+    return keys.password_hash_id(password_hash) if password_hash else None
 
 
 def confirm_password(ctx: AppContext, password: str) -> None:
@@ -176,7 +198,7 @@ def add_user(session: Session, by: str, username: str, full_name: str, role: str
                 created_by=by, updated_by=by)
     session.add(user)
     session.flush()
-    keys.stage_password(session, username, password)  # encrypted database: wrap its key for this password
+    keys.stage_password(session, username, password, user.password_hash)  # encrypted: wrap the key for it
     audit.record(session, by, "create", "user", user.id, ["username", "full_name", "role", "password"])
     return user
 
@@ -260,7 +282,7 @@ def reset_password(ctx: AppContext, user_id: uuid.UUID, new_password: str) -> No
         user.failed_logins = 0
         user.locked_until = None
         user.updated_by = ctx.username
-        keys.stage_password(session, user.username, new_password)
+        keys.stage_password(session, user.username, new_password, user.password_hash)
         keys.clear_failures(session, user.username)
         audit.record(session, ctx.username, "update", "user", user.id, ["password"])
 
@@ -290,7 +312,7 @@ def change_own_password(ctx: AppContext, old_password: str, new_password: str) -
         user.password_hash = hash_password(new_password)
         user.must_change_password = False
         user.updated_by = ctx.username
-        keys.stage_password(session, user.username, new_password)
+        keys.stage_password(session, user.username, new_password, user.password_hash)
         audit.record(session, ctx.username, "update", "user", user.id, ["password"])
 
 

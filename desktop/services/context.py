@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from desktop.services.permissions import Permission, has_permission, require
-from desktop.store.database import Database
+
+if TYPE_CHECKING:  # the sign-in screen imports this before SQLAlchemy is loaded
+    from desktop.store.database import Database
 
 
 @dataclass(frozen=True)

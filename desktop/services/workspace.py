@@ -7,29 +7,34 @@ in one place.
 New databases are encrypted (SQLCipher) unless ``encrypt=False``; see
 :mod:`desktop.store.keys` for the key file beside the database. A plain database keeps working
 as before and can be converted with :func:`encrypt_in_place`.
+
+What the sign-in screen needs before anyone signs in (:func:`needs_setup`, :func:`is_demo`,
+:func:`office_label` and :func:`begin_sign_in`, the password check) reads only the key file of
+an encrypted database, so this module imports SQLAlchemy (through the store, ``auth`` and
+``office``) only inside the functions that open a database: the window's first screen shows
+without it.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from desktop.i18n import _, format_time
-from desktop.services import auth, office
 from desktop.services.context import AppContext
 from desktop.services.errors import AuthError, PermissionDenied, ValidationError
+from desktop.services.lockout import LOCKOUT, MAX_FAILED_LOGINS
 from desktop.services.permissions import Permission
 from desktop.store import keys
-from desktop.store.database import (
-    Database,
-    StoreError,
-    UnreadableDatabaseError,
-    is_plain_sqlite,
-    open_database,
-)
+from desktop.store.files import StoreError, UnreadableDatabaseError, is_plain_sqlite
+
+if TYPE_CHECKING:
+    from desktop.services import office
+    from desktop.store.database import Database
 
 
 class LockedDatabaseError(StoreError):
@@ -92,10 +97,10 @@ def _unlock_with_password(kf: keys.KeyFile, username: str, password: str) -> key
         unlocked = kf.unlock_with_password(username, password)
     except keys.WrongSecret:
         reason = "password" if kf.has_slot(username) else "unknown"
-        locked = kf.note_failure(username, reason, auth.MAX_FAILED_LOGINS, auth.LOCKOUT)
+        locked = kf.note_failure(username, reason, MAX_FAILED_LOGINS, LOCKOUT)
         if locked is not None:
             raise AuthError(_("Too many failed attempts: the account is locked for {n} minutes.").format(
-                n=int(auth.LOCKOUT.total_seconds() // 60))) from None
+                n=int(LOCKOUT.total_seconds() // 60))) from None
         raise _wrong() from None
     kf.clear_failures(username)
     return unlocked
@@ -105,11 +110,13 @@ def _unlock_with_recovery(kf: keys.KeyFile, recovery_key: str) -> keys.Unlocked:
     try:
         return kf.unlock_with_recovery(recovery_key)
     except keys.WrongSecret:
-        kf.note_failure("(recovery key)", "recovery", auth.MAX_FAILED_LOGINS, auth.LOCKOUT)
+        kf.note_failure("(recovery key)", "recovery", MAX_FAILED_LOGINS, LOCKOUT)
         raise AuthError(_("This recovery key does not open this database.")) from None
 
 
 def _open_keyed(path: Path, kf: keys.KeyFile, key: bytes) -> Database:
+    from desktop.store.database import open_database
+
     try:
         db = open_database(path, key=key)
     except UnreadableDatabaseError as exc:
@@ -148,6 +155,8 @@ def open_store(location: str | os.PathLike[str], unlock: UnlockSource = None, *,
     needs ``unlock`` (a user's password or the recovery key; a callable is asked only when a
     key is needed), else :class:`LockedDatabaseError`.
     """
+    from desktop.store.database import open_database
+
     path = _path(location)
     if path is None:
         return open_database(location)
@@ -190,6 +199,8 @@ def needs_setup(location: str | os.PathLike[str]) -> bool:
                 return False  # damaged: opening will say so; never offer to set it up again
         if not is_plain_sqlite(path):
             return False
+    from desktop.services import office
+
     db = open_store(location)
     try:
         return not office.is_set_up(db)
@@ -211,6 +222,8 @@ def is_demo(location: str | os.PathLike[str]) -> bool:
     """A demo database shows its demo accounts on the sign-in screen."""
     if is_encrypted(location):
         return bool(_public_office(location).get("is_demo"))
+    from desktop.services import office
+
     db = open_store(location, encrypt=False)
     try:
         info = office.office_info(db)
@@ -226,6 +239,8 @@ def office_label(location: str | os.PathLike[str]) -> str:
     path = _path(location)
     if path is not None and _is_new(path):
         return ""
+    from desktop.services import office
+
     db = open_store(location, encrypt=False)
     try:
         info = office.office_info(db)
@@ -271,6 +286,8 @@ def create_office(location: str | os.PathLike[str], form: office.OfficeForm, adm
     The new database is encrypted; :func:`take_recovery_key` gives its recovery key once, for the
     recovery sheet.
     """
+    from desktop.services import auth, office
+
     path = _path(location)
     if path is not None and encrypt and _is_blank_plain(path):
         _discard_new(path)  # an empty, unencrypted file left by an earlier command: start it encrypted
@@ -329,33 +346,68 @@ def _flush_refused_attempts(db: Database) -> None:
                              detail=detail)
 
 
-def open_signed_in(location: str | os.PathLike[str], username: str, password: str) -> AppContext:
-    """Open the database and sign in. Raises AuthError (translated) on a refused sign-in."""
+@dataclass(frozen=True)
+class SignInStart:
+    """A sign-in whose first step passed: for an encrypted file, the password opened its key slot."""
+
+    location: str
+    username: str
+    password: str = field(repr=False)
+    path: Path | None = None  # an encrypted database file; None: plain file or server, checked at open
+    unlocked: keys.Unlocked | None = field(default=None, repr=False)
+
+
+def begin_sign_in(location: str | os.PathLike[str], username: str, password: str) -> SignInStart:
+    """The first step of :func:`open_signed_in`, before the database opens (no SQLAlchemy needed).
+
+    On an encrypted file this is the password check: the argon2id unwrap of the user's key slot.
+    A refusal is counted toward the lockout in the key file and raises AuthError (translated).
+    A plain file or a server needs nothing here: its password is checked when it opens.
+    """
     path = _path(location)
     if path is not None and _is_new(path) and not keys.key_file_for(path).exists():
         raise StoreError(_("There is no database file at {path}.").format(path=path))  # and none is created
     if path is None or not is_encrypted(path):
-        db = open_store(location, encrypt=False)
-        try:
-            return AppContext(db, auth.sign_in(db, username, password))
-        except Exception:
-            db.dispose()
-            raise
+        return SignInStart(str(location), username, password)
     kf = keys.KeyFile(keys.key_file_for(path))
     try:
         unlocked = _unlock_with_password(kf, username, password)
     except keys.KeyFileError as exc:
         raise StoreError(str(exc)) from exc
-    db = _open_keyed(path, kf, unlocked.key)
+    return SignInStart(str(location), username, password, path, unlocked)
+
+
+def complete_sign_in(start: SignInStart) -> AppContext:
+    """The second step of :func:`open_signed_in`: open (and migrate) the database, record the sign-in."""
+    from desktop.services import auth
+
+    if start.path is None or start.unlocked is None:
+        db = open_store(start.location, encrypt=False)
+        try:
+            return AppContext(db, auth.sign_in(db, start.username, start.password))
+        except Exception:
+            db.dispose()
+            raise
+    kf = keys.KeyFile(keys.key_file_for(start.path))
+    unlocked = start.unlocked
+    db = _open_keyed(start.path, kf, unlocked.key)
     try:
         _flush_refused_attempts(db)
-        actor = auth.sign_in(db, username, password)
-        # The wrap that opened agrees with the database: drop the other generation.
-        kf.keep_only(username, unlocked.generation, unlocked.key, password)
+        # Opening the key slot checked the password; a slot marked with the stored hash's
+        # fingerprint spares the second argon2id (locks, deactivation and the audit still apply).
+        actor = auth.sign_in(db, start.username, start.password, proven_hash_id=unlocked.hash_id)
+        # The wrap that opened agrees with the database: drop the other generation, mark the one kept.
+        kf.keep_only(start.username, unlocked.generation, unlocked.key, start.password,
+                     hash_id=auth.stored_password_hash_id(db, actor.user_id), salt=unlocked.salt)
         return AppContext(db, actor)
     except Exception:
         db.dispose()
         raise
+
+
+def open_signed_in(location: str | os.PathLike[str], username: str, password: str) -> AppContext:
+    """Open the database and sign in. Raises AuthError (translated) on a refused sign-in."""
+    return complete_sign_in(begin_sign_in(location, username, password))
 
 
 def sign_out(ctx: AppContext) -> None:
@@ -382,7 +434,7 @@ def recover_access(location: str | os.PathLike[str], recovery_key: str, username
     """
     from sqlalchemy import func, select
 
-    from desktop.services import audit
+    from desktop.services import audit, auth
     from desktop.store.models import User
 
     db = open_store(location, Unlock(recovery_key=recovery_key))
@@ -400,7 +452,7 @@ def recover_access(location: str | os.PathLike[str], recovery_key: str, username
             user.failed_logins = 0
             user.locked_until = None
             user.updated_by = "recovery"
-            keys.stage_password(session, user.username, new_password)
+            keys.stage_password(session, user.username, new_password, user.password_hash)
             keys.clear_failures(session, user.username)
             audit.record(session, "recovery", "update", "user", user.id, ["password"],
                          detail={"via": "recovery key"})
@@ -435,6 +487,7 @@ def _office_now(timezone: str | None) -> datetime:
 def recovery_sheet(ctx: AppContext, recovery_key: str) -> bytes:
     """The printable recovery sheet (PDF bytes) for this office's recovery key."""
     from desktop.documents.recovery_sheet import RecoverySheet, build_recovery_sheet
+    from desktop.services import office
 
     info = office.office_info(ctx.db)
     path = ctx.db.path
@@ -463,7 +516,7 @@ def encrypt_in_place(location: str | os.PathLike[str], username: str, password: 
     """
     from sqlalchemy import select
 
-    from desktop.services import audit, backup
+    from desktop.services import audit, backup, office
     from desktop.store.database import integrity_check, sqlcipher_module
     from desktop.store.models import User
 

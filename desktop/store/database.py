@@ -7,7 +7,6 @@ where SQLite pragmas, write-transaction locking, encryption keys and server URLs
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -18,68 +17,20 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from desktop.i18n import _
+from desktop.store.files import (  # noqa: F401  (re-exported: the store's public names)
+    SQLITE_HEADER,
+    SchemaTooNewError,
+    StoreError,
+    UnreadableDatabaseError,
+    connect_raw,
+    is_plain_sqlite,
+    key_pragma_for,
+    sqlcipher_module,
+    sqlite_url,
+)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 30_000
-
-
-class StoreError(Exception):
-    """A storage problem with a message fit for the user."""
-
-
-class SchemaTooNewError(StoreError):
-    pass
-
-
-class UnreadableDatabaseError(StoreError):
-    pass
-
-
-SQLITE_HEADER = b"SQLite format 3\x00"
-
-
-def sqlite_url(path: str | os.PathLike[str]) -> str:
-    return f"sqlite:///{Path(path).expanduser().resolve()}"
-
-
-def sqlcipher_module():
-    """The SQLCipher DB-API module (``sqlcipher3``, from the sqlcipher3-binary wheel)."""
-    try:
-        import sqlcipher3
-    except ImportError as exc:  # pragma: no cover - a broken install
-        raise StoreError(_("Database encryption is not available: the SQLCipher module is missing. "
-                           "Reinstall Enlace.")) from exc
-    return sqlcipher3
-
-
-def key_pragma_for(key: bytes) -> Callable[[object], None]:
-    """Set a raw 256-bit SQLCipher key on a new connection (no passphrase KDF: the key is random)."""
-    if len(key) != 32:
-        raise ValueError("a database key is 32 bytes")
-    statement = f"PRAGMA key = \"x'{key.hex()}'\""
-
-    def apply(dbapi_conn) -> None:
-        dbapi_conn.execute(statement)
-
-    return apply
-
-
-def connect_raw(path: str | os.PathLike[str], key: bytes | None = None):
-    """A bare DB-API connection (backup, integrity checks, conversion), keyed when ``key`` is given."""
-    if key is None:
-        return sqlite3.connect(str(path))
-    conn = sqlcipher_module().connect(str(path))
-    key_pragma_for(key)(conn)
-    return conn
-
-
-def is_plain_sqlite(path: str | os.PathLike[str]) -> bool:
-    """True when the file starts with SQLite's plain-text header (an unencrypted database)."""
-    try:
-        with open(path, "rb") as fh:
-            return fh.read(16) == SQLITE_HEADER
-    except OSError:
-        return False
 
 
 def integrity_check(path: str | os.PathLike[str], key: bytes | None = None) -> list[str]:

@@ -31,13 +31,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
 from desktop.i18n import _
-from desktop.store.database import StoreError
+from desktop.store.files import StoreError
 
 FORMAT = "enlace-keys/1"
 KEY_BYTES = 32
@@ -106,24 +101,43 @@ def _unb64(text: str) -> bytes:
     return base64.b64decode(text.encode("ascii"), validate=True)
 
 
+# cryptography and argon2 are imported where used: reading the key file (the sign-in screen's
+# office name and demo flag) needs neither.
+
+kdf_seconds = 0.0  # time this process has spent deriving password keys (the start-up benchmark prints it)
+
+
 def _password_kek(password: str, salt: bytes, params: dict[str, int]) -> bytes:
     from argon2.low_level import Type, hash_secret_raw
 
-    return hash_secret_raw(password.encode("utf-8"), salt, time_cost=params["t"], memory_cost=params["m"],
-                           parallelism=params["p"], hash_len=32, type=Type.ID)
+    global kdf_seconds
+    started = time.perf_counter()
+    try:
+        return hash_secret_raw(password.encode("utf-8"), salt, time_cost=params["t"], memory_cost=params["m"],
+                               parallelism=params["p"], hash_len=32, type=Type.ID)
+    finally:
+        kdf_seconds += time.perf_counter() - started
 
 
 def _recovery_kek(recovery_key: str, salt: bytes) -> bytes:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=b"enlace recovery key").derive(
         recovery_key.encode("ascii"))
 
 
 def _seal(kek: bytes, key: bytes, aad: str, extra: dict[str, Any]) -> dict[str, Any]:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     nonce = secrets.token_bytes(12)
     return {**extra, "nonce": _b64(nonce), "ct": _b64(AESGCM(kek).encrypt(nonce, key, aad.encode("utf-8")))}
 
 
 def _open(kek: bytes, wrap: dict[str, Any], aad: str) -> bytes:
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     try:
         return AESGCM(kek).decrypt(_unb64(wrap["nonce"]), _unb64(wrap["ct"]), aad.encode("utf-8"))
     except (InvalidTag, KeyError, TypeError, ValueError) as exc:  # a wrong secret, or a tampered wrap
@@ -135,12 +149,24 @@ def spend_kdf_time(password: str) -> None:
     _password_kek(password, b"\0" * 16, dict(KDF_PARAMS))
 
 
-def wrap_with_password(key: bytes, slot: str, password: str) -> dict[str, Any]:
+def password_hash_id(password_hash: str) -> str:
+    """A fingerprint of a stored password hash, kept on the slot wrapped for the same password.
+
+    A slot that opens with the password typed and carries the fingerprint of the user's current
+    hash proves that password against the database as well: sign-in then needs one argon2id, not
+    two. The hash itself (salt included) stays inside the encrypted database.
+    """
+    return hashlib.sha256(b"enlace-password-hash" + password_hash.encode("utf-8")).hexdigest()[:32]
+
+
+def wrap_with_password(key: bytes, slot: str, password: str, hash_id: str | None = None) -> dict[str, Any]:
     salt = secrets.token_bytes(16)
     params = dict(KDF_PARAMS)
     kek = _password_kek(password, salt, params)
-    return _seal(kek, key, f"enlace:{key_id(key)}:user:{slot}",
-                 {"kdf": "argon2id", **params, "salt": _b64(salt)})
+    extra: dict[str, Any] = {"kdf": "argon2id", **params, "salt": _b64(salt)}
+    if hash_id:
+        extra["hash_id"] = hash_id
+    return _seal(kek, key, f"enlace:{key_id(key)}:user:{slot}", extra)
 
 
 def unwrap_with_password(wrap: dict[str, Any], kid: str, slot: str, password: str) -> bytes:
@@ -224,6 +250,8 @@ class Unlocked:
     key: bytes
     via: str  # "password" or "recovery"
     generation: int = 0  # which of the user's wraps opened (0: current)
+    hash_id: str | None = None  # the opened wrap's password_hash_id(), when it has one
+    salt: str | None = None  # the opened wrap's salt: tells it apart from a wrap written meanwhile
 
 
 class KeyFile:
@@ -331,7 +359,9 @@ class KeyFile:
             except WrongSecret:
                 continue
             if key_id(key) == kid:
-                return Unlocked(key, "password", generation)
+                hash_id = wrap.get("hash_id")
+                return Unlocked(key, "password", generation, hash_id if isinstance(hash_id, str) else None,
+                                wrap.get("salt"))
         raise WrongSecret
 
     def unlock_with_recovery(self, recovery_key: str) -> Unlocked:
@@ -353,14 +383,15 @@ class KeyFile:
             self.write(data)
             return data
 
-    def set_password(self, key: bytes, username: str, password: str, *, keep_previous: bool = True) -> None:
-        """Wrap ``key`` for ``username``'s new password.
+    def set_password(self, key: bytes, username: str, password: str, *, keep_previous: bool = True,
+                     hash_id: str | None = None) -> None:
+        """Wrap ``key`` for ``username``'s new password (``hash_id``: its hash's :func:`password_hash_id`).
 
         The previous wrap is kept until the user's next sign-in proves which one the database
         agrees with, so a crash between the key file and the database commit locks nobody out.
         """
         name = slot_name(username)
-        wrap = wrap_with_password(key, name, password)
+        wrap = wrap_with_password(key, name, password, hash_id)
 
         def change(data: dict[str, Any]) -> None:
             if data.get("key_id") != key_id(key):
@@ -370,17 +401,30 @@ class KeyFile:
 
         self.update(change)
 
-    def keep_only(self, username: str, generation: int, key: bytes, password: str) -> None:
-        """After a sign-in: keep only the wrap that opened (rewrapped as current)."""
+    def keep_only(self, username: str, generation: int, key: bytes, password: str, *,
+                  hash_id: str | None = None, salt: str | None = None) -> None:
+        """After a sign-in: keep only the wrap that opened (rewrapped as current).
+
+        ``hash_id`` is the :func:`password_hash_id` of the hash the database checked the password
+        against; the kept wrap carries it, so the next sign-in needs no second argon2id. ``salt``
+        is the opened wrap's: a current wrap written meanwhile by another seat is left alone.
+        """
         name = slot_name(username)
 
         def change(data: dict[str, Any]) -> None:
             wraps = data["slots"].get(name) or []
-            if generation == 0 and len(wraps) <= 1:
+            if generation:
+                data["slots"][name] = [wrap_with_password(key, name, password, hash_id)]
                 return
-            data["slots"][name] = [wrap_with_password(key, name, password)] if generation else wraps[:1]
+            if not wraps or not isinstance(wraps[0], dict) or (salt is not None and wraps[0].get("salt") != salt):
+                return
+            if hash_id:
+                wraps[0]["hash_id"] = hash_id
+            data["slots"][name] = wraps[:1]
 
-        if generation or len(self.read()["slots"].get(name) or []) > 1:
+        wraps = self.read()["slots"].get(name) or []
+        unmarked = bool(hash_id and wraps and isinstance(wraps[0], dict) and wraps[0].get("hash_id") != hash_id)
+        if generation or len(wraps) > 1 or unmarked:
             self.update(change)
 
     def remove_user(self, username: str) -> None:
@@ -451,20 +495,21 @@ class Keyring:
         self.key_file = key_file
         self.key = key
 
-    def set_password(self, username: str, password: str) -> None:
-        self.key_file.set_password(self.key, username, password)
+    def set_password(self, username: str, password: str, hash_id: str | None = None) -> None:
+        self.key_file.set_password(self.key, username, password, hash_id=hash_id)
 
 
-def stage_password(session, username: str, password: str) -> None:
+def stage_password(session, username: str, password: str, password_hash: str | None = None) -> None:
     """Rewrap the database key for a user's new password (no-op on a plain database).
 
     Called by the auth service inside the transaction that stores the new password hash,
-    after every check passed; see :meth:`KeyFile.set_password` for the crash window.
+    after every check passed; see :meth:`KeyFile.set_password` for the crash window. Given the
+    new ``password_hash``, the wrap carries its fingerprint (one argon2id at the next sign-in).
     """
     database = session.info.get("database")
     keyring = getattr(database, "keyring", None)
     if isinstance(keyring, Keyring):
-        keyring.set_password(username, password)
+        keyring.set_password(username, password, password_hash_id(password_hash) if password_hash else None)
 
 
 def clear_failures(session, username: str) -> None:

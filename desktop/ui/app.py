@@ -75,7 +75,15 @@ def run_gui(db_path: str | None = None, language: str | None = None) -> int:
     if not session.start():
         return 1
     settings.LAST_DATABASE.set(path)
-    return app.exec()
+    status = app.exec()
+    from desktop.ui import warmup
+
+    warmup.wait()  # an import still running in a thread while the interpreter shuts down can crash it
+    # The screens go before the application object: a dialog left open (sign-in cancelled) that
+    # outlived the QApplication crashed the process on its way out.
+    session.close_screens()
+    del session
+    return status
 
 
 __all__ = ["apply_language", "current_language", "install_qt_translations", "make_application", "run_gui"]

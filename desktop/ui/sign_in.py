@@ -22,7 +22,8 @@ from desktop.i18n import _
 from desktop.services import workspace
 from desktop.services.context import AppContext
 from desktop.services.errors import EnlaceError
-from desktop.ui import settings
+from desktop.store.files import StoreError
+from desktop.ui import settings, warmup
 from desktop.ui.common import password_field
 
 
@@ -140,6 +141,7 @@ class SignInDialog(QDialog):
         self.sign_in_button.setFocus()
 
     def open_recovery(self):
+        warmup.wait()  # the recovery screen opens the database: the background imports first
         from desktop.ui.recovery import RecoverAccessDialog
 
         dialog = RecoverAccessDialog(self.location, self.username.text().strip(), self)
@@ -158,8 +160,6 @@ class SignInDialog(QDialog):
         self.error.show()
 
     def try_sign_in(self) -> None:
-        from desktop.store.database import StoreError
-
         username = self.username.text().strip()
         if not username:
             self.show_error(_("Enter your user name."))
@@ -171,7 +171,11 @@ class SignInDialog(QDialog):
             return
         self.setCursor(Qt.CursorShape.WaitCursor)
         try:
-            self.ctx = workspace.open_signed_in(self.location, username, self.password.text())
+            # The password check first (an encrypted file's argon2id key unwrap, which leaves the
+            # GIL to the background imports), then the database, once those imports are done.
+            started = workspace.begin_sign_in(self.location, username, self.password.text())
+            warmup.wait()
+            self.ctx = workspace.complete_sign_in(started)
         except (EnlaceError, StoreError) as exc:
             self.password.clear()
             self.password.setFocus()

@@ -13,9 +13,11 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from desktop.services.context import AppContext
-from desktop.store.database import Database
+if TYPE_CHECKING:  # the sign-in screen reads the demo accounts before SQLAlchemy is loaded
+    from desktop.services.context import AppContext
+    from desktop.store.database import Database
 
 DEMO_PASSWORD = "enlace-demo"
 DEMO_USERS = (
