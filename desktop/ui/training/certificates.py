@@ -61,7 +61,7 @@ class IssueDialog(QDialog):
         self.one_file.setChecked(True)
         self.path = QLineEdit()
         base = settings.LAST_EXPORT_DIR.get() or os.path.expanduser("~")
-        self.path.setText(os.path.join(base, f"{course_code}-constancias.pdf"))
+        self.path.setText(os.path.join(base, _("{code}-certificates.pdf").format(code=course_code)))
         self.split.toggled.connect(self._toggle)
         browse = QPushButton(_("Choose…"))
         browse.clicked.connect(self._browse)
@@ -85,6 +85,8 @@ class IssueDialog(QDialog):
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
         layout.addWidget(self.buttons)
+        # Tall enough for the wrapped summary: a dialog does not grow for a word-wrapped label on its own.
+        self.resize(560, max(self.sizeHint().height(), layout.totalHeightForWidth(560)))
 
     def _toggle(self) -> None:
         path = self.path.text()
