@@ -260,7 +260,7 @@ def build_report(ctx: AppContext, period: Period, *, anonymized: bool = False, n
 
         courses = course_rows(session, b)
         participants = participant_cube(session, b)
-        return (people_flags(session, b), people_referred(session, b), courses, participants,
+        return (people_referred(session, b), courses, participants,
                 training_figures(session, b, courses, participants), dict(institution_choices(session)))
 
     # Three parts read side by side on their own connections (each table still comes from a single
@@ -268,7 +268,7 @@ def build_report(ctx: AppContext, period: Period, *, anonymized: bool = False, n
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="report") as pool:
         people_job = pool.submit(_read, ctx, people_part)
         referral_job = pool.submit(_read, ctx, referral_part)
-        flags, referred, courses, participants, tr_figures, institutions = _read(ctx, other_part)
+        referred, courses, participants, tr_figures, institutions = _read(ctx, other_part)
         _step(progress, cancelled, 1, STEPS)
         people = people_job.result()
         _step(progress, cancelled, 2, STEPS)
@@ -280,7 +280,7 @@ def build_report(ctx: AppContext, period: Period, *, anonymized: bool = False, n
 
     sections = [
         _people_section(people, bands),
-        _fivew_section(people, flags),
+        _fivew_section(people, people_flags(people)),
         _referral_section(referrals, ref_figures, bands, categories, organizations),
         _training_section(courses, participants, tr_figures, institutions, anonymized),
     ]

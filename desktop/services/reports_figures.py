@@ -32,8 +32,9 @@ OPEN_STATUSES = ("sent", "accepted")
 DISABILITY_NEEDS = ("disability",)
 LGBTI_NEEDS = ("lgbtiq_at_risk",)
 
-PEOPLE_AXES = ("sex", "age_band", "adult", "nationality", "population_type", "municipality", "newness")
-FLAG_AXES = ("population_type", "newness", "flag")  # flag: "disability" or "lgbti"
+PEOPLE_AXES = ("sex", "age_band", "adult", "nationality", "population_type", "municipality", "newness", "flags")
+FLAGS = ("disability", "lgbti")  # the "flags" axis: those a person has, space-separated, or "none"
+FLAG_AXES = ("population_type", "newness", "flag")  # flag: one of FLAGS
 REFERRAL_AXES = ("status", "category", "organization")
 
 
@@ -97,26 +98,47 @@ def _newness(b: Bounds):
                 else_=literal("returning"))
 
 
+def _needs_listed(codes: tuple[str, ...]):
+    return select(PersonNeed.person_id).where(PersonNeed.need_code.in_(codes))
+
+
+def _flags():
+    """The person's :data:`FLAGS`: ``none``, ``disability``, ``lgbti`` or ``disability lgbti``.
+
+    The subqueries are not correlated: the database lists those people once (a few thousand) and
+    looks each person served up in the list of anyone flagged, then only those in the other two.
+    """
+    disability, lgbti = Person.id.in_(_needs_listed(DISABILITY_NEEDS)), Person.id.in_(_needs_listed(LGBTI_NEEDS))
+    which = case((disability, case((lgbti, literal("disability lgbti")), else_=literal("disability"))),
+                 else_=literal("lgbti"))
+    return case((Person.id.in_(_needs_listed(DISABILITY_NEEDS + LGBTI_NEEDS)), which), else_=literal("none"))
+
+
 def people_cube(session: Session, b: Bounds, bands: list[AgeBand]) -> dict[tuple[str, ...], int]:
-    """People served, counted once each, by every axis of :data:`PEOPLE_AXES` (the main table)."""
+    """People served, counted once each, by every axis of :data:`PEOPLE_AXES` (the main table).
+
+    One pass over the people: every people table, the 5W table and its "of which" columns are
+    sums over this cube.
+    """
     columns = (Person.sex, age_band_expression(Person.birth_date, b.last_day, bands),
                adult_expression(Person.birth_date, b.last_day), Person.nationality, Person.population_type,
-               Person.municipality, _newness(b))
+               Person.municipality, _newness(b), _flags())
     stmt = count_by(columns, served_people(b))
     return {tuple(_key(v) for v in row[:-1]): int(row[-1]) for row in _rows(session, stmt)}
 
 
-def people_flags(session: Session, b: Bounds) -> dict[tuple[str, ...], int]:
-    """People served with a disability, or recorded as LGBTIQ+ at risk, by :data:`FLAG_AXES`.
-
-    Read from the (short) list of specific needs, not by probing every person served.
-    """
-    flag = case((PersonNeed.need_code.in_(DISABILITY_NEEDS), literal("disability")), else_=literal("lgbti"))
-    # Each flag is one need code and (person, need) is unique: a person counts once per flag.
-    stmt = count_by((Person.population_type, _newness(b), flag),
-                    and_(PersonNeed.need_code.in_(DISABILITY_NEEDS + LGBTI_NEEDS), served_people(b)),
-                    select_from=PersonNeed.__table__.join(Person.__table__, Person.id == PersonNeed.person_id))
-    return {tuple(_key(v) for v in row[:-1]): int(row[-1]) for row in _rows(session, stmt)}
+def people_flags(cube: Mapping[tuple[str, ...], int]) -> dict[tuple[str, ...], int]:
+    """People served with a disability, or recorded as LGBTIQ+ at risk, by :data:`FLAG_AXES`
+    (a person counts once per flag), summed from the people cube."""
+    ip, inew, iflags = (PEOPLE_AXES.index(a) for a in ("population_type", "newness", "flags"))
+    out: dict[tuple[str, ...], int] = {}
+    for key, n in cube.items():
+        if key[iflags] == "none":
+            continue
+        for flag in key[iflags].split():
+            k = (key[ip], key[inew], flag)
+            out[k] = out.get(k, 0) + n
+    return out
 
 
 def people_referred(session: Session, b: Bounds) -> int:
@@ -161,16 +183,17 @@ class ReferralPass:
     """What one pass over the referrals gives: the cube of referrals made, and the figures."""
 
     cube: dict[tuple[str, ...], int]
-    closed_days: list[tuple[float, int]]  # (days from sent to closed, how many) for referrals closed in the period
+    closed: int  # referrals closed in the period (that had been sent)
+    median_days: float | None  # from sent to closed, over those
     overdue: int
 
 
 def referral_pass(session: Session, b: Bounds) -> ReferralPass:
-    """Referrals made in the period by :data:`REFERRAL_AXES` (organization by id), the days from
-    sent to closed of those closed in it, and the follow-ups overdue at its end.
+    """Referrals made in the period by :data:`REFERRAL_AXES` (organization by id), the median days
+    from sent to closed of those closed in it, and the follow-ups overdue at its end.
 
-    Three grouped queries, each a range of one index (``sent_at``, ``closed_at``, and status with
-    follow-up date), so none reads the whole referral table.
+    Each query reads a range of one index that holds every column it needs (migration 0007c), so
+    none reads the referral rows, let alone the whole table.
     """
     services = service_groups(session)
     missing = (NOT_RECORDED, NOT_RECORDED)
@@ -179,11 +202,7 @@ def referral_pass(session: Session, b: Bounds) -> ReferralPass:
     for status, service_id, n in _rows(session, made):
         key = (status, *services.get(service_id, missing))
         cube[key] = cube.get(key, 0) + n
-
-    days = func.round(_days_between(session, Referral.sent_at, Referral.closed_at), 3).label("days")
-    closed = _rows(session, select(days, func.count()).where(
-        Referral.closed_at >= b.start, Referral.closed_at < b.end, Referral.sent_at.is_not(None))
-        .group_by(literal_column("days")).order_by(literal_column("days"))).all()
+    closed, median = median_days_to_close(session, b)
 
     # Open when the period ended (or now), with a follow-up date already past: still open now, or
     # closed only after that moment.
@@ -193,23 +212,22 @@ def referral_pass(session: Session, b: Bounds) -> ReferralPass:
     late += _rows(session, select(func.count()).select_from(Referral).where(
         Referral.closed_at >= b.as_of_instant, Referral.follow_up_on < b.as_of,
         Referral.sent_at < b.as_of_instant)).scalar_one()
-    return ReferralPass(cube, [(float(d), int(n)) for d, n in closed], int(late))
+    return ReferralPass(cube, closed, median, int(late))
 
 
-def weighted_median(values: list[tuple[float, int]]) -> float | None:
-    """Median of sorted (value, count) pairs."""
-    total = sum(n for _v, n in values)
-    if not total:
-        return None
-    wanted = [(total - 1) // 2, total // 2]  # the middle one, or the two middle ones
-    found: list[float] = []
-    seen = 0
-    for value, n in values:
-        while wanted and wanted[0] < seen + n:
-            found.append(value)
-            wanted.pop(0)
-        seen += n
-    return sum(found) / len(found)
+def median_days_to_close(session: Session, b: Bounds) -> tuple[int, float | None]:
+    """(referrals closed in the period, their median days from sent to closed, to the thousandth).
+
+    The database sorts and hands back only the middle one or two values.
+    """
+    closed_in = and_(Referral.closed_at >= b.start, Referral.closed_at < b.end, Referral.sent_at.is_not(None))
+    closed = int(_rows(session, select(func.count()).select_from(Referral).where(closed_in)).scalar_one())
+    if not closed:
+        return 0, None
+    days = func.round(_days_between(session, Referral.sent_at, Referral.closed_at), 3).label("days")
+    middle = [float(d) for (d,) in _rows(session, select(days).where(closed_in).order_by(literal_column("days"))
+                                         .limit(2 - closed % 2).offset((closed - 1) // 2))]
+    return closed, sum(middle) / len(middle)
 
 
 def category_labels(session: Session) -> dict[str, str]:
@@ -248,8 +266,8 @@ def referral_figures(referred: int, referrals: ReferralPass) -> ReferralFigures:
     made = sum(cube.values())
     completed = sum(n for k, n in cube.items() if k[0] == "completed")
     cancelled = sum(n for k, n in cube.items() if k[0] == "cancelled")
-    median = weighted_median(referrals.closed_days)
-    return ReferralFigures(made, referred, completed, cancelled, sum(n for _d, n in referrals.closed_days),
+    median = referrals.median_days
+    return ReferralFigures(made, referred, completed, cancelled, referrals.closed,
                            round(median, 1) if median is not None else None, referrals.overdue)
 
 
