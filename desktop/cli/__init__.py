@@ -85,6 +85,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args is None:
         args = build_parser().parse_args(argv)
     if not getattr(args, "command", None):
+        from desktop.ui import warmup
+
+        warmup.hold_collection()  # until the main window is shown (see there)
+        # The first screen's modules without Qt load before Qt: PySide6 reads the source of every
+        # module imported after it (its __feature__ import hook), about half a millisecond each.
+        import desktop.services.demo
+        import desktop.services.workspace  # noqa: F401
         from desktop.ui.app import run_gui
 
         return run_gui(db_path=args.db, language=args.lang)

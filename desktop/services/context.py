@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from desktop.services.permissions import Permission, has_permission, require
 
 if TYPE_CHECKING:  # the sign-in screen imports this before SQLAlchemy is loaded
+    import uuid
+
     from desktop.store.database import Database
 
 

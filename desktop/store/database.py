@@ -7,6 +7,7 @@ where SQLite pragmas, write-transaction locking, encryption keys and server URLs
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -186,23 +187,53 @@ class Database:
             command.upgrade(self._alembic_config(conn), target)
 
 
-def head_revisions(versions: Path = MIGRATIONS_DIR / "versions") -> set[str]:
-    """The head revisions, read from the revision files' ``revision``/``down_revision`` lines."""
+_REVISION_LINE = re.compile(r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(.+?)\s*$", re.MULTILINE)
+_heads_cache: dict[tuple, set[str]] = {}
+
+
+def _revision_values(path: Path) -> dict[str, object]:
+    """A revision file's ``revision`` and ``down_revision``: from their lines, else by parsing it all."""
     import ast
 
+    text = path.read_text(encoding="utf-8")
+    values: dict[str, object] = {}
+    try:
+        for name, value in _REVISION_LINE.findall(text):
+            values.setdefault(name, ast.literal_eval(value))
+        if "revision" in values and "down_revision" in values:
+            return values
+    except (ValueError, SyntaxError):  # a value over several lines
+        pass
+    values = {}
+    for node in ast.parse(text).body:
+        target = node.targets[0] if isinstance(node, ast.Assign) else getattr(node, "target", None)
+        if isinstance(target, ast.Name) and target.id in ("revision", "down_revision") and node.value:
+            values[target.id] = ast.literal_eval(node.value)
+    return values
+
+
+def head_revisions(versions: Path = MIGRATIONS_DIR / "versions") -> set[str]:
+    """The head revisions, read from the revision files' ``revision``/``down_revision`` lines.
+
+    Remembered while the files are unchanged: opening a database at the heads asks every time.
+    """
+    files = sorted(versions.glob("*.py"))
+    stamp = (str(versions), *((f.name, f.stat().st_mtime_ns, f.stat().st_size) for f in files))
+    cached = _heads_cache.get(stamp)
+    if cached is not None:
+        return set(cached)
     revisions: set[str] = set()
     downs: set[str] = set()
-    for path in versions.glob("*.py"):
-        values: dict[str, object] = {}
-        for node in ast.parse(path.read_text(encoding="utf-8")).body:
-            target = node.targets[0] if isinstance(node, ast.Assign) else getattr(node, "target", None)
-            if isinstance(target, ast.Name) and target.id in ("revision", "down_revision") and node.value:
-                values[target.id] = ast.literal_eval(node.value)
+    for path in files:
+        values = _revision_values(path)
         if isinstance(values.get("revision"), str):
             revisions.add(values["revision"])  # type: ignore[arg-type]
         down = values.get("down_revision")
         downs.update([down] if isinstance(down, str) else list(down or ()))  # type: ignore[call-overload]
-    return revisions - downs
+    heads = revisions - downs
+    _heads_cache.clear()
+    _heads_cache[stamp] = heads
+    return set(heads)
 
 
 def backup_copy(src: Path, dest: Path, key: bytes | None = None, *,

@@ -8,7 +8,6 @@ everything here.
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -59,6 +58,8 @@ def key_pragma_for(key: bytes) -> Callable[[object], None]:
 def connect_raw(path: str | os.PathLike[str], key: bytes | None = None):
     """A bare DB-API connection (backup, integrity checks, conversion), keyed when ``key`` is given."""
     if key is None:
+        import sqlite3
+
         return sqlite3.connect(str(path))
     conn = sqlcipher_module().connect(str(path))
     key_pragma_for(key)(conn)

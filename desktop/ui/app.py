@@ -64,12 +64,15 @@ def run_gui(db_path: str | None = None, language: str | None = None) -> int:
     """The ``enlace`` command with no subcommand."""
     import os
 
-    from desktop.cli.common import default_db_path
     from desktop.ui.session import AppSession
 
     app = make_application()
     apply_language(language or settings.LANGUAGE.get() or "es")
-    path = db_path or os.environ.get("ENLACE_DB") or settings.LAST_DATABASE.get() or str(default_db_path())
+    path = db_path or os.environ.get("ENLACE_DB") or settings.LAST_DATABASE.get()
+    if not path:
+        from desktop.cli.common import default_db_path
+
+        path = str(default_db_path())
     # The session opens the database through services.workspace (an encrypted file needs the password).
     session = AppSession(path, fixed_language=language)
     if not session.start():

@@ -83,6 +83,8 @@ class AppSession(QObject):
     def show_wizard(self) -> None:
         from desktop.ui.setup_wizard import SetupWizard
 
+        warmup.release_collection()  # no background loading on this path
+
         self.wizard = SetupWizard(self.location)
         self.wizard.accepted.connect(self._wizard_done)
         self.wizard.rejected.connect(self._finish)
@@ -117,9 +119,10 @@ class AppSession(QObject):
         self.sign_in_dialog.accepted.connect(self._sign_in_done)
         self.sign_in_dialog.rejected.connect(self._finish)
         self.sign_in_dialog.show()
-        warmup.start()  # SQLAlchemy, the models, locale data: loaded while the person types
         if self._probe:
             QTimer.singleShot(0, self._probe_sign_in)
+        # SQLAlchemy, the models, locale data: loaded while the person types, once the screen is up.
+        QTimer.singleShot(0, warmup.start)
 
     def _sign_in_done(self) -> None:
         dialog, self.sign_in_dialog = self.sign_in_dialog, None
@@ -181,6 +184,7 @@ class AppSession(QObject):
             self.idle = IdleLock(self.ctx, minutes * 60_000, self)
             self.idle.sign_out_requested.connect(self.sign_out)
         self.signed_in.emit(self.ctx)
+        warmup.release_collection()  # start-up's heap is loaded: collect as usual, without it
         if self._probe:
             QTimer.singleShot(0, self._probe_report)
 
@@ -198,6 +202,7 @@ class AppSession(QObject):
         dialog.username.setText(user)
         dialog.password.setText(os.environ.get("ENLACE_PASSWORD", ""))
         if self._probe == "typed":
+            warmup.start()
             warmup.wait()
         print(f"sign-in-pressed {time.time():.6f}", flush=True)
         dialog.try_sign_in()

@@ -173,6 +173,8 @@ class SignInDialog(QDialog):
         try:
             # The password check first (an encrypted file's argon2id key unwrap, which leaves the
             # GIL to the background imports), then the database, once those imports are done.
+            warmup.start()  # (already running unless Enter came at once)
+            warmup.wait_for_password_check()
             started = workspace.begin_sign_in(self.location, username, self.password.text())
             warmup.wait()
             self.ctx = workspace.complete_sign_in(started)
