@@ -12,10 +12,13 @@ import io
 import os
 import threading
 from datetime import date, datetime, time, tzinfo
-from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from desktop.resources import resource_path
+
+if TYPE_CHECKING:
+    from decimal import Decimal
 
 DOMAIN = "enlace"
 LANGUAGES = ("es", "en")
@@ -28,10 +31,31 @@ _language = "en"
 _locale = "en_US"
 
 
+_loaded: dict[str, tuple[tuple[float, float], _gettext.NullTranslations]] = {}
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
 def _load_catalog(language: str) -> _gettext.NullTranslations:
-    """Compiled .mo from the build if present; otherwise compile the .po in memory (source checkout)."""
+    """The language's catalog, read once per process (again only when its files change)."""
     mo = resource_path(f"locale/{language}/LC_MESSAGES/{DOMAIN}.mo")
     po = resource_path(f"i18n/{language}/LC_MESSAGES/{DOMAIN}.po")
+    stamp = (_mtime(mo), _mtime(po))
+    cached = _loaded.get(language)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    translations = _read_catalog(mo, po)
+    _loaded[language] = (stamp, translations)
+    return translations
+
+
+def _read_catalog(mo: Path, po: Path) -> _gettext.NullTranslations:
+    """Compiled .mo from the build if present; otherwise compile the .po in memory (source checkout)."""
     # In a source checkout an older build's .mo may lie beside newer .po edits: the newer one wins.
     if mo.is_file() and not (po.is_file() and po.stat().st_mtime > mo.stat().st_mtime):
         with mo.open("rb") as fh:

@@ -19,10 +19,8 @@ readable by the current OS user only.
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import os
-import secrets
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -61,11 +59,15 @@ def key_file_for(db_path: str | os.PathLike[str]) -> Path:
 
 
 def new_database_key() -> bytes:
+    import secrets
+
     return secrets.token_bytes(KEY_BYTES)
 
 
 def key_id(key: bytes) -> str:
     """A public fingerprint of the key: tells which key a file needs without revealing it."""
+    import hashlib
+
     return hashlib.sha256(b"enlace-key-id" + key).hexdigest()[:32]
 
 
@@ -76,6 +78,8 @@ _TYPOS = str.maketrans({"0": "O", "1": "I", "8": "B", "9": "G"})
 
 
 def new_recovery_key() -> str:
+    import secrets
+
     raw = base64.b32encode(secrets.token_bytes(RECOVERY_BYTES)).decode("ascii")
     return "-".join(raw[i:i + 4] for i in range(0, len(raw), 4))
 
@@ -101,8 +105,8 @@ def _unb64(text: str) -> bytes:
     return base64.b64decode(text.encode("ascii"), validate=True)
 
 
-# cryptography and argon2 are imported where used: reading the key file (the sign-in screen's
-# office name and demo flag) needs neither.
+# cryptography, argon2, hashlib and secrets are imported where used: reading the key file (the
+# sign-in screen's office name and demo flag, before anything else is loaded) needs none of them.
 
 kdf_seconds = 0.0  # time this process has spent deriving password keys (the start-up benchmark prints it)
 
@@ -128,6 +132,8 @@ def _recovery_kek(recovery_key: str, salt: bytes) -> bytes:
 
 
 def _seal(kek: bytes, key: bytes, aad: str, extra: dict[str, Any]) -> dict[str, Any]:
+    import secrets
+
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     nonce = secrets.token_bytes(12)
@@ -156,10 +162,14 @@ def password_hash_id(password_hash: str) -> str:
     hash proves that password against the database as well: sign-in then needs one argon2id, not
     two. The hash itself (salt included) stays inside the encrypted database.
     """
+    import hashlib
+
     return hashlib.sha256(b"enlace-password-hash" + password_hash.encode("utf-8")).hexdigest()[:32]
 
 
 def wrap_with_password(key: bytes, slot: str, password: str, hash_id: str | None = None) -> dict[str, Any]:
+    import secrets
+
     salt = secrets.token_bytes(16)
     params = dict(KDF_PARAMS)
     kek = _password_kek(password, salt, params)
@@ -183,6 +193,8 @@ def unwrap_with_password(wrap: dict[str, Any], kid: str, slot: str, password: st
 
 
 def wrap_with_recovery(key: bytes, recovery_key: str) -> dict[str, Any]:
+    import secrets
+
     salt = secrets.token_bytes(16)
     return _seal(_recovery_kek(recovery_key, salt), key, f"enlace:{key_id(key)}:recovery",
                  {"kdf": "hkdf-sha256", "salt": _b64(salt)})
@@ -225,6 +237,8 @@ def _now() -> datetime:
 
 def write_private(path: Path, data: bytes) -> None:
     """Write atomically (temporary file, fsync, rename), readable by this OS user only."""
+    import secrets
+
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:

@@ -1,4 +1,8 @@
-"""The sign-in dialog: user name and password; on a demo database, the demo accounts."""
+"""The sign-in dialog: user name and password; on a demo database, the demo accounts.
+
+It is the first screen: it imports nothing heavier than the widgets it shows (not even
+``desktop.ui.common``, whose imports serve the other screens).
+"""
 
 from __future__ import annotations
 
@@ -24,7 +28,6 @@ from desktop.services.context import AppContext
 from desktop.services.errors import EnlaceError
 from desktop.store.files import StoreError
 from desktop.ui import settings, warmup
-from desktop.ui.common import password_field
 
 
 class SignInDialog(QDialog):
@@ -57,7 +60,8 @@ class SignInDialog(QDialog):
         self.username = QLineEdit()
         self.username.setObjectName("username")
         self.username.setMaxLength(64)
-        self.password = password_field()
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setObjectName("password")
         form.addRow(_("&User name:"), self.username)
         form.addRow(_("&Password:"), self.password)

@@ -8,14 +8,15 @@ seed and its name, so adding a part does not change what the others produce.
 from __future__ import annotations
 
 import importlib
-import random
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the sign-in screen reads the demo accounts before SQLAlchemy is loaded
+    import random
+    import uuid
+
     from desktop.services.context import AppContext
     from desktop.store.database import Database
 
@@ -48,10 +49,14 @@ class DemoBuild:
     summary: dict[str, int] = field(default_factory=dict)
 
     def rng(self, part: str) -> random.Random:
+        import random
+
         return random.Random(f"{self.seed}:{part}")
 
     @staticmethod
     def uuid(rng: random.Random) -> uuid.UUID:
+        import uuid
+
         return uuid.UUID(int=rng.getrandbits(128), version=4)
 
 
