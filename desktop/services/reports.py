@@ -249,41 +249,32 @@ def build_report(ctx: AppContext, period: Period, *, anonymized: bool = False, n
         locale, timezone = office.locale, office.timezone
 
     def people_part(session):
-        return people_cube(session, b, bands)
-
-    def referral_part(session):
-        passed = referral_pass(session, b)
-        return passed, category_labels(session), organization_labels(session, {k[2] for k in passed.cube})
+        return people_cube(session, b, bands), people_referred(session, b)
 
     def other_part(session):
         from desktop.services.training import institution_choices
 
+        passed = referral_pass(session, b)
+        referral_labels = category_labels(session), organization_labels(session, {k[2] for k in passed.cube})
         courses = course_rows(session, b)
         participants = participant_cube(session, b)
-        return (people_referred(session, b), courses, participants,
+        return (passed, referral_labels, courses, participants,
                 training_figures(session, b, courses, participants), dict(institution_choices(session)))
 
-    # Three parts read side by side on their own connections (each table still comes from a single
-    # query, so every table adds up); the office PC's second core shortens the wait.
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="report") as pool:
+    # The people (cube, and how many were referred) are read on their own connection while this
+    # thread reads the rest (each table still comes from a single query, so every table adds up):
+    # the office PC's second core shortens the wait.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="report") as pool:
         people_job = pool.submit(_read, ctx, people_part)
-        referral_job = pool.submit(_read, ctx, referral_part)
-        referred, courses, participants, tr_figures, institutions = _read(ctx, other_part)
+        passed, (categories, organizations), courses, participants, tr_figures, institutions = _read(ctx, other_part)
         _step(progress, cancelled, 1, STEPS)
-        people = people_job.result()
+        training_section = _training_section(courses, participants, tr_figures, institutions, anonymized)
         _step(progress, cancelled, 2, STEPS)
-        passed, categories, organizations = referral_job.result()
-    referrals = passed.cube
-    ref_figures = referral_figures(referred, passed)
-
+        people, referred = people_job.result()
     _step(progress, cancelled, 3, STEPS)
-
-    sections = [
-        _people_section(people, bands),
-        _fivew_section(people, people_flags(people)),
-        _referral_section(referrals, ref_figures, bands, categories, organizations),
-        _training_section(courses, participants, tr_figures, institutions, anonymized),
-    ]
+    sections = [_people_section(people, bands), _fivew_section(people, people_flags(people)),
+                _referral_section(passed.cube, referral_figures(referred, passed), bands, categories, organizations),
+                training_section]
     _step(progress, cancelled, 4, STEPS)
     generated_at = now or datetime.now(UTC)
     report = Report(office_code, office_name, place, locale, timezone, period, period.label(), generated_at,
