@@ -2,7 +2,8 @@
 
 The first screen shows without SQLAlchemy, the models or Babel's locale data (together about a
 second on an office PC); a person typing a name and password gives that time for free. Only
-modules without Qt widgets are loaded here: Qt objects belong to the GUI thread. The import
+modules without Qt widgets are loaded in the thread: Qt objects belong to the GUI thread, which
+imports the main window's modules afterwards, in short steps (:func:`load_window_modules`). The import
 work holds the GIL in short slices, so typing stays responsive. Code on the GUI thread that
 needs these modules before sign-in is done calls :func:`wait` first, so the two threads never
 import the same modules at once (the password check waits only for the first, small group:
@@ -14,6 +15,10 @@ from __future__ import annotations
 import gc
 import importlib
 import threading
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QObject
 
 # What the password check needs (argon2id, AES-GCM): first, so pressing Enter early waits little.
 PASSWORD_CHECK_MODULES = (
@@ -32,11 +37,16 @@ MODULES = (
     "desktop.services.office",
     "desktop.services.backup",
     "desktop.services.referrals",  # Home's follow-up panel
+    "desktop.services.people",
 )
+# The main window's own modules hold Qt types, which belong to the GUI thread: they are imported
+# there, one per event-loop turn (~20 ms each), once the background loading is done.
+WINDOW_MODULES = ("desktop.ui.main_window", "desktop.ui.idle_lock", "desktop.ui.home")
 
 _thread: threading.Thread | None = None
 _password_check_ready = threading.Event()
 _collection_held = False
+_window_modules_loaded = False
 
 
 def _load_locale_data() -> None:
@@ -112,7 +122,39 @@ def start(modules: tuple[str, ...] = MODULES) -> None:
 
 
 def done() -> bool:
+    """The background loading has finished."""
     return _thread is not None and not _thread.is_alive()
+
+
+def all_loaded() -> bool:
+    """The background loading and the main window's modules (:func:`load_window_modules`) are done."""
+    return done() and _window_modules_loaded
+
+
+def load_window_modules(context: QObject) -> None:
+    """Import the main window's modules on the GUI thread while ``context`` (the sign-in screen) is open."""
+    from PySide6.QtCore import QTimer
+
+    pending = list(WINDOW_MODULES)
+
+    def step() -> None:
+        global _window_modules_loaded
+        if not done():
+            QTimer.singleShot(50, context, step)
+            return
+        if not pending:
+            _window_modules_loaded = True
+            return
+        name = pending.pop(0)
+        try:
+            module = importlib.import_module(name)
+        except Exception:  # imported again when the window opens, which reports the problem
+            _window_modules_loaded = True
+            return
+        pending.extend(entry.split(":")[0] for entry in getattr(module, "HOME_PANELS", ()))
+        QTimer.singleShot(0, context, step)
+
+    QTimer.singleShot(0, context, step)
 
 
 def wait_for_password_check() -> None:
