@@ -5,6 +5,9 @@ database key is 32 random bytes (SQLCipher's raw key). Each user's *slot* holds 
 encrypted with AES-256-GCM under a key derived from the user's password with argon2id; the
 *recovery* slot holds it under a key derived (HKDF) from the printed recovery key, which is
 random and long, so it needs no slow KDF. Nothing in the file reveals data without a password.
+A user's slot also carries a fingerprint of the password hash stored in the database with that
+password (:func:`password_hash_id`), so that opening the slot also proves the password against
+the database and a sign-in costs one argon2id, not two.
 
 Failed sign-ins cannot be counted in the database while it is still locked, so the key file
 also keeps the per-user failure counters and lock times, and a short list of refused attempts
