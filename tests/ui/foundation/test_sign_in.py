@@ -135,3 +135,17 @@ def _admin(db):
     with db.session() as session:
         user = session.query(User).filter_by(username="admin").one()
         return AppContext(db, auth.actor_for(user))
+
+
+def test_the_database_path_can_be_selected_to_copy_once_the_pointer_is_on_it(qtbot, office_db, db_path,
+                                                                            make_session) -> None:
+    from PySide6.QtCore import QPointF, Qt
+    from PySide6.QtGui import QEnterEvent
+    from PySide6.QtWidgets import QApplication
+
+    session = make_session(db_path)
+    session.start()
+    label = session.sign_in_dialog.findChild(QLabel, "database")
+    assert str(db_path) in label.text()
+    QApplication.sendEvent(label, QEnterEvent(QPointF(2, 2), QPointF(2, 2), QPointF(2, 2)))
+    assert label.textInteractionFlags() & Qt.TextInteractionFlag.TextSelectableByMouse
