@@ -346,7 +346,9 @@ def _fivew_section(cube, flag_cube) -> Section:
     main.cells = [[r[j] for j in present] for r in main.cells]
 
     flags = [("new", _("New in the period")), ("disability", _("With disability")),
-             ("lgbti", _("LGBTIQ+ (at risk, where recorded)"))]
+             ("indigenous", _("Indigenous (self-identified)")),
+             ("afro", _("Afro-descendant (self-identified)")),
+             ("lgbti", _("LGBTIQ+ (where recorded)"))]
     of_which: dict[tuple[str, str], int] = {}
     inew = PEOPLE_AXES.index("newness")
     for key, n in cube.items():
@@ -357,10 +359,10 @@ def _fivew_section(cube, flag_cube) -> Section:
     flag_dim = Dimension("flag", _("Of which"), [Category(c, label) for c, label in flags])
     extra = build_table("fivew_of_which", _("5W: of which, by population type"), of_which,
                         population_type_dimension(), flag_dim, "people", additive=False,
-                        note=_("Columns overlap: a person can be new and have a disability. Indigenous and "
-                               "Afro-descendant people are not counted: Enlace does not record ethnicity. "
-                               "LGBTIQ+ counts only people recorded with the specific need "
-                               "\"LGBTIQ+ person at risk\"."))
+                        note=_("Columns overlap: a person can be new and have a disability. Ethnic groups and "
+                               "LGBTIQ+ count only what people said of themselves when asked; Afro-descendant "
+                               "includes Black, Afro-Colombian, Raizal and Palenquero people; LGBTIQ+ also "
+                               "counts the specific need \"LGBTIQ+ person at risk\"."))
     return Section("fivew", _("5W summary"), [], [main, extra])
 
 
@@ -444,8 +446,9 @@ def definitions(bands) -> list[tuple[str, str]]:
                            "or late) at least one of them. Completion rate: enrollments of courses whose last "
                            "session fell in the period that met the course's attendance share (and evaluation).")),
         (_("Certificates"), _("Issued or revoked in the period.")),
-        (_("5W"), _("Population type × sex × under/over 18, each person once. Indigenous and Afro-descendant "
-                    "people are not counted because Enlace does not record ethnicity.")),
+        (_("5W"), _("Population type × sex × under/over 18, each person once. Indigenous, Afro-descendant "
+                    "and LGBTIQ+ people are counted where they said so themselves; people not asked are not "
+                    "counted in those columns.")),
         (_("Partner export"), _("Counts from 1 to 4 are shown as {small}; other counts are withheld ({withheld}) "
                                 "so that no small count can be worked out from the totals.").format(
             small=SMALL_MARK, withheld=WITHHELD_MARK)),

@@ -31,9 +31,12 @@ CLOSED_STATUSES = ("completed", "not_attended", "rejected", "cancelled")
 OPEN_STATUSES = ("sent", "accepted")
 DISABILITY_NEEDS = ("disability",)
 LGBTI_NEEDS = ("lgbtiq_at_risk",)
-
+# Self-declared ethnic groups (person.ethnicity) counted in the 5W columns. Afro-descendant follows
+# DANE's NARP grouping: Black, Afro-Colombian, Raizal and Palenquero people.
+INDIGENOUS_GROUPS = ("indigenous",)
+AFRO_GROUPS = ("afro_descendant", "raizal", "palenquero")
 PEOPLE_AXES = ("sex", "age_band", "adult", "nationality", "population_type", "municipality", "newness", "flags")
-FLAGS = ("disability", "lgbti")  # the "flags" axis: those a person has, space-separated, or "none"
+FLAGS = ("disability", "lgbti", "indigenous", "afro")  # the "flags" axis: a person's, space-separated, or "none"
 FLAG_AXES = ("population_type", "newness", "flag")  # flag: one of FLAGS
 REFERRAL_AXES = ("status", "category", "organization")
 
@@ -103,15 +106,20 @@ def _needs_listed(codes: tuple[str, ...]):
 
 
 def _flags():
-    """The person's :data:`FLAGS`: ``none``, ``disability``, ``lgbti`` or ``disability lgbti``.
+    """The person's :data:`FLAGS`, space-separated in that order (``"disability afro"``), or ``none``.
 
-    The subqueries are not correlated: the database lists those people once (a few thousand) and
-    looks each person served up in the list of anyone flagged, then only those in the other two.
+    LGBTIQ+ is the person's own answer (``lgbtiq = 'yes'``) or the specific need "LGBTIQ+ person at
+    risk"; ethnic groups are self-declared (``ethnicity``). The need subqueries are not correlated:
+    the database lists those people once and looks each person served up in the list.
     """
-    disability, lgbti = Person.id.in_(_needs_listed(DISABILITY_NEEDS)), Person.id.in_(_needs_listed(LGBTI_NEEDS))
-    which = case((disability, case((lgbti, literal("disability lgbti")), else_=literal("disability"))),
-                 else_=literal("lgbti"))
-    return case((Person.id.in_(_needs_listed(DISABILITY_NEEDS + LGBTI_NEEDS)), which), else_=literal("none"))
+    def flag(condition, name: str):
+        return case((condition, literal(name + " ")), else_=literal(""))
+
+    words = (flag(Person.id.in_(_needs_listed(DISABILITY_NEEDS)), "disability")
+             + flag(or_(Person.lgbtiq == "yes", Person.id.in_(_needs_listed(LGBTI_NEEDS))), "lgbti")
+             + flag(Person.ethnicity.in_(INDIGENOUS_GROUPS), "indigenous")
+             + flag(Person.ethnicity.in_(AFRO_GROUPS), "afro"))
+    return func.coalesce(func.nullif(func.rtrim(words), ""), literal("none"))
 
 
 def people_cube(session: Session, b: Bounds, bands: list[AgeBand]) -> dict[tuple[str, ...], int]:
@@ -128,8 +136,8 @@ def people_cube(session: Session, b: Bounds, bands: list[AgeBand]) -> dict[tuple
 
 
 def people_flags(cube: Mapping[tuple[str, ...], int]) -> dict[tuple[str, ...], int]:
-    """People served with a disability, or recorded as LGBTIQ+ at risk, by :data:`FLAG_AXES`
-    (a person counts once per flag), summed from the people cube."""
+    """People served with each of :data:`FLAGS` (disability, LGBTIQ+, Indigenous, Afro-descendant) by
+    :data:`FLAG_AXES` (a person counts once per flag), summed from the people cube."""
     ip, inew, iflags = (PEOPLE_AXES.index(a) for a in ("population_type", "newness", "flags"))
     out: dict[tuple[str, ...], int] = {}
     for key, n in cube.items():

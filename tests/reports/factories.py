@@ -61,13 +61,14 @@ def service(session: Session, org_name: str = "Cruz Roja", name: str = "Atenció
 
 def person(session: Session, *, registered: datetime, sex: str = "female", birth_date: date | None = None,
            nationality: str | None = "VE", population_type: str = "destination", municipality: str = "Bucaramanga",
-           needs: tuple[str, ...] = (), deleted: bool = False) -> Person:
+           needs: tuple[str, ...] = (), deleted: bool = False, ethnicity: str = "not_asked",
+           lgbtiq: str = "not_asked") -> Person:
     n = next(_counter)
     p = Person(given_names=f"Persona {n}", family_name_1="Prueba", family_name_2="", sex=sex, birth_date=birth_date,
                nationality=nationality, document_number=f"V{n:08d}", document_number_norm=f"V{n:08d}",
                phone="3001234567", address="Calle 1 # 2-3", municipality=municipality,
                population_type=population_type, created_at=registered, updated_at=registered,
-               deleted_at=registered if deleted else None)
+               deleted_at=registered if deleted else None, ethnicity=ethnicity, lgbtiq=lgbtiq)
     session.add(p)
     session.flush()
     for code in needs:

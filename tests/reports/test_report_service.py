@@ -57,6 +57,27 @@ def test_clerks_and_trainers_cannot_run_reports(ctx_for):
             build_report(ctx_for(role), NOV)
 
 
+def test_the_5w_counts_what_people_said_of_themselves(supervisor):
+    nov = f.local(date(2026, 11, 3))
+    with supervisor.db.transaction() as s:
+        svc = f.service(s)
+        people = [
+            f.person(s, registered=nov, ethnicity="indigenous", needs=("disability",)),
+            f.person(s, registered=nov, ethnicity="raizal", lgbtiq="yes"),
+            f.person(s, registered=nov, ethnicity="afro_descendant"),
+            f.person(s, registered=nov, ethnicity="declined", lgbtiq="declined"),
+            f.person(s, registered=nov, needs=("lgbtiq_at_risk",)),  # not asked, but recorded as at risk
+            f.person(s, registered=nov, lgbtiq="no", population_type="in_transit"),
+        ]
+        f.referral(s, people[0], svc, created=nov, sent=nov)
+    of_which = build_report(supervisor, NOV, now=NOW).table("fivew_of_which")
+    assert of_which.value("destination", "indigenous") == 1
+    assert of_which.value("destination", "afro") == 2  # Afro-descendant and Raizal
+    assert of_which.value("destination", "lgbti") == 2  # said yes, or the specific need
+    assert of_which.value("destination", "disability") == 1
+    assert of_which.value("in_transit", "lgbti") == 0 and of_which.value("in_transit", "new") == 1
+
+
 def test_a_month_counts_people_referrals_and_trainings(supervisor):
     db = supervisor.db
     with db.transaction() as s:
