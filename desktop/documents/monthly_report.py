@@ -127,14 +127,22 @@ def _esc(text: str) -> str:
 
 def _data_table(header: list[str], rows: list[list[Cell]], width: float, styles, *, total_row: bool = True):
     from reportlab.lib import colors
+    from reportlab.pdfbase.pdfmetrics import stringWidth
     from reportlab.platypus import Paragraph, Table, TableStyle
 
     from desktop.documents.fonts import BOLD, REGULAR
 
     n = len(header)
-    first = width * (0.5 if n <= 4 else 0.34 if n <= 6 else 0.24)
+    # The row labels' column is as wide as its longest label needs, within a share of the page; the
+    # rest is shared by the figures. A header word never breaks: too long for its column, the header
+    # uses the small type.
+    padding = 14
+    labels = max((stringWidth(str(row[0]), REGULAR, 7.5) for row in rows), default=0)
+    labels = max(labels, stringWidth(header[0], BOLD, 7.5)) + padding
+    first = min(width * (0.5 if n <= 4 else 0.34 if n <= 6 else 0.24), max(width * 0.18, labels))
     other = (width - first) / max(1, n - 1)
-    head = styles["head"] if n <= 6 else styles["head_small"]
+    longest_word = max((stringWidth(word, BOLD, 7.5) for h in header[1:] for word in h.split()), default=0)
+    head = styles["head"] if n <= 6 and longest_word + padding <= other else styles["head_small"]
     data = [[Paragraph(_esc(h), head) for h in header]]
     for row in rows:
         data.append([Paragraph(_esc(row[0]), styles["cell"]), *[cell_text(v) for v in row[1:]]])

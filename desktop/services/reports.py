@@ -346,9 +346,8 @@ def _fivew_section(cube, flag_cube) -> Section:
     main.cells = [[r[j] for j in present] for r in main.cells]
 
     flags = [("new", _("New in the period")), ("disability", _("With disability")),
-             ("indigenous", _("Indigenous (self-identified)")),
-             ("afro", _("Afro-descendant (self-identified)")),
-             ("lgbti", _("LGBTIQ+ (where recorded)"))]
+             ("indigenous", _("Indigenous people")), ("afro", _("Afro-descendant people")),
+             ("lgbti", _("LGBTIQ+ people"))]
     of_which: dict[tuple[str, str], int] = {}
     inew = PEOPLE_AXES.index("newness")
     for key, n in cube.items():
