@@ -8,13 +8,19 @@ figure is a wall-clock time printed by the program once its window is shown (``Q
 first event-loop turn after ``show()``, the same in both), minus the moment just before the
 process was spawned; medians of interleaved runs on a demo database (encrypted, as every new
 office is), with compiled bytecode as an installed program has it (a first, unmeasured run of
-each writes it under a temporary PYTHONPYCACHEPREFIX). Enlace prints its times through
+each writes it under a temporary PYTHONPYCACHEPREFIX; without bytecode Enlace would compile its
+own modules from source at every start, which an installed Enlace never does, while the bare
+program has almost nothing to compile). Enlace prints its times through
 ``ENLACE_STARTUP_PROBE`` (see ``desktop/ui/session.py``).
+
+The issue's literal target is (c), process start to the main window; (b) is what the start-up
+work was shaped for, since the time a person spends typing hides the rest.
 
 (a) the baseline.
 (b) process start to the sign-in window shown, ready for typing: what a person waits for when
     starting Enlace. SQLAlchemy, the models and Babel's data are not loaded yet (they load in
-    the background while the person types).
+    the background while the person types). Every Enlace run below passes through this point
+    by the same path, so all of them are counted (three times the samples of the others).
 (c) process start to the main window shown, the probe signing in as ``clerk`` the moment the
     sign-in window shows (no typing time, so the background loading is on the critical path,
     overlapping the password check only). This includes one argon2id key derivation (64 MiB,
@@ -114,7 +120,9 @@ def main() -> int:
         return statistics.median(value(marks) for marks in runs[name])
 
     base = median("bare", lambda m: m["main-window-shown"])
-    sign_in = median("sign-in", lambda m: m["sign-in-shown"])
+    # Every Enlace run takes the same path to its sign-in window: all of them time (b).
+    shown = [m["sign-in-shown"] for name in ("sign-in", "at-once", "typed") for m in runs[name]]
+    sign_in = statistics.median(shown)
     main_window = median("at-once", lambda m: m["main-window-shown"])
     kdf = median("at-once", lambda m: m["kdf-seconds"])
     without_kdf = median("at-once", lambda m: m["main-window-shown"] - m["kdf-seconds"])
@@ -122,7 +130,7 @@ def main() -> int:
     kdf_typed = median("typed", lambda m: m["kdf-seconds"])
     n = f"median of {args.runs}"
     print(f"(a) bare PySide6 QMainWindow shown: {_ms(base)} ({n}; baseline 1.00x)")
-    print(f"(b) Enlace sign-in window shown: {_ms(sign_in)} ({n}; {_verdict(sign_in / base)})")
+    print(f"(b) Enlace sign-in window shown: {_ms(sign_in)} (median of {len(shown)}; {_verdict(sign_in / base)})")
     print(f"(c) Enlace main window shown, signed in by the probe at once: {_ms(main_window)} "
           f"({n}; {_verdict(main_window / base)})")
     print(f"(c) argon2id key derivation in those runs (deliberate security cost): {_ms(kdf)} ({n})")
