@@ -87,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "command", None):
         from desktop.ui import warmup
 
-        warmup.hold_collection()  # until the main window is shown (see there)
+        warmup.hold_collection()  # until someone signs in or setup begins (see there)
         # The first screen's modules without Qt load before Qt: PySide6 reads the source of every
         # module imported after it (its __feature__ import hook), about half a millisecond each.
         import desktop.services.demo

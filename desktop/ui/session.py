@@ -148,6 +148,7 @@ class AppSession(QObject):
     def _signed_in(self, ctx: AppContext) -> None:
         from desktop.services import auth
 
+        warmup.release_collection()  # start-up's heap is loaded: collect as usual, without it
         self.ctx = ctx
         self._apply_language(ctx)
         if auth.must_change_password(ctx):
@@ -186,7 +187,6 @@ class AppSession(QObject):
             self.idle = IdleLock(self.ctx, minutes * 60_000, self)
             self.idle.sign_out_requested.connect(self.sign_out)
         self.signed_in.emit(self.ctx)
-        warmup.release_collection()  # start-up's heap is loaded: collect as usual, without it
         if self._probe:
             QTimer.singleShot(0, self._probe_report)
 

@@ -92,7 +92,7 @@ def _run(modules: tuple[str, ...]) -> None:
 
 
 def hold_collection() -> None:
-    """Pause the cyclic garbage collector while start-up loads its long-lived heap.
+    """Pause the cyclic garbage collector while start-up loads its long-lived heap (until sign-in).
 
     The Qt bindings, SQLAlchemy and the models are hundreds of thousands of objects that live as
     long as the process; collecting while they load traverses them again and again (full

@@ -71,3 +71,22 @@ def test_a_refused_sign_in_at_start_up_exits_with_an_error(encrypted_office, tmp
                           capture_output=True, text=True, env=run_env, timeout=120, check=False)
     assert done.returncode == 1
     assert "Wrong user name or password" in done.stderr
+
+
+def test_garbage_collection_pauses_while_start_up_loads_and_resumes_once(monkeypatch) -> None:
+    import gc
+
+    from desktop.ui import warmup
+
+    frozen: list[bool] = []
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))  # the test process keeps its heap
+    assert gc.isenabled()
+    try:
+        warmup.hold_collection()
+        assert not gc.isenabled()
+        warmup.release_collection()
+        assert gc.isenabled() and frozen == [True]
+        warmup.release_collection()  # a second sign-in changes nothing
+        assert frozen == [True]
+    finally:
+        gc.enable()
