@@ -1,13 +1,14 @@
 """Load what signing in and the main window need, in the background, while the sign-in screen waits.
 
-The first screen shows without SQLAlchemy, the models or Babel's locale data (together about a
-second on an office PC); a person typing a name and password gives that time for free. Only
-modules without Qt widgets are loaded in the thread: Qt objects belong to the GUI thread, which
-imports the main window's modules afterwards, in short steps (:func:`load_window_modules`). The import
-work holds the GIL in short slices, so typing stays responsive. Code on the GUI thread that
-needs these modules before sign-in is done calls :func:`wait` first, so the two threads never
-import the same modules at once (the password check waits only for the first, small group:
-:func:`wait_for_password_check`).
+The first screen shows without SQLAlchemy, the models or Babel's locale data (about half a
+second of loading on a quiet 2-core machine, more on a busy office PC); a person typing a name
+and password gives that time for free. The thread loads only modules without Qt types (Qt
+objects belong to the GUI thread, which imports the main window's modules afterwards in short
+steps: :func:`load_window_modules`). Imports hold the GIL in short slices, so typing stays
+responsive. GUI-thread code that needs these modules before sign-in calls :func:`wait` first, so
+the two threads never import the same modules at once (the password check waits only for its
+own small group: :func:`wait_for_password_check`). The cyclic garbage collector is paused while
+all this loads (:func:`hold_collection`).
 """
 
 from __future__ import annotations
