@@ -34,7 +34,7 @@ from desktop.services.context import AppContext
 from desktop.services.directory import SearchFilters
 from desktop.services.errors import EnlaceError
 from desktop.services.permissions import Permission
-from desktop.ui.common import EmptyState, guarded, select_data, show_error, show_info
+from desktop.ui.common import EmptyState, confirm, guarded, select_data, show_error, show_info
 from desktop.ui.directory.detail import summary_html
 from desktop.ui.directory.jobs import JobBar
 from desktop.ui.directory.model import ServiceTableModel
@@ -85,6 +85,8 @@ class DirectorySection(QWidget):
         if self.can_edit:
             menu.addAction(_("New organization…"), self.new_organization)
             menu.addAction(_("Edit organization…"), self.edit_organization)
+            self.remove_action = menu.addAction(_("Remove service from the directory…"), self.remove_service)
+            self.remove_action.setObjectName("remove_service")
         if ctx.can(Permission.IMPORT_DIRECTORY):
             menu.addSeparator()
             menu.addAction(_("Import Open Referral package…"), self.import_package)
@@ -262,6 +264,8 @@ class DirectorySection(QWidget):
         has = self.selected_id() is not None
         self.edit_button.setEnabled(has)
         self.verify_button.setEnabled(has)
+        if self.can_edit:
+            self.remove_action.setEnabled(has)
 
     def show_detail(self) -> None:
         self._update_buttons()
@@ -314,6 +318,27 @@ class DirectorySection(QWidget):
         if guarded(self, directory.mark_verified, self.ctx, service_id) is not None:
             self.run_search()
             self.show_detail()
+
+    def remove_service(self) -> None:
+        """Soft delete after a confirmation that says what stays: referrals keep the service in their history."""
+        service_id = self.selected_id()
+        if service_id is None:
+            return
+        summary = guarded(self, directory.service_summary, self.ctx, service_id)
+        if summary is None:
+            return
+        question = _("Remove «{name}» ({organization}) from the directory?\n\nReferrals already made keep it in "
+                     "their history. If it is only closed for a while, edit its status instead.").format(
+            name=summary.name, organization=summary.organization_name)
+        if not confirm(self, question, _("Remove service")):
+            return
+
+        def remove() -> bool:
+            directory.delete_service(self.ctx, service_id, summary.version)
+            return True
+
+        if guarded(self, remove):
+            self.refresh()
 
     def _select(self, service_id: uuid.UUID | None) -> None:
         row = self.model.index_of(service_id) if service_id else -1

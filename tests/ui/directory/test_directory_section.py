@@ -193,3 +193,22 @@ def test_the_directory_is_a_main_window_section_for_whoever_may_view_it() -> Non
     assert spec.permission == Permission.VIEW_DIRECTORY
     module, name = spec.widget.split(":")
     assert getattr(importlib.import_module(module), name) is DirectorySection
+
+
+def test_removing_a_service_asks_first_and_takes_it_off_the_list(qtbot, section, clerk) -> None:
+    assert shown(section) == ["Atención psicológica", "Comedor comunitario"]
+    section.table.selectRow(1)
+    box = answer_message_box(QMessageBox.StandardButton.No)
+    modal(qtbot, box, section.remove_action.trigger)
+    assert "Comedor comunitario" in box.text and "keep it in their history" in box.text
+    assert shown(section) == ["Atención psicológica", "Comedor comunitario"]
+    section.table.selectRow(1)
+    modal(qtbot, answer_message_box(QMessageBox.StandardButton.Yes), section.remove_action.trigger)
+    assert shown(section) == ["Atención psicológica"]
+    assert [row.name for row in directory.search(clerk, "comedor")] == []
+
+
+def test_trainers_cannot_remove_services(qtbot, ctx_for) -> None:
+    widget = DirectorySection(ctx_for("trainer"))
+    qtbot.addWidget(widget)
+    assert not hasattr(widget, "remove_action")
