@@ -46,6 +46,7 @@ class ReferralDialog(QDialog):
         self.services = QListWidget()
         self.services.setObjectName("service_results")
         self.services.setMinimumHeight(140)
+        self.services.setWordWrap(True)
         self.warnings = QLabel()
         self.warnings.setObjectName("service_warnings")
         self.warnings.setWordWrap(True)
@@ -127,8 +128,10 @@ class ReferralDialog(QDialog):
                 flags.append(_("does not accept referrals"))
             if info.stale:
                 flags.append(_("not verified recently"))
-            text = f"{info.name} — {info.organization}" + (f"  ⚠ {', '.join(flags)}" if flags else "")
+            # The warning first: a long service name never pushes it out of sight.
+            text = (f"⚠ {', '.join(flags)} · " if flags else "") + f"{info.name} — {info.organization}"
             item = QListWidgetItem(text)
+            item.setToolTip(text)
             item.setData(Qt.ItemDataRole.UserRole, info)
             self.services.addItem(item)
         self._service_chosen(None)

@@ -424,3 +424,20 @@ def test_the_record_shows_self_identification_only_to_who_may_see_it(qtbot, ctx_
     assert not admin_dialog.ethnicity.isVisible() and not admin_dialog.identity_hint.isVisible()
     click(qtbot, save_button(admin_dialog))  # the administrator saves other fields: the answers stay
     assert people.get_person(ctx_for("clerk"), record.id).lgbtiq == "yes"
+
+
+def test_the_referral_form_shows_a_service_warning_before_its_long_name(qtbot, clerk, ctx_for, qt_settings) -> None:
+    from desktop.ui.referrals.referral_dialog import ReferralDialog
+
+    make_service(ctx_for("admin"), "Orientación y acompañamiento jurídico para la regularización migratoria "
+                                   "de familias con niñas y niños", accepts=False)
+    person = people.register_person(clerk, person_form())
+    dialog = ReferralDialog(clerk, person.id)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    type_into(qtbot, dialog.service_search, "regularizacion")
+    qtbot.waitUntil(lambda: dialog.services.count() == 1, timeout=3000)
+    item = dialog.services.item(0)
+    assert item.text().startswith("⚠ does not accept referrals · Orientación")
+    dialog.services.setCurrentRow(0)
+    assert "does not accept referrals" in dialog.warnings.text()
