@@ -46,16 +46,30 @@ class ConsentInfo:
     withdrawn_at: datetime | None
     withdrawn_by: str | None
     withdrawal_note: str
+    taken_by_name: str = ""  # the account's full name, for histories
 
     @property
     def active(self) -> bool:
         return self.withdrawn_at is None
 
 
+def staff_name(session: Session, username: str | None) -> str:
+    """A colleague's full name for histories ("por Claudia Patiño"), else the user name as stored.
+
+    Names are cached on the session: a history names the same few people many times.
+    """
+    if not username:
+        return ""
+    cache: dict[str, str] = session.info.setdefault("staff_names", {})
+    if username not in cache:
+        cache[username] = session.scalar(select(User.full_name).where(User.username == username)) or username
+    return cache[username]
+
+
 def _info(session: Session, c: Consent) -> ConsentInfo:
     service_name = session.scalar(select(Service.name).where(Service.id == c.service_id)) if c.service_id else ""
     return ConsentInfo(c.id, c.scope, c.service_id, service_name or "", c.given_on, c.method, c.witness_name,
-                       c.taken_by, c.withdrawn_at, c.withdrawn_by, c.withdrawal_note)
+                       c.taken_by, c.withdrawn_at, c.withdrawn_by, c.withdrawal_note, staff_name(session, c.taken_by))
 
 
 def _person(session: Session, person_id: uuid.UUID) -> Person:

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from desktop.i18n import N_, _
 from desktop.services import audit
 from desktop.services.cases import next_number
-from desktop.services.consent import sharing_allowed
+from desktop.services.consent import sharing_allowed, staff_name
 from desktop.services.context import AppContext
 from desktop.services.errors import NotFound, ValidationError
 from desktop.services.permissions import Permission
@@ -160,6 +160,7 @@ class EventInfo:
     at: datetime
     by: str
     note: str
+    by_name: str = ""  # the account's full name, for histories
 
 
 @dataclass(frozen=True)
@@ -196,8 +197,9 @@ def _person_name(person: Person | None) -> str:
 
 
 def _info(session: Session, r: Referral) -> ReferralInfo:
-    events = [EventInfo(e.from_status, e.to_status, e.at, e.by, e.note) for e in session.scalars(
-        select(ReferralEvent).where(ReferralEvent.referral_id == r.id).order_by(ReferralEvent.at))]
+    events = [EventInfo(e.from_status, e.to_status, e.at, e.by, e.note, staff_name(session, e.by))
+              for e in session.scalars(select(ReferralEvent).where(ReferralEvent.referral_id == r.id)
+                                       .order_by(ReferralEvent.at))]
     case_no = session.scalar(select(Case.number).where(Case.id == r.case_id)) if r.case_id else ""
     return ReferralInfo(r.id, r.number, r.person_id, _person_name(session.get(Person, r.person_id)), r.case_id,
                         case_no or "", service_info(session, r.service_id), r.reason_code, r.reason, r.urgency,

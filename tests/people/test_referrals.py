@@ -33,6 +33,7 @@ def test_consent_is_recorded_withdrawn_and_kept_as_history(setup) -> None:
     consent.withdraw_consent(clerk, given[1].id, "Ya no quiere")
     history = consent.list_consents(clerk, person.id)
     assert len(history) == 2 and {h.scope for h in history if h.withdrawn_at} == {"share_with_services"}
+    assert {h.taken_by_name for h in history} == {"Clerk Pérez"}  # histories name the colleague, not the account
     assert people.get_person(clerk, person.id).consent == people.ConsentState(True, False, False)
     with pytest.raises(ValidationError, match="already withdrawn"):
         consent.withdraw_consent(clerk, given[1].id)
@@ -91,7 +92,7 @@ def test_referral_goes_through_every_state_with_an_event_each(setup) -> None:
             r = referrals.transition(clerk, r.id, step, note="llamada", outcome="Atendida" if closing else "")
         assert r.status == final
         assert [e.to_status for e in r.events] == ["draft"] + [referrals.TRANSITIONS[s][1] for s in steps]
-        assert all(e.by == "clerk" for e in r.events)
+        assert all(e.by == "clerk" and e.by_name == "Clerk Pérez" for e in r.events)
         assert r.sent_at is not None and r.closed_at is not None and r.outcome == "Atendida"
     draft = referrals.create_referral(clerk, referrals.ReferralForm(person.id, service, "food"))
     assert referrals.transition(clerk, draft.id, "cancel", outcome="Error de registro").status == "cancelled"

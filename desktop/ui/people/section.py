@@ -229,7 +229,8 @@ class PersonPanel(QWidget):
                      if info.withdrawn_at else _("active"))
             text = _("{scope}: given {date} ({method}, by {user}) — {state}").format(
                 scope=_(consent.SHORT_SCOPES[info.scope]), date=format_date(info.given_on, "short"),
-                method=_(consent.METHODS.get(info.method, info.method)), user=info.taken_by, state=state)
+                method=_(consent.METHODS.get(info.method, info.method)), user=info.taken_by_name or info.taken_by,
+                state=state)
             item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, info)
             self.consents.addItem(item)

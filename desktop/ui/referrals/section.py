@@ -230,7 +230,7 @@ class ReferralPanel(QWidget):
         for event in info.events:
             start = referrals.status_label(event.from_status) if event.from_status else _("created")
             text = _("{when} · {user}: {old} → {new}").format(
-                when=format_datetime(event.at, "short"), user=event.by, old=start,
+                when=format_datetime(event.at, "short"), user=event.by_name or event.by, old=start,
                 new=referrals.status_label(event.to_status))
             if event.note:
                 text += f" — {event.note}"
