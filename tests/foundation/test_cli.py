@@ -136,6 +136,10 @@ def test_demo_then_audit_verify(tmp_path: Path, capsys, monkeypatch) -> None:
 
     store = open_store(str(db), lambda: Unlock("admin", "enlace-demo"))
     try:
+        current, heads = store.schema_state()
+        assert current == heads  # at every area's Alembic head
+        with store.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         with store.engine.begin() as conn:
             conn.exec_driver_sql("UPDATE audit_event SET username = 'intruso' WHERE seq = 3")
     finally:
