@@ -139,6 +139,19 @@ def stored_password_hash_id(db: Database, user_id: uuid.UUID | None) -> str | No
     return keys.password_hash_id(password_hash) if password_hash else None
 
 
+def staff_name(session: Session, username: str | None) -> str:
+    """A colleague's full name for histories ("por Claudia Patiño"), else the user name as stored.
+
+    Names are cached on the session: a history names the same few people many times.
+    """
+    if not username:
+        return ""
+    cache: dict[str, str] = session.info.setdefault("staff_names", {})
+    if username not in cache:
+        cache[username] = session.scalar(select(User.full_name).where(User.username == username)) or username
+    return cache[username]
+
+
 def confirm_password(ctx: AppContext, password: str) -> None:
     """Ask again for the signed-in user's password (idle unlock, exports of personal data)."""
     with ctx.db.session() as session:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desktop.i18n import N_, _
-from desktop.services import audit
+from desktop.services import audit, auth
 from desktop.services.context import AppContext
 from desktop.services.errors import NotFound, ValidationError
 from desktop.services.permissions import Permission
@@ -73,7 +73,7 @@ def _info(session: Session, case: Case, with_notes: bool) -> CaseInfo:
     from desktop.services.people import full_name
 
     person = session.get(Person, case.person_id)
-    worker = session.scalar(select(User.full_name).where(User.username == case.caseworker)) or case.caseworker
+    worker = auth.staff_name(session, case.caseworker)
     notes = None
     if with_notes:
         notes = [NoteInfo(n.id, n.noted_on, n.author, n.text, n.created_at) for n in session.scalars(

@@ -10,12 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desktop.i18n import N_, _
-from desktop.services import audit
+from desktop.services import audit, auth
 from desktop.services.context import AppContext
 from desktop.services.errors import NotFound, ValidationError
 from desktop.services.permissions import Permission
 from desktop.store.base import utcnow
-from desktop.store.models import Consent, Person, Service, User
+from desktop.store.models import Consent, Person, Service
 
 SCOPES: dict[str, str] = {
     "registration": N_("Registration of personal data"),
@@ -53,23 +53,11 @@ class ConsentInfo:
         return self.withdrawn_at is None
 
 
-def staff_name(session: Session, username: str | None) -> str:
-    """A colleague's full name for histories ("por Claudia Patiño"), else the user name as stored.
-
-    Names are cached on the session: a history names the same few people many times.
-    """
-    if not username:
-        return ""
-    cache: dict[str, str] = session.info.setdefault("staff_names", {})
-    if username not in cache:
-        cache[username] = session.scalar(select(User.full_name).where(User.username == username)) or username
-    return cache[username]
-
-
 def _info(session: Session, c: Consent) -> ConsentInfo:
     service_name = session.scalar(select(Service.name).where(Service.id == c.service_id)) if c.service_id else ""
     return ConsentInfo(c.id, c.scope, c.service_id, service_name or "", c.given_on, c.method, c.witness_name,
-                       c.taken_by, c.withdrawn_at, c.withdrawn_by, c.withdrawal_note, staff_name(session, c.taken_by))
+                       c.taken_by, c.withdrawn_at, c.withdrawn_by, c.withdrawal_note,
+                       auth.staff_name(session, c.taken_by))
 
 
 def _person(session: Session, person_id: uuid.UUID) -> Person:
@@ -169,7 +157,7 @@ def consent_form_pdf(ctx: AppContext, person_id: uuid.UUID) -> bytes:
     with ctx.db.session() as session:
         person = _person(session, person_id)
         office = current_office(session)
-        clerk = session.scalar(select(User.full_name).where(User.username == ctx.username)) or ctx.username
+        clerk = auth.staff_name(session, ctx.username)
         doc_label = catalog_labels(session, "document_type").get(person.document_type, "")
         data = ConsentFormData(
             office_name=office.name, office_municipality=office.municipality, logo=office.logo,

@@ -27,9 +27,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from desktop.i18n import N_, _
-from desktop.services import audit
+from desktop.services import audit, auth
 from desktop.services.cases import next_number
-from desktop.services.consent import sharing_allowed, staff_name
+from desktop.services.consent import sharing_allowed
 from desktop.services.context import AppContext
 from desktop.services.errors import NotFound, ValidationError
 from desktop.services.permissions import Permission
@@ -43,7 +43,6 @@ from desktop.store.models import (
     Referral,
     ReferralEvent,
     Service,
-    User,
 )
 
 STATUSES: dict[str, str] = {
@@ -197,7 +196,7 @@ def _person_name(person: Person | None) -> str:
 
 
 def _info(session: Session, r: Referral) -> ReferralInfo:
-    events = [EventInfo(e.from_status, e.to_status, e.at, e.by, e.note, staff_name(session, e.by))
+    events = [EventInfo(e.from_status, e.to_status, e.at, e.by, e.note, auth.staff_name(session, e.by))
               for e in session.scalars(select(ReferralEvent).where(ReferralEvent.referral_id == r.id)
                                        .order_by(ReferralEvent.at))]
     case_no = session.scalar(select(Case.number).where(Case.id == r.case_id)) if r.case_id else ""
@@ -607,8 +606,7 @@ def slip_pdf(ctx: AppContext, number: str, page: str | None = None) -> bytes:
         service = service_info(session, referral.service_id)
         allowed = sharing_allowed(session, referral.person_id, referral.service_id)
         reasons = catalog_labels(session, "referral_reason")
-        clerk = session.scalar(select(User.full_name).where(User.username == referral.created_by)) or \
-            (referral.created_by or "")
+        clerk = auth.staff_name(session, referral.created_by)
         issued = (referral.sent_at or referral.created_at).astimezone(UTC).date()
         code = check_code(_slip_secret(session), referral.number, issued)
         doc_label = catalog_labels(session, "document_type").get(person.document_type, "") if person else ""
