@@ -67,7 +67,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def _counts_lines(counts: dict[str, int]) -> list[str]:
-    from desktop.services.backup import summarize_counts
+    from desktop.services.workspace.backup import summarize_counts
 
     shown = summarize_counts(counts)
     width = max((len(label) for label, _n in shown), default=0)
@@ -75,7 +75,7 @@ def _counts_lines(counts: dict[str, int]) -> list[str]:
 
 
 def cmd_create(args: argparse.Namespace) -> int:
-    from desktop.services.backup import create_backup
+    from desktop.services.workspace.backup import create_backup
 
     ctx = sign_in(args)
     try:
@@ -89,7 +89,7 @@ def cmd_create(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from desktop.services.backup import list_backup_files, list_backups
+    from desktop.services.workspace.backup import list_backup_files, list_backups
 
     if args.to:
         backups = list_backup_files(args.to)
@@ -118,8 +118,8 @@ def _unlock_if_needed(args: argparse.Namespace, path: Path):
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from desktop.services.backup import inspect_backup
-    from desktop.services.errors import AuthError
+    from desktop.services.core.errors import AuthError
+    from desktop.services.workspace.backup import inspect_backup
 
     path = Path(args.file).expanduser()
     try:
@@ -141,8 +141,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def cmd_restore(args: argparse.Namespace) -> int:
     from desktop.services import workspace
-    from desktop.services.backup import inspect_backup, restore_backup
-    from desktop.services.errors import AuthError
+    from desktop.services.core.errors import AuthError
+    from desktop.services.workspace.backup import inspect_backup, restore_backup
 
     location = db_location(args)
     source = Path(args.file).expanduser()
@@ -193,7 +193,7 @@ def _print_recovery(recovery_key: str) -> None:
 
 def cmd_encrypt(args: argparse.Namespace) -> int:
     from desktop.services import workspace
-    from desktop.services.errors import AuthError
+    from desktop.services.core.errors import AuthError
 
     location = db_location(args)
     username = getattr(args, "user", None) or os.environ.get("ENLACE_USER")
@@ -222,7 +222,7 @@ def cmd_encrypt(args: argparse.Namespace) -> int:
 
 def cmd_recover(args: argparse.Namespace) -> int:
     from desktop.services import workspace
-    from desktop.services.errors import AuthError
+    from desktop.services.core.errors import AuthError
 
     username = getattr(args, "user", None) or os.environ.get("ENLACE_USER")
     if not username:

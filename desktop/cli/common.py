@@ -31,7 +31,7 @@ def open_db(args: argparse.Namespace):
     A new database is created encrypted. An encrypted one is unlocked with --user and the password
     (stdin or $ENLACE_PASSWORD), or with the recovery key in $ENLACE_RECOVERY_KEY.
     """
-    from desktop.services.errors import AuthError
+    from desktop.services.core.errors import AuthError
     from desktop.services.workspace import LockedDatabaseError, open_store
 
     try:
@@ -74,7 +74,7 @@ def read_secret(prompt: str, env_var: str = "ENLACE_PASSWORD") -> str:
 def sign_in(args: argparse.Namespace):
     """Open the database and sign in as --user / $ENLACE_USER. Returns an AppContext."""
     from desktop.services import workspace
-    from desktop.services.errors import EnlaceError
+    from desktop.services.core.errors import EnlaceError
 
     username = getattr(args, "user", None) or os.environ.get("ENLACE_USER")
     if not username:
@@ -98,7 +98,7 @@ class CommandError(Exception):
 
 def run_command(args: argparse.Namespace) -> int:
     """Run the chosen subcommand; turn domain errors into a message on stderr and an exit status."""
-    from desktop.services.errors import EnlaceError
+    from desktop.services.core.errors import EnlaceError
     from desktop.store.database import StoreError
 
     if getattr(args, "lang", None):

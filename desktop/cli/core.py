@@ -117,7 +117,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    from desktop.services.audit import verify_chain
+    from desktop.services.security.audit import verify_chain
 
     # Verifying needs no sign-in (it must work when accounts are damaged); an encrypted database
     # is unlocked with --user and the password, or the recovery key ($ENLACE_RECOVERY_KEY).
@@ -135,8 +135,8 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_list(args: argparse.Namespace) -> int:
-    from desktop.services.audit import AuditFilter, action_label, list_events
     from desktop.services.office import office_info
+    from desktop.services.security.audit import AuditFilter, action_label, list_events
 
     ctx = sign_in(args)
     events = list_events(ctx, AuditFilter(username=args.by, action=args.action), limit=args.limit)
@@ -150,7 +150,7 @@ def cmd_audit_list(args: argparse.Namespace) -> int:
 
 
 def cmd_users(args: argparse.Namespace) -> int:
-    from desktop.services.auth import list_users
+    from desktop.services.security.auth import list_users
 
     ctx = sign_in(args)
     write_rows(((u.username, u.full_name, u.role, u.active, u.locked) for u in list_users(ctx)),

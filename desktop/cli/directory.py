@@ -48,13 +48,13 @@ def _is_spreadsheet(path: Path) -> bool:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from desktop.services.directory_hsds import PackageError, import_package, preview_lines
+    from desktop.services.directory.hsds import PackageError, import_package, preview_lines
 
     ctx = sign_in(args)
     path = Path(args.path)
     try:
         if _is_spreadsheet(path):
-            from desktop.services.directory_sheet import import_sheet
+            from desktop.services.directory.sheet import import_sheet
 
             preview, applied = import_sheet(ctx, path, dry_run=args.dry_run)
             counts = preview.counts
@@ -85,7 +85,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from desktop.services.directory_hsds import export_package
+    from desktop.services.directory.hsds import export_package
 
     ctx = sign_in(args)
     files = export_package(ctx, Path(args.out))

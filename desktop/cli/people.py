@@ -65,13 +65,14 @@ def _ethnic_group_labels(ctx) -> dict[str, str]:
 
 def _exported_fields(ctx) -> list[str]:
     """The sensitive columns this export filled: their names (never values) go in the audit event."""
-    from desktop.services.permissions import Permission
+    from desktop.services.core.permissions import Permission
 
     return ["ethnicity", "lgbtiq"] if ctx.can(Permission.VIEW_SENSITIVE) else []
 
 
 def cmd_people_list(args: argparse.Namespace) -> int:
-    from desktop.services import audit, people
+    from desktop.services import people
+    from desktop.services.security import audit
 
     ctx = sign_in(args)
     groups = _ethnic_group_labels(ctx)
@@ -117,7 +118,8 @@ def _office_midnight_utc(ctx, day: date) -> datetime:
 
 
 def cmd_referrals_list(args: argparse.Namespace) -> int:
-    from desktop.services import audit, referrals
+    from desktop.services import referrals
+    from desktop.services.security import audit
 
     start, end = _day(args.date_from, "--from"), _day(args.date_to, "--to")
     if start and end and end < start:

@@ -25,8 +25,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from desktop.services.report_export import export_report
     from desktop.services.reports import Period
+    from desktop.services.reports.export import export_report
 
     if args.date_from and not args.date_to:
         raise CommandError(_("--from needs --to."), EXIT_USAGE)

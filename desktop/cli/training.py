@@ -104,8 +104,8 @@ def _completed(value: bool, fmt: str) -> str:
 def cmd_import(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from desktop.services import participants_import as pi
     from desktop.services.training import course_by_code
+    from desktop.services.training import roster_import as pi
 
     ctx = sign_in(args)
     course = course_by_code(ctx, args.course)
@@ -152,8 +152,8 @@ def cmd_attendance_sheet(args: argparse.Namespace) -> int:
 
 
 def cmd_certificates(args: argparse.Namespace) -> int:
-    from desktop.services.certificates import issue_certificates
     from desktop.services.training import course_by_code
+    from desktop.services.training.certificates import issue_certificates
 
     ctx = sign_in(args)
     course = course_by_code(ctx, args.course)
@@ -176,7 +176,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from desktop.i18n import format_date
-    from desktop.services.certificates import verify_certificate, verify_with_key_files
+    from desktop.services.training.certificates import verify_certificate, verify_with_key_files
 
     if args.key:
         # Anyone with Enlace: the QR text against the issuing office's exported public key, no database.
@@ -206,7 +206,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_revoke(args: argparse.Namespace) -> int:
-    from desktop.services.certificates import revoke
+    from desktop.services.training.certificates import revoke
 
     ctx = sign_in(args)
     cert = revoke(ctx, args.number, args.reason)
@@ -217,7 +217,7 @@ def cmd_revoke(args: argparse.Namespace) -> int:
 def cmd_export_key(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from desktop.services.certificates import export_public_key
+    from desktop.services.training.certificates import export_public_key
 
     ctx = sign_in(args)
     Path(args.out).write_bytes(export_public_key(ctx))
@@ -228,7 +228,7 @@ def cmd_export_key(args: argparse.Namespace) -> int:
 def cmd_import_key(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from desktop.services.certificates import import_public_key
+    from desktop.services.training.certificates import import_public_key
 
     ctx = sign_in(args)
     info = import_public_key(ctx, Path(args.file).read_bytes())

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from desktop import APP_NAME
 from desktop.i18n import _
-from desktop.services.errors import EnlaceError, ValidationError
+from desktop.services.core.errors import EnlaceError, ValidationError
 
 T = TypeVar("T")
 
@@ -134,7 +134,7 @@ class PasswordRules(QWidget):
 
     def __init__(self, password: QLineEdit, repeat: QLineEdit | None = None,
                  username: Callable[[], str] | None = None, parent: QWidget | None = None) -> None:
-        from desktop.services.auth import MIN_PASSWORD_LENGTH
+        from desktop.services.security.auth import MIN_PASSWORD_LENGTH
 
         super().__init__(parent)
         self._password, self._repeat, self._username = password, repeat, username or (lambda: "")

@@ -16,8 +16,8 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QGroupBox, QLabel, QScrollAre
 
 from desktop.i18n import _
 from desktop.services import office as office_service
-from desktop.services.context import AppContext
-from desktop.services.permissions import role_label
+from desktop.services.core.context import AppContext
+from desktop.services.core.permissions import role_label
 
 # "module:Class" factories, shown in this order, two to a row.
 HOME_PANELS: list[str] = [

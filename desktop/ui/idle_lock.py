@@ -20,9 +20,9 @@ from PySide6.QtWidgets import (
 
 from desktop import APP_NAME
 from desktop.i18n import _
-from desktop.services import auth
-from desktop.services.context import AppContext
-from desktop.services.errors import EnlaceError
+from desktop.services.core.context import AppContext
+from desktop.services.core.errors import EnlaceError
+from desktop.services.security import auth
 from desktop.ui.common import password_field
 
 MAX_UNLOCK_ATTEMPTS = 5

@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
 
 from desktop.i18n import _
 from desktop.services import office as office_service
-from desktop.services.context import AppContext
-from desktop.services.permissions import has_permission, role_label
+from desktop.services.core.context import AppContext
+from desktop.services.core.permissions import has_permission, role_label
 from desktop.ui.sections import SECTIONS, SectionSpec
 
 
@@ -190,7 +190,7 @@ class MainWindow(QMainWindow):
         """The last good backup, in red when older than two days; starts the daily automatic backup."""
         from PySide6.QtCore import QTimer
 
-        from desktop.services import backup
+        from desktop.services.workspace import backup
 
         status = backup.backup_status(self.ctx.db)
         self.backup_label.setText(status.text)
@@ -209,7 +209,7 @@ class MainWindow(QMainWindow):
             first.start(60_000)
 
     def _run_daily_backup(self) -> None:
-        from desktop.services import backup
+        from desktop.services.workspace import backup
         from desktop.ui.worker import Worker
 
         if self._daily_backup_worker is not None or not backup.daily_backup_due(self.ctx.db):

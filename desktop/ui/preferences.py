@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _
-from desktop.services import auth
-from desktop.services.context import AppContext
-from desktop.services.errors import AuthError, EnlaceError, ValidationError
+from desktop.services.core.context import AppContext
+from desktop.services.core.errors import AuthError, EnlaceError, ValidationError
+from desktop.services.security import auth
 from desktop.ui.common import FieldErrors, PasswordRules, language_choices, password_field, select_data
 
 

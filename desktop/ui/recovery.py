@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QL
 
 from desktop.i18n import _
 from desktop.services import workspace
-from desktop.services.errors import EnlaceError
+from desktop.services.core.errors import EnlaceError
 from desktop.store.database import StoreError
 from desktop.ui.common import FieldErrors, PasswordRules, password_field
 
@@ -65,7 +65,7 @@ class RecoverAccessDialog(QDialog):
         self.ok.setEnabled(bool(self.key.text().strip() and self.username.text().strip() and self.rules.is_ok()))
 
     def recover(self) -> None:
-        from desktop.services.errors import ValidationError
+        from desktop.services.core.errors import ValidationError
 
         try:
             workspace.recover_access(self.location, self.key.text(), self.username.text().strip(),

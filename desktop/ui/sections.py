@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from desktop.i18n import N_
-from desktop.services.permissions import Permission
+from desktop.services.core.permissions import Permission
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from desktop import APP_NAME
 from desktop.i18n import _, set_locale
 from desktop.services import workspace
-from desktop.services.context import AppContext
-from desktop.services.errors import EnlaceError
+from desktop.services.core.context import AppContext
+from desktop.services.core.errors import EnlaceError
 from desktop.store.files import StoreError
 from desktop.ui import settings, warmup
 from desktop.ui.app import apply_language
@@ -146,7 +146,7 @@ class AppSession(QObject):
             settings.LANGUAGE.set(language)  # the next sign-in screen on this PC speaks it too
 
     def _signed_in(self, ctx: AppContext) -> None:
-        from desktop.services import auth
+        from desktop.services.security import auth
 
         warmup.release_collection()  # start-up's heap is loaded: collect as usual, without it
         self.ctx = ctx

@@ -31,8 +31,8 @@ from desktop import APP_NAME
 from desktop.i18n import _, country_names, current_language
 from desktop.services import office as office_service
 from desktop.services import workspace
-from desktop.services.context import AppContext
-from desktop.services.errors import EnlaceError, ValidationError
+from desktop.services.core.context import AppContext
+from desktop.services.core.errors import EnlaceError, ValidationError
 from desktop.ui.common import FieldErrors, PasswordRules, confirm, password_field, select_data, show_error
 
 # The zone most offices in a country use, where the country has several.

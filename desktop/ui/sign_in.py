@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 from desktop import APP_NAME
 from desktop.i18n import _
 from desktop.services import workspace
-from desktop.services.context import AppContext
-from desktop.services.errors import EnlaceError
+from desktop.services.core.context import AppContext
+from desktop.services.core.errors import EnlaceError
 from desktop.store.files import StoreError
 from desktop.ui import settings, warmup
 
@@ -124,8 +124,8 @@ class SignInDialog(QDialog):
             self.username.setFocus()
 
     def _demo_box(self) -> QGroupBox:
+        from desktop.services.core.permissions import role_label
         from desktop.services.demo import DEMO_PASSWORD, DEMO_USERS
-        from desktop.services.permissions import role_label
 
         box = QGroupBox(_("Demo database"))
         box.setObjectName("demo_accounts")

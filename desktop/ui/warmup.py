@@ -33,10 +33,10 @@ MODULES = (
     "sqlalchemy.dialects.sqlite",
     "desktop.store.database",
     "desktop.store.models",
-    "desktop.services.auth",
-    "desktop.services.audit",
+    "desktop.services.security.auth",
+    "desktop.services.security.audit",
     "desktop.services.office",
-    "desktop.services.backup",
+    "desktop.services.workspace.backup",
     "desktop.services.referrals",  # Home's follow-up panel
     "desktop.services.people",
 )

@@ -14,7 +14,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QThread, Signal
 
 from desktop.i18n import _
-from desktop.services.errors import Cancelled
+from desktop.services.core.errors import Cancelled
 
 
 class Worker(QObject):
@@ -45,7 +45,7 @@ class Worker(QObject):
         return self._thread.wait(ms)
 
     def _run(self) -> None:
-        from desktop.services.errors import EnlaceError
+        from desktop.services.core.errors import EnlaceError
 
         try:
             result = self._job(*self._args, progress=lambda d, t: self.progress.emit(int(d), int(t)),

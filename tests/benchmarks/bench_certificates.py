@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from desktop.documents import certificate as doc
-from desktop.services import certificates
+from desktop.services.training import certificates
 from tests.training.helpers import logo_png, signature_png
 
 TARGET = 1.5
@@ -105,9 +105,10 @@ def full_service(n: int) -> tuple[float, float]:
     """Issue n certificates through the service: database, numbering, signatures, PDF."""
     from sqlalchemy import insert, select
 
-    from desktop.services import auth, training
-    from desktop.services.context import AppContext
+    from desktop.services import training
+    from desktop.services.core.context import AppContext
     from desktop.services.office import OfficeForm, setup_office
+    from desktop.services.security import auth
     from desktop.store.database import open_database
     from desktop.store.models import Attendance, Enrollment, Participant, User
 

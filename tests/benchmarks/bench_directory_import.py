@@ -32,7 +32,7 @@ TABLES = ("organization", "service", "location", "address", "service_at_location
 
 def write_package(folder: Path, services: int, seed: int = 7) -> None:
     from desktop.services.directory import CATEGORIES, CATEGORY_TAXONOMY_ID, term_id
-    from desktop.services.directory_hsds import descriptor_bytes, standard
+    from desktop.services.directory.hsds import descriptor_bytes, standard
 
     rng = random.Random(seed)
     uid = lambda: str(uuid.UUID(int=rng.getrandbits(128), version=4))  # noqa: E731
@@ -81,8 +81,8 @@ def write_package(folder: Path, services: int, seed: int = 7) -> None:
 
 
 def fresh_db(path: Path):
-    from desktop.services import auth
     from desktop.services.office import OfficeForm, setup_office
+    from desktop.services.security import auth
     from desktop.store.database import open_database
 
     auth.use_fast_hashing_for_tests()
@@ -95,7 +95,7 @@ def baseline(db, folder: Path) -> int:
     """csv.DictReader + per-column type conversion + Core insert, one transaction, FK order."""
     from sqlalchemy import insert
 
-    from desktop.services.directory_hsds import WRITE_ORDER, standard
+    from desktop.services.directory.hsds import WRITE_ORDER, standard
     from desktop.store.base import utcnow
     from desktop.store.models.directory import HSDS_MODELS
 
@@ -135,9 +135,9 @@ def baseline(db, folder: Path) -> int:
 
 
 def enlace(db, folder: Path) -> int:
-    from desktop.services import auth
-    from desktop.services.context import AppContext
-    from desktop.services.directory_hsds import import_package
+    from desktop.services.core.context import AppContext
+    from desktop.services.directory.hsds import import_package
+    from desktop.services.security import auth
     from desktop.store.models import User
 
     with db.session() as session:

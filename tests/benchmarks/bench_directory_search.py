@@ -45,7 +45,7 @@ def build(db, services: int, seed: int = 3) -> None:
         seed_catalogs,
         term_id,
     )
-    from desktop.services.directory_hsds import apply_tables, standard
+    from desktop.services.directory.hsds import apply_tables, standard
 
     rng = random.Random(seed)
     uid = lambda: uuid.UUID(int=rng.getrandbits(128), version=4)  # noqa: E731
@@ -103,10 +103,11 @@ def main() -> int:
 
     from sqlalchemy import text
 
-    from desktop.services import auth, directory
-    from desktop.services.context import AppContext
+    from desktop.services import directory
+    from desktop.services.core.context import AppContext
     from desktop.services.directory import SearchFilters, query_stems
     from desktop.services.office import OfficeForm, setup_office
+    from desktop.services.security import auth
     from desktop.store.database import open_database
     from desktop.store.models import User
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from desktop.services.reports_disaggregation import years_before
+from desktop.services.reports.disaggregation import years_before
 
 BASELINE_SQL = """
 SELECT p.population_type, p.sex,
@@ -79,10 +79,10 @@ def main() -> int:
     path = Path(args.db)
     ensure_demo(path)
 
-    from desktop.services import auth
-    from desktop.services.context import AppContext
+    from desktop.services.core.context import AppContext
     from desktop.services.demo import DEMO_PASSWORD
     from desktop.services.reports import Period, build_report
+    from desktop.services.security import auth
     from desktop.store.database import open_database
 
     today = date.today()
@@ -98,8 +98,8 @@ def main() -> int:
 
     from desktop.services import office
     from desktop.services import reports as report_service
-    from desktop.services import reports_figures as figures
-    from desktop.services.reports_disaggregation import parse_age_bands
+    from desktop.services.reports import figures
+    from desktop.services.reports.disaggregation import parse_age_bands
     from desktop.services.training import institution_choices
 
     bands = parse_age_bands(office.get_setting(db, "age_bands"))

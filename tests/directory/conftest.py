@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop.services.context import AppContext
+from desktop.services.core.context import AppContext
 
 DATA = Path(__file__).parent / "data"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from desktop.services import directory
-from desktop.services.context import AppContext
+from desktop.services.core.context import AppContext
 from desktop.services.directory import CATEGORY_TAXONOMY_ID, POPULATION_TAXONOMY_ID, HoursForm, PhoneForm, ServiceForm
 
 WEEKDAYS = ["MO", "TU", "WE", "TH", "FR"]

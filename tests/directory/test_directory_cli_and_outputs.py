@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from desktop.cli import main
-from desktop.services import directory, directory_hsds
+from desktop.services import directory
+from desktop.services.directory import hsds as directory_hsds
 from tests.conftest import PASSWORD
 from tests.directory.helpers import add_service, organization
 
@@ -114,11 +115,11 @@ def test_empty_booklet_says_so(clerk, tmp_path) -> None:
 
 
 def test_demo_directory_is_a_realistic_colombian_directory(db) -> None:
-    from desktop.services import auth
-    from desktop.services.context import AppContext
+    from desktop.services.core.context import AppContext
     from desktop.services.demo import DemoBuild
     from desktop.services.demo import directory as demo_directory
     from desktop.services.demo import office as demo_office
+    from desktop.services.security import auth
     from desktop.store.models import User
 
     demo = DemoBuild(db, "small", 1, datetime(2026, 11, 23, 15, 0, tzinfo=UTC))

@@ -9,8 +9,8 @@ from sqlalchemy import select, update
 
 from desktop.i18n import set_language
 from desktop.services import directory
+from desktop.services.core.errors import ConflictError, PermissionDenied, ValidationError
 from desktop.services.directory import SearchFilters, ServiceForm
-from desktop.services.errors import ConflictError, PermissionDenied, ValidationError
 from desktop.store.models import AuditEvent
 from desktop.store.models.directory import Service, ServiceExtension
 from tests.directory.helpers import add_service, category, organization, population, service_form
@@ -123,7 +123,7 @@ def test_summary_works_from_a_session_inside_another_transaction(clerk, org) -> 
 def test_unknown_service_summary_is_not_found(clerk) -> None:
     import uuid
 
-    from desktop.services.errors import NotFound
+    from desktop.services.core.errors import NotFound
 
     with pytest.raises(NotFound):
         directory.service_summary(clerk, uuid.uuid4())

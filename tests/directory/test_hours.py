@@ -7,7 +7,7 @@ from datetime import date, datetime, time
 import pytest
 
 from desktop.i18n import set_language
-from desktop.services.directory_hours import Hours, describe, is_open, parse_hours_text, validate_rrule
+from desktop.services.directory.hours import Hours, describe, is_open, parse_hours_text, validate_rrule
 
 WEEKDAYS = "MO,TU,WE,TH,FR"
 

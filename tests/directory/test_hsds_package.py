@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from desktop.services import directory, directory_hsds
-from desktop.services.directory_hsds import PackageError
-from desktop.services.errors import Cancelled, PermissionDenied
+from desktop.services import directory
+from desktop.services.core.errors import Cancelled, PermissionDenied
+from desktop.services.directory import hsds as directory_hsds
+from desktop.services.directory.hsds import PackageError
 from desktop.store.models.directory import HSDS_MODELS, Organization, Service
 from tests.directory.helpers import add_service, organization
 
@@ -78,8 +79,8 @@ def test_example_round_trips_byte_for_byte(clerk, example_package, tmp_path, ctx
     other = open_database(tmp_path / "other.db")
     try:
         setup_office(other, OfficeForm(code="CUC", name="Cúcuta", country="CO"), "admin", "Ana", "clave-segura-1")
-        from desktop.services import auth
-        from desktop.services.context import AppContext
+        from desktop.services.core.context import AppContext
+        from desktop.services.security import auth
         from desktop.store.models import User
 
         with other.session() as session:
@@ -328,7 +329,7 @@ def test_exported_services_deleted_in_enlace_are_left_out(clerk, tmp_path) -> No
 
 
 def test_a_directory_changed_after_the_preview_is_not_half_imported(clerk, tmp_path) -> None:
-    from desktop.services.errors import ValidationError
+    from desktop.services.core.errors import ValidationError
 
     directory_hsds.import_package(clerk, small_package(tmp_path / "a"))  # the organization
     preview = directory_hsds.preview_import(

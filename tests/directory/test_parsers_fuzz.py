@@ -7,9 +7,10 @@ import string
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from desktop.services import directory_hsds, directory_sheet
+from desktop.services.directory import hsds as directory_hsds
 from desktop.services.directory import normalize, query_stems
-from desktop.services.directory_hours import parse_hours_text, validate_rrule
+from desktop.services.directory import sheet as directory_sheet
+from desktop.services.directory.hours import parse_hours_text, validate_rrule
 
 SERVICES_HEADER = "id,organization_id,name,status,minimum_age,assured_date,email,last_modified\n"
 cells = st.text(alphabet=string.printable + "áéíóúñÁÉÍÓÚÑ“”–", max_size=30)

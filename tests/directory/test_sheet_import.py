@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from desktop.services import directory, directory_sheet
-from desktop.services.directory_hsds import PackageError
+from desktop.services import directory
+from desktop.services.directory import sheet as directory_sheet
+from desktop.services.directory.hsds import PackageError
 
 HEADERS = ["Entidad", "Servicio", "Descripción", "Categoría", "Dirección", "Municipio", "Teléfono", "Correo",
            "Horario", "Población", "Idiomas", "Recibe remisiones", "Contacto", "Observaciones"]

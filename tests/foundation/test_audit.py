@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlite3
 
 from desktop.cli import main
-from desktop.services import audit
-from desktop.services.auth import sign_in
+from desktop.services.security import audit
+from desktop.services.security.auth import sign_in
 from tests.conftest import PASSWORD
 
 

@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from desktop.services import audit, auth
-from desktop.services.audit import AuditFilter
-from desktop.services.errors import AuthError, ConflictError, ValidationError
+from desktop.services.core.errors import AuthError, ConflictError, ValidationError
+from desktop.services.security import audit, auth
+from desktop.services.security.audit import AuditFilter
 from desktop.store.base import utcnow
 from desktop.store.models import User
 from tests.conftest import PASSWORD

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from desktop.services import audit, auth
 from desktop.services import office as office_service
-from desktop.services.errors import PermissionDenied
+from desktop.services.core.errors import PermissionDenied
+from desktop.services.core.permissions import ROLE_PERMISSIONS, Permission, has_permission
 from desktop.services.office import OfficeForm
-from desktop.services.permissions import ROLE_PERMISSIONS, Permission, has_permission
+from desktop.services.security import audit, auth
 
 P = Permission
 

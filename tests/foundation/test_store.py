@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import inspect, select
 
 from desktop.services import office as office_service
-from desktop.services.errors import ConflictError
+from desktop.services.core.errors import ConflictError
 from desktop.services.office import OfficeForm
 from desktop.store.base import Base
 from desktop.store.database import Database, SchemaTooNewError, open_database, sqlite_url

@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 
 from desktop.services import directory, people
-from desktop.services.context import AppContext
+from desktop.services.core.context import AppContext
 
 
 def make_service(ctx: AppContext, name: str = "Atención en salud primaria", accepts: bool = True,

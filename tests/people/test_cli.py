@@ -9,7 +9,8 @@ from datetime import date
 import pytest
 
 from desktop.cli import main
-from desktop.services import consent, people, referrals
+from desktop.services import people, referrals
+from desktop.services.people import consent
 from tests.conftest import PASSWORD
 from tests.people.helpers import make_service, person_form
 

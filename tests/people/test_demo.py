@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from desktop.services import auth, people, referrals
-from desktop.services.context import AppContext
+from desktop.services import people, referrals
+from desktop.services.core.context import AppContext
 from desktop.services.demo import DEMO_PASSWORD, DemoBuild
+from desktop.services.security import auth
 from desktop.store.models import Consent, HouseholdMember, Person, Referral, ReferralEvent
 
 

@@ -7,8 +7,9 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from desktop.services import cases, consent, people, referrals
-from desktop.services.errors import ConflictError, PermissionDenied, ValidationError
+from desktop.services import people, referrals
+from desktop.services.core.errors import ConflictError, PermissionDenied, ValidationError
+from desktop.services.people import cases, consent
 from desktop.store.models import AuditEvent, Person
 from tests.people.helpers import make_service, person_form
 

@@ -9,8 +9,9 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from desktop.services import cases, consent, directory, people, referrals
-from desktop.services.errors import ConflictError, NotFound, PermissionDenied, ValidationError
+from desktop.services import directory, people, referrals
+from desktop.services.core.errors import ConflictError, NotFound, PermissionDenied, ValidationError
+from desktop.services.people import cases, consent
 from desktop.store.models import AuditEvent, Case
 from tests.people.helpers import make_service, person_form
 

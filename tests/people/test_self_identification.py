@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import delete, select, update
 
 from desktop.services import people
-from desktop.services.errors import PermissionDenied, ValidationError
+from desktop.services.core.errors import PermissionDenied, ValidationError
 from desktop.store.database import Database, sqlite_url
 from desktop.store.models import AuditEvent, CatalogItem, Office, Person
 from tests.conftest import PASSWORD

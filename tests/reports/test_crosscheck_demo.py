@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from desktop.cli import main as enlace
-from desktop.services import auth
-from desktop.services.context import AppContext
+from desktop.services.core.context import AppContext
 from desktop.services.demo import DEMO_PASSWORD, build_demo
 from desktop.services.reports import Period, build_report
+from desktop.services.security import auth
 from desktop.store.database import open_database
 
 BOGOTA = ZoneInfo("America/Bogota")

@@ -12,10 +12,10 @@ from datetime import UTC, date, datetime
 import openpyxl
 import pytest
 
-from desktop.services.audit import list_events
-from desktop.services.errors import PermissionDenied, ValidationError
-from desktop.services.report_export import export_report
+from desktop.services.core.errors import PermissionDenied, ValidationError
 from desktop.services.reports import Period
+from desktop.services.reports.export import export_report
+from desktop.services.security.audit import list_events
 from tests.reports import factories as f
 
 NOV = Period.month("2026-11")

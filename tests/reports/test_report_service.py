@@ -9,15 +9,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from desktop.services import reports
-from desktop.services.context import Actor, AppContext
-from desktop.services.errors import PermissionDenied, ValidationError
+from desktop.services.core.context import Actor, AppContext
+from desktop.services.core.errors import PermissionDenied, ValidationError
 from desktop.services.office import OfficeForm, setup_office
 from desktop.services.reports import Period, build_report
-from desktop.services.reports_disaggregation import (
+from desktop.services.reports.disaggregation import (
     age_band_python,
     parse_age_bands,
 )
-from desktop.services.reports_tables import NOT_RECORDED
+from desktop.services.reports.tables import NOT_RECORDED
 from desktop.store.database import open_database
 from tests.reports import factories as f
 
@@ -163,7 +163,7 @@ def test_unusable_age_bands_give_a_clear_message():
 
 @pytest.fixture(scope="module")
 def shared_db(tmp_path_factory):
-    from desktop.services import auth
+    from desktop.services.security import auth
 
     auth.use_fast_hashing_for_tests()
     db = open_database(tmp_path_factory.mktemp("reports") / "prop.db")

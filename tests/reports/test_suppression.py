@@ -7,7 +7,7 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from desktop.services.reports_suppression import (
+from desktop.services.reports.suppression import (
     SMALL_MARK,
     WITHHELD_MARK,
     Grid,
@@ -16,7 +16,7 @@ from desktop.services.reports_suppression import (
     suppress_tables,
     witness_holds,
 )
-from desktop.services.reports_tables import Category, Table
+from desktop.services.reports.tables import Category, Table
 
 COUNTS = st.one_of(st.just(0), st.integers(1, 4), st.integers(5, 9), st.integers(10, 400))
 

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from desktop.services import auth, workspace
-from desktop.services.context import AppContext
+from desktop.services import workspace
+from desktop.services.core.context import AppContext
 from desktop.services.office import OfficeForm
+from desktop.services.security import auth
 from tests.conftest import PASSWORD, ROLES
 
 OFFICE_NAME = "Oficina Cifrada de Cúcuta"

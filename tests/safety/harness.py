@@ -67,7 +67,7 @@ def _save_loop(db: str, user: str) -> int:
 def _bump(db: str, user: str, times: int, go: str) -> int:
     """Increase the office's counter (kept in ``municipality``) with the optimistic check forms use."""
     from desktop.services import office
-    from desktop.services.errors import ConflictError
+    from desktop.services.core.errors import ConflictError
 
     ctx = _sign_in(db, user)
     print("ready", flush=True)
@@ -94,7 +94,7 @@ def _bump(db: str, user: str, times: int, go: str) -> int:
 
 def run(argv: list[str]) -> int:
     from desktop.i18n import set_language
-    from desktop.services import auth
+    from desktop.services.security import auth
     from desktop.store import keys
 
     auth.use_fast_hashing_for_tests()

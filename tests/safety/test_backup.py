@@ -10,8 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from desktop.cli import main
-from desktop.services import audit, auth, backup, workspace
-from desktop.services.errors import AuthError, PermissionDenied, ValidationError
+from desktop.services import workspace
+from desktop.services.core.errors import AuthError, PermissionDenied, ValidationError
+from desktop.services.security import audit, auth
+from desktop.services.workspace import backup
 from desktop.store import backup as files
 from desktop.store import keys
 from desktop.store.database import StoreError

@@ -5,7 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from desktop.services import backup, workspace
+from desktop.services import workspace
+from desktop.services.workspace import backup
 from desktop.ui.admin.backups import BackupsTab, RestoreDialog
 from tests.conftest import PASSWORD
 

@@ -10,7 +10,7 @@ import threading
 import pytest
 
 from desktop.services import office, workspace
-from desktop.services.errors import ConflictError
+from desktop.services.core.errors import ConflictError
 from desktop.store.database import integrity_check
 from tests.conftest import PASSWORD
 from tests.safety.helpers import ROOT

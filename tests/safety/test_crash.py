@@ -132,7 +132,7 @@ def test_killing_a_participant_import_applies_none_of_it(demo_db: Path, tmp_path
     ctx.db.dispose()
     cli = ["--db", str(demo_db), "training", "import-participants", str(sheet), "--course", "EMPR-2026",
            "--user", "trainer"]
-    _kill_in_the_middle("desktop.services.participants_import:apply_import", 150, cli, tmp_path)
+    _kill_in_the_middle("desktop.services.training.roster_import:apply_import", 150, cli, tmp_path)
     ctx = _reopen(demo_db)
     try:
         assert _count(ctx, Participant) == before
@@ -157,7 +157,7 @@ def test_killing_a_bulk_certificate_run_issues_none(demo_db: Path, tmp_path: Pat
         before = sorted(session.execute(select(Certificate.number, Certificate.print_count)).all())
     ctx.db.dispose()
     out = tmp_path / "constancias.pdf"
-    _kill_in_the_middle("desktop.services.certificates:issue_certificates", 3,
+    _kill_in_the_middle("desktop.services.training.certificates:issue_certificates", 3,
                         ["--db", str(demo_db), "training", "certificates", "--course", "MESA-2026", "--out", str(out),
                          "--user", "trainer"], tmp_path)
     ctx = _reopen(demo_db)
@@ -178,7 +178,7 @@ def test_killing_a_directory_import_applies_none_of_it(demo_db: Path, tmp_path: 
     ctx = _reopen(demo_db)
     before = _count(ctx, Organization)
     ctx.db.dispose()
-    _kill_in_the_middle("desktop.services.directory_hsds:apply_import", 5,
+    _kill_in_the_middle("desktop.services.directory.hsds:apply_import", 5,
                         ["--db", str(demo_db), "directory", "import", str(package), "--user", "clerk"], tmp_path)
     ctx = _reopen(demo_db)
     try:

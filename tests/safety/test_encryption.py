@@ -11,9 +11,11 @@ import pytest
 from sqlalchemy import select
 
 from desktop.cli import main
-from desktop.services import auth, backup, workspace
-from desktop.services.audit import AuditFilter, list_events, verify_chain
-from desktop.services.errors import AuthError, ValidationError
+from desktop.services import workspace
+from desktop.services.core.errors import AuthError, ValidationError
+from desktop.services.security import auth
+from desktop.services.security.audit import AuditFilter, list_events, verify_chain
+from desktop.services.workspace import backup
 from desktop.store import keys
 from desktop.store.database import UnreadableDatabaseError, open_database
 from desktop.store.models import User
@@ -236,7 +238,7 @@ def test_cli_init_creates_an_encrypted_office_and_writes_the_recovery_sheet(tmp_
 
 
 def test_a_plain_database_is_encrypted_in_place_after_a_backup(office_db, db_path: Path, monkeypatch, capsys) -> None:
-    from desktop.services.backup import record_counts
+    from desktop.services.workspace.backup import record_counts
 
     before = record_counts(office_db)
     office_db.dispose()

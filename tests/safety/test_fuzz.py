@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from desktop.i18n import set_language
 from desktop.resources import resource_path
-from desktop.services.errors import EnlaceError
+from desktop.services.core.errors import EnlaceError
 from desktop.services.office import OfficeForm, validate_office
 
 # derandomize: the same examples locally and in CI, so a run that passed here passes there.
@@ -146,7 +146,7 @@ def test_office_form(form) -> None:
 @FUZZ
 @given(username=TEXT, password=TEXT)
 def test_user_name_and_password_rules(username: str, password: str) -> None:
-    from desktop.services import auth
+    from desktop.services.security import auth
 
     _call(auth.validate_username, username)
     problem = auth.password_problem(username, password)
@@ -157,7 +157,7 @@ def test_user_name_and_password_rules(username: str, password: str) -> None:
 @FUZZ
 @given(username=TEXT, full_name=TEXT, role=TEXT, password=TEXT, language=TEXT)
 def test_creating_a_user(admin_ctx, username, full_name, role, password, language) -> None:
-    from desktop.services import auth
+    from desktop.services.security import auth
 
     _call(auth.create_user, admin_ctx, username, full_name, role, password, language)
 
@@ -178,7 +178,7 @@ def test_service_and_hours_forms(data) -> None:
     directory = pytest.importorskip("desktop.services.directory")
     _call(directory.validate_service, data.draw(form_strategy(directory.ServiceForm)))
     _call(directory.parse_clock, data.draw(TEXT))
-    hours = pytest.importorskip("desktop.services.directory_hours")
+    hours = pytest.importorskip("desktop.services.directory.hours")
     _call(hours.parse_hours_text, data.draw(TEXT))
     _call(hours.validate_rrule, data.draw(st.dictionaries(TEXT, CELL, max_size=6)))
 
@@ -209,7 +209,7 @@ def test_referral_form(office_db, data) -> None:
 @FUZZ
 @given(data=st.data())
 def test_certificate_template_text(data) -> None:
-    certificates = pytest.importorskip("desktop.services.certificates")
+    certificates = pytest.importorskip("desktop.services.training.certificates")
     problem = certificates.template_problem(data.draw(TEXT))
     if problem is not None:
         assert_translated(problem)
@@ -218,7 +218,7 @@ def test_certificate_template_text(data) -> None:
 @FUZZ
 @given(value=st.recursive(CELL, lambda inner: st.lists(inner, max_size=4), max_leaves=12))
 def test_age_bands_setting(value) -> None:
-    reports = pytest.importorskip("desktop.services.reports_disaggregation")
+    reports = pytest.importorskip("desktop.services.reports.disaggregation")
     _call(reports.parse_age_bands, value)
 
 
@@ -272,7 +272,7 @@ def _clean(rows):
        encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "utf-16"]), kind=st.sampled_from(["csv", "xlsx"]),
        garbage=st.binary(max_size=200), corrupt=st.booleans())
 def test_participant_spreadsheets(header, rows, delimiter, encoding, kind, garbage, corrupt) -> None:
-    pi = pytest.importorskip("desktop.services.participants_import")
+    pi = pytest.importorskip("desktop.services.training.roster_import")
     table_rows = [header, *rows]
     if corrupt:
         data, name = garbage, f"lista.{kind}"
@@ -297,7 +297,7 @@ def test_participant_spreadsheets(header, rows, delimiter, encoding, kind, garba
 @FUZZ
 @given(value=CELL)
 def test_participant_cells(value) -> None:
-    pi = pytest.importorskip("desktop.services.participants_import")
+    pi = pytest.importorskip("desktop.services.training.roster_import")
     for parse in (pi.parse_document, pi.parse_document_type, pi.parse_sex, pi.parse_email, pi.parse_phone,
                   pi.parse_date):
         _result, problem = parse(value)
@@ -309,7 +309,7 @@ def test_participant_cells(value) -> None:
 @given(header=HEADERS, rows=SHEET_ROWS, kind=st.sampled_from(["csv", "xlsx", "txt"]), garbage=st.binary(max_size=300),
        corrupt=st.booleans())
 def test_directory_spreadsheets(tmp_path_factory, header, rows, kind, garbage, corrupt) -> None:
-    sheet = pytest.importorskip("desktop.services.directory_sheet")
+    sheet = pytest.importorskip("desktop.services.directory.sheet")
     path = tmp_path_factory.mktemp("sheet") / f"directorio.{kind}"
     if corrupt:
         path.write_bytes(garbage)
@@ -340,7 +340,7 @@ HSDS_TABLES = ["organization", "service", "location", "service_at_location", "ph
      "opens_at", "closes_at", "byday", "latitude", "longitude", "address_1", "city", "country", "last_modified", "",
      "extra"]), max_size=8), rows=SHEET_ROWS)
 def test_hsds_tables(table, header, rows) -> None:
-    hsds = pytest.importorskip("desktop.services.directory_hsds")
+    hsds = pytest.importorskip("desktop.services.directory.hsds")
     text = _csv_bytes([header, *rows], ",", "utf-8").decode("utf-8")
     parsed = _call(hsds.parse_table, table, text, f"{table}.csv")
     if parsed is not None:
@@ -358,7 +358,7 @@ def test_hsds_tables(table, header, rows) -> None:
                              max_size=4),
        as_zip=st.booleans())
 def test_hsds_packages(tmp_path_factory, files, as_zip) -> None:
-    hsds = pytest.importorskip("desktop.services.directory_hsds")
+    hsds = pytest.importorskip("desktop.services.directory.hsds")
     folder = tmp_path_factory.mktemp("pkg")
     if as_zip:
         target = folder / "paquete.zip"

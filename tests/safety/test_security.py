@@ -9,8 +9,10 @@ import stat
 import pytest
 
 from desktop.cli import main
-from desktop.services import audit, auth, security, workspace
-from desktop.services.errors import AuthError, PermissionDenied, ValidationError
+from desktop.services import workspace
+from desktop.services.core.errors import AuthError, PermissionDenied, ValidationError
+from desktop.services.security import audit, auth
+from desktop.services.security import personal_data as security
 from tests.conftest import PASSWORD
 
 

@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from desktop.services import auth
-from desktop.services.errors import AuthError
+from desktop.services.core.errors import AuthError
+from desktop.services.security import auth
 from desktop.store import keys
 from desktop.store.base import utcnow
 from desktop.store.models import AuditEvent, User

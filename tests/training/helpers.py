@@ -7,8 +7,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, time
 
-from desktop.services import certificates, training
-from desktop.services.context import AppContext
+from desktop.services import training
+from desktop.services.core.context import AppContext
+from desktop.services.training import certificates
 
 
 def signature_png(seed: int = 1, width: int = 360, height: int = 120) -> bytes:

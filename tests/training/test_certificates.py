@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from desktop.services import auth, certificates
-from desktop.services.certificates import INVALID, REVOKED, VALID
-from desktop.services.context import AppContext
-from desktop.services.errors import Cancelled, PermissionDenied, ValidationError
+from desktop.services.core.context import AppContext
+from desktop.services.core.errors import Cancelled, PermissionDenied, ValidationError
+from desktop.services.security import auth
+from desktop.services.training import certificates
+from desktop.services.training.certificates import INVALID, REVOKED, VALID
 from desktop.store.database import open_database
 from desktop.store.models import Certificate, User
 from tests.training.helpers import make_course

@@ -7,7 +7,7 @@ from datetime import date, time
 import pytest
 
 from desktop.services import training
-from desktop.services.errors import ConflictError, PermissionDenied, ValidationError
+from desktop.services.core.errors import ConflictError, PermissionDenied, ValidationError
 from tests.training.helpers import make_course
 
 

@@ -8,9 +8,9 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import func, select
 
-from desktop.services import participants_import as pi
 from desktop.services import training
-from desktop.services.errors import ValidationError
+from desktop.services.core.errors import ValidationError
+from desktop.services.training import roster_import as pi
 from desktop.store.models import Enrollment, Participant
 
 
@@ -98,7 +98,7 @@ def test_nothing_is_written_until_the_preview_is_accepted_then_all_in_one_go(ctx
 
 
 def test_a_cancelled_import_leaves_nothing(ctx_for) -> None:
-    from desktop.services.errors import Cancelled
+    from desktop.services.core.errors import Cancelled
 
     trainer = ctx_for("trainer")
     course = _course(trainer)
@@ -206,7 +206,7 @@ def test_a_file_without_a_recognizable_header_is_refused_with_advice(ctx_for) ->
 
 
 def test_supervisors_cannot_import(ctx_for) -> None:
-    from desktop.services.errors import PermissionDenied
+    from desktop.services.core.errors import PermissionDenied
 
     table = pi.read_spreadsheet("Nombres;Apellidos;Cédula\nAna;Ruiz;123456\n".encode(), "l.csv")
     with pytest.raises(PermissionDenied):

@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # the sign-in screen reads the demo accounts before SQLAlchem
     import random
     import uuid
 
-    from desktop.services.context import AppContext
+    from desktop.services.core.context import AppContext
     from desktop.store.database import Database
 
 DEMO_PASSWORD = "enlace-demo"

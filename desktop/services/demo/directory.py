@@ -20,7 +20,7 @@ from desktop.services.directory import (
     seed_catalogs,
     term_id,
 )
-from desktop.services.directory_hsds import apply_tables, standard
+from desktop.services.directory.hsds import apply_tables, standard
 from desktop.store.models.directory import ServiceExtension
 
 CITIES = {  # municipality: (postal code, phone prefix share)

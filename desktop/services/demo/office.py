@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from desktop.services import auth
-from desktop.services.context import AppContext
+from desktop.services.core.context import AppContext
+from desktop.services.core.errors import ValidationError
 from desktop.services.demo import DEMO_PASSWORD, DEMO_USERS, DemoBuild
-from desktop.services.errors import ValidationError
 from desktop.services.office import OfficeForm, is_set_up, setup_office
+from desktop.services.security import auth
 from desktop.store.models import User
 
 

@@ -11,8 +11,9 @@ from datetime import date, time, timedelta
 
 from sqlalchemy import insert, select
 
-from desktop.services import certificates, training
+from desktop.services import training
 from desktop.services.demo import DemoBuild
+from desktop.services.training import certificates
 from desktop.store.models import Attendance, Enrollment, Participant, TrainingSession
 from desktop.store.models.training import Course
 

@@ -34,10 +34,10 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _, format_datetime
-from desktop.services import audit
-from desktop.services.audit import AuditFilter
-from desktop.services.context import AppContext
-from desktop.services.errors import EnlaceError
+from desktop.services.core.context import AppContext
+from desktop.services.core.errors import EnlaceError
+from desktop.services.security import audit
+from desktop.services.security.audit import AuditFilter
 from desktop.ui.common import show_error
 
 _Index = QModelIndex | QPersistentModelIndex

@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (
 
 from desktop.i18n import _
 from desktop.services import office as office_service
-from desktop.services.context import AppContext
-from desktop.services.errors import ConflictError, EnlaceError, ValidationError
+from desktop.services.core.context import AppContext
+from desktop.services.core.errors import ConflictError, EnlaceError, ValidationError
 from desktop.ui.common import FieldErrors, select_data, show_error
 from desktop.ui.setup_wizard import OfficeFields
 

@@ -11,8 +11,8 @@ import importlib
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from desktop.i18n import N_, _
-from desktop.services.context import AppContext
-from desktop.services.permissions import Permission
+from desktop.services.core.context import AppContext
+from desktop.services.core.permissions import Permission
 
 ADMIN_TABS: list[tuple[str, str, Permission]] = [
     (N_("Users"), "desktop.ui.admin.users:UsersTab", Permission.MANAGE_USERS),

@@ -21,11 +21,11 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _, format_datetime
-from desktop.services import auth
-from desktop.services.auth import UserInfo
-from desktop.services.context import AppContext
-from desktop.services.errors import ConflictError, EnlaceError, ValidationError
-from desktop.services.permissions import ROLE_PERMISSIONS, role_label
+from desktop.services.core.context import AppContext
+from desktop.services.core.errors import ConflictError, EnlaceError, ValidationError
+from desktop.services.core.permissions import ROLE_PERMISSIONS, role_label
+from desktop.services.security import auth
+from desktop.services.security.auth import UserInfo
 from desktop.ui.common import (
     FieldErrors,
     PasswordRules,

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from desktop.i18n import _, language_name
 from desktop.services import directory
-from desktop.services.context import AppContext
+from desktop.services.core.context import AppContext
 from desktop.services.directory import (
     PHONE_TYPES,
     SERVICE_STATUSES,
@@ -37,7 +37,7 @@ from desktop.services.directory import (
     phone_type_label,
     status_label,
 )
-from desktop.services.directory_hours import WEEKDAYS
+from desktop.services.directory.hours import WEEKDAYS
 from desktop.ui.common import FieldErrors, guarded, select_data, show_error
 
 LANGUAGE_CODES = ("es", "en", "fr", "pt", "ht", "guc", "ar")
@@ -345,7 +345,7 @@ class ServiceDialog(QDialog):
             internal_notes=self.notes.toPlainText())
 
     def save(self) -> None:
-        from desktop.services.errors import EnlaceError, ValidationError
+        from desktop.services.core.errors import EnlaceError, ValidationError
 
         self.hours_error.clear()
         try:

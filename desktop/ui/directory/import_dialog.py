@@ -30,9 +30,10 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _, ngettext
-from desktop.services import directory_hsds, directory_sheet
-from desktop.services.context import AppContext
-from desktop.services.errors import EnlaceError
+from desktop.services.core.context import AppContext
+from desktop.services.core.errors import EnlaceError
+from desktop.services.directory import hsds as directory_hsds
+from desktop.services.directory import sheet as directory_sheet
 from desktop.ui.common import show_error, show_info
 from desktop.ui.directory.jobs import JobBar
 

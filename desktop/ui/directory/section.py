@@ -30,10 +30,10 @@ from PySide6.QtWidgets import (
 
 from desktop.i18n import _, ngettext
 from desktop.services import directory
-from desktop.services.context import AppContext
+from desktop.services.core.context import AppContext
+from desktop.services.core.errors import EnlaceError
+from desktop.services.core.permissions import Permission
 from desktop.services.directory import SearchFilters
-from desktop.services.errors import EnlaceError
-from desktop.services.permissions import Permission
 from desktop.ui.common import EmptyState, confirm, guarded, select_data, show_error, show_info
 from desktop.ui.directory.detail import summary_html
 from desktop.ui.directory.jobs import JobBar
@@ -380,7 +380,7 @@ class DirectorySection(QWidget):
             self.refresh()
 
     def export_package(self, target: str | None = None) -> None:
-        from desktop.services.directory_hsds import export_package
+        from desktop.services.directory.hsds import export_package
 
         target = target or QFileDialog.getExistingDirectory(self, _("Folder for the data package"))
         if not target:

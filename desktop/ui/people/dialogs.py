@@ -23,9 +23,10 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _, format_date
-from desktop.services import cases, consent, people
-from desktop.services.context import AppContext
-from desktop.services.errors import EnlaceError, ValidationError
+from desktop.services import people
+from desktop.services.core.context import AppContext
+from desktop.services.core.errors import EnlaceError, ValidationError
+from desktop.services.people import cases, consent
 from desktop.ui.common import FieldErrors, show_error
 from desktop.ui.people.widgets import qdate, to_date
 

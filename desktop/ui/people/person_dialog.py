@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
 
 from desktop.i18n import _, country_names, format_date
 from desktop.services import people
-from desktop.services.context import AppContext
-from desktop.services.errors import ConflictError, EnlaceError, ValidationError
-from desktop.services.permissions import Permission
+from desktop.services.core.context import AppContext
+from desktop.services.core.errors import ConflictError, EnlaceError, ValidationError
+from desktop.services.core.permissions import Permission
 from desktop.ui.common import FieldErrors, show_error
 from desktop.ui.people.widgets import OptionalDateEdit
 

@@ -24,10 +24,11 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _, country_name, format_date, format_datetime, language_name
-from desktop.services import cases, consent, people, referrals
-from desktop.services.context import AppContext
-from desktop.services.errors import EnlaceError
-from desktop.services.permissions import Permission
+from desktop.services import people, referrals
+from desktop.services.core.context import AppContext
+from desktop.services.core.errors import EnlaceError
+from desktop.services.core.permissions import Permission
+from desktop.services.people import cases, consent
 from desktop.ui.common import EmptyState, show_error
 from desktop.ui.people.dialogs import (
     AnonymizeDialog,

@@ -45,7 +45,7 @@ class ConsentBadges(QWidget):
     """Consent state at a glance: one coloured badge per scope (green: given, grey: not given)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        from desktop.services.consent import SHORT_SCOPES
+        from desktop.services.people.consent import SHORT_SCOPES
 
         super().__init__(parent)
         layout = QHBoxLayout(self)

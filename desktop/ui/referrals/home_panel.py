@@ -7,9 +7,9 @@ from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout,
 
 from desktop.i18n import N_, _, format_date, ngettext
 from desktop.services import referrals
-from desktop.services.context import AppContext
-from desktop.services.errors import EnlaceError
-from desktop.services.permissions import Permission
+from desktop.services.core.context import AppContext
+from desktop.services.core.errors import EnlaceError
+from desktop.services.core.permissions import Permission
 
 
 class FollowUpPanel(QWidget):

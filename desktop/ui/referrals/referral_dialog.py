@@ -23,9 +23,10 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _
-from desktop.services import cases, people, referrals
-from desktop.services.context import AppContext
-from desktop.services.errors import EnlaceError, ValidationError
+from desktop.services import people, referrals
+from desktop.services.core.context import AppContext
+from desktop.services.core.errors import EnlaceError, ValidationError
+from desktop.services.people import cases
 from desktop.ui.common import FieldErrors, show_error
 from desktop.ui.people.widgets import qdate, to_date
 

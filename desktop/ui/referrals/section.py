@@ -29,9 +29,9 @@ from PySide6.QtWidgets import (
 
 from desktop.i18n import _, format_date, format_datetime
 from desktop.services import people, referrals
-from desktop.services.context import AppContext
-from desktop.services.errors import EnlaceError, ValidationError
-from desktop.services.permissions import Permission
+from desktop.services.core.context import AppContext
+from desktop.services.core.errors import EnlaceError, ValidationError
+from desktop.services.core.permissions import Permission
 from desktop.ui.common import EmptyState, FieldErrors, show_error, show_info
 from desktop.ui.people.widgets import LazyTableModel, qdate, save_pdf, to_date
 

@@ -37,11 +37,11 @@ from PySide6.QtWidgets import (
 
 from desktop.documents.monthly_report import cell_text, figure_text, table_grid
 from desktop.i18n import _
-from desktop.services import report_export
-from desktop.services.context import AppContext
-from desktop.services.errors import EnlaceError
-from desktop.services.permissions import Permission
+from desktop.services.core.context import AppContext
+from desktop.services.core.errors import EnlaceError
+from desktop.services.core.permissions import Permission
 from desktop.services.reports import Period, Report, build_report
+from desktop.services.reports import export as report_export
 from desktop.ui import settings
 from desktop.ui.common import language_choices, show_error, show_info
 from desktop.ui.worker import Worker

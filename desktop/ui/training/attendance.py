@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
 
 from desktop.i18n import _, format_date
 from desktop.services import training
-from desktop.services.context import AppContext
-from desktop.services.permissions import Permission
+from desktop.services.core.context import AppContext
+from desktop.services.core.permissions import Permission
 from desktop.store.models.training import CREDITED_STATUSES
 from desktop.ui.common import guarded, show_info
 

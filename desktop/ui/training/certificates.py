@@ -27,9 +27,9 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _, format_date
-from desktop.services import certificates
-from desktop.services.context import AppContext
-from desktop.services.permissions import Permission
+from desktop.services.core.context import AppContext
+from desktop.services.core.permissions import Permission
+from desktop.services.training import certificates
 from desktop.ui import settings
 from desktop.ui.common import EmptyState, guarded, show_error, show_info
 from desktop.ui.worker import Worker

@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _
-from desktop.services import participants_import as pi
-from desktop.services.context import AppContext
+from desktop.services.core.context import AppContext
+from desktop.services.training import roster_import as pi
 from desktop.ui import settings
 from desktop.ui.common import show_error
 from desktop.ui.worker import Worker
@@ -169,7 +169,7 @@ class ImportDialog(QDialog):
         return page
 
     def show_preview(self) -> None:
-        from desktop.services.errors import EnlaceError
+        from desktop.services.core.errors import EnlaceError
 
         try:
             self.preview = pi.preview_import(self.ctx, self.table, self.filename, self.course_id, self.mapping(),

@@ -21,10 +21,10 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _, format_date, format_time
-from desktop.services import participants_import as pi
 from desktop.services import training
-from desktop.services.context import AppContext
-from desktop.services.permissions import Permission
+from desktop.services.core.context import AppContext
+from desktop.services.core.permissions import Permission
+from desktop.services.training import roster_import as pi
 from desktop.ui import settings
 from desktop.ui.common import EmptyState, confirm, guarded, show_error, show_info
 from desktop.ui.training.attendance import AttendancePanel

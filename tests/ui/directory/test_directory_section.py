@@ -186,7 +186,7 @@ def test_the_list_loads_further_pages_as_it_scrolls(qtbot, section, clerk, monke
 def test_the_directory_is_a_main_window_section_for_whoever_may_view_it() -> None:
     import importlib
 
-    from desktop.services.permissions import Permission
+    from desktop.services.core.permissions import Permission
     from desktop.ui.sections import SECTIONS
 
     [spec] = [s for s in SECTIONS if s.key == "directory"]

@@ -6,11 +6,11 @@ from datetime import timedelta
 
 from PySide6.QtCore import QDate, QModelIndex
 
-from desktop.services import audit
 from desktop.services import office as office_service
-from desktop.services.auth import sign_in
-from desktop.services.errors import AuthError
+from desktop.services.core.errors import AuthError
 from desktop.services.office import OfficeForm
+from desktop.services.security import audit
+from desktop.services.security.auth import sign_in
 from tests.ui.foundation.conftest import click, select_combo, type_into
 
 

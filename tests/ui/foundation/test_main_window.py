@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QWidget
 
-from desktop.services import auth
-from desktop.services.permissions import Permission
+from desktop.services.core.permissions import Permission
+from desktop.services.security import auth
 from desktop.ui import home
 from tests.conftest import PASSWORD
 from tests.ui.foundation.conftest import answer_message_box, click, modal, select_combo, type_into
@@ -98,7 +98,7 @@ def test_preferences_change_password_and_language(qtbot, window_for, admin_ctx) 
 
 
 def test_closing_the_window_signs_out(qtbot, window_for, admin_ctx) -> None:
-    from desktop.services.audit import AuditFilter, list_events
+    from desktop.services.security.audit import AuditFilter, list_events
 
     session = window_for("trainer")
     finished: list[bool] = []

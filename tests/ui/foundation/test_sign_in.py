@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QGroupBox, QLabel, QPushButton
 
-from desktop.services import auth
-from desktop.services.audit import AuditFilter, list_events
 from desktop.services.demo import DEMO_PASSWORD
+from desktop.services.security import auth
+from desktop.services.security.audit import AuditFilter, list_events
 from desktop.ui.main_window import MainWindow
 from tests.conftest import PASSWORD
 from tests.ui.foundation.conftest import click, sign_in, type_into
@@ -129,7 +129,7 @@ def test_type_and_enter_signs_in_from_the_keyboard(qtbot, office_db, db_path, ma
 
 
 def _admin(db):
-    from desktop.services.context import AppContext
+    from desktop.services.core.context import AppContext
     from desktop.store.models import User
 
     with db.session() as session:

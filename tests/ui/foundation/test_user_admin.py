@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QMessageBox
 
-from desktop.services import auth
-from desktop.services.errors import AuthError
+from desktop.services.core.errors import AuthError
+from desktop.services.security import auth
 from tests.conftest import PASSWORD
 from tests.ui.foundation.conftest import answer_message_box, click, modal, select_combo, type_into
 
@@ -125,7 +125,7 @@ def test_reset_password_makes_the_user_choose_a_new_one(qtbot, window_for, admin
     modal(qtbot, fill, lambda: click(qtbot, tab.reset_button))
     assert told == ["The password of supervisor was reset."]
     actor = auth.sign_in(admin_ctx.db, "supervisor", "temporal-5678")
-    from desktop.services.context import AppContext
+    from desktop.services.core.context import AppContext
 
     assert auth.must_change_password(AppContext(admin_ctx.db, actor))
 

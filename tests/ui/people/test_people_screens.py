@@ -9,7 +9,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 
-from desktop.services import consent, people, referrals
+from desktop.services import people, referrals
+from desktop.services.people import consent
 from desktop.ui.people.person_dialog import PersonDialog
 from desktop.ui.people.section import PeopleSection
 from desktop.ui.referrals.home_panel import FollowUpPanel

@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 from PySide6.QtWidgets import QDialog, QFileDialog
 
-from desktop.services.audit import list_events
+from desktop.services.security.audit import list_events
 from desktop.ui.reports import section as reports_ui
 from desktop.ui.reports.section import ExportDialog, ReportsSection
 from tests.reports import factories as f

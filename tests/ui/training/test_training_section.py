@@ -9,7 +9,8 @@ import pytest
 from PySide6.QtCore import Qt
 from sqlalchemy import func, select
 
-from desktop.services import certificates, training
+from desktop.services import training
+from desktop.services.training import certificates
 from desktop.store.models import Attendance, Certificate, Participant
 from desktop.ui.training.attendance import FIXED
 from desktop.ui.training.section import TrainingSection

@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from desktop.i18n import _, format_time
-from desktop.services.context import AppContext
-from desktop.services.errors import AuthError, PermissionDenied, ValidationError
-from desktop.services.lockout import LOCKOUT, MAX_FAILED_LOGINS
-from desktop.services.permissions import Permission
+from desktop.services.core.context import AppContext
+from desktop.services.core.errors import AuthError, PermissionDenied, ValidationError
+from desktop.services.core.permissions import Permission
+from desktop.services.security.lockout import LOCKOUT, MAX_FAILED_LOGINS
 from desktop.store import keys
 from desktop.store.files import StoreError, UnreadableDatabaseError, is_plain_sqlite
 
@@ -286,7 +286,8 @@ def create_office(location: str | os.PathLike[str], form: office.OfficeForm, adm
     The new database is encrypted; :func:`take_recovery_key` gives its recovery key once, for the
     recovery sheet.
     """
-    from desktop.services import auth, office
+    from desktop.services import office
+    from desktop.services.security import auth
 
     path = _path(location)
     if path is not None and encrypt and _is_blank_plain(path):
@@ -318,7 +319,7 @@ def _flush_refused_attempts(db: Database) -> None:
     """Copy sign-ins refused while the database was shut into the audit log (and locks into users)."""
     from sqlalchemy import func, select
 
-    from desktop.services import audit
+    from desktop.services.security import audit
     from desktop.store.models import User
 
     keyring = db.keyring
@@ -379,7 +380,7 @@ def begin_sign_in(location: str | os.PathLike[str], username: str, password: str
 
 def complete_sign_in(start: SignInStart) -> AppContext:
     """The second step of :func:`open_signed_in`: open (and migrate) the database, record the sign-in."""
-    from desktop.services import auth
+    from desktop.services.security import auth
 
     if start.path is None or start.unlocked is None:
         db = open_store(start.location, encrypt=False)
@@ -412,7 +413,8 @@ def open_signed_in(location: str | os.PathLike[str], username: str, password: st
 
 def sign_out(ctx: AppContext) -> None:
     """Record the sign-out, start the closing backup (in the background) and close the database."""
-    from desktop.services import audit, backup
+    from desktop.services.security import audit
+    from desktop.services.workspace import backup
 
     try:
         with ctx.db.transaction() as session:
@@ -434,7 +436,7 @@ def recover_access(location: str | os.PathLike[str], recovery_key: str, username
     """
     from sqlalchemy import func, select
 
-    from desktop.services import audit, auth
+    from desktop.services.security import audit, auth
     from desktop.store.models import User
 
     db = open_store(location, Unlock(recovery_key=recovery_key))
@@ -462,7 +464,7 @@ def recover_access(location: str | os.PathLike[str], recovery_key: str, username
 
 def new_recovery_key(ctx: AppContext) -> str:
     """Replace the recovery key (the old sheet stops working). Administrators only."""
-    from desktop.services import audit
+    from desktop.services.security import audit
 
     ctx.require(Permission.MANAGE_OFFICE)
     keyring = ctx.db.keyring
@@ -516,7 +518,9 @@ def encrypt_in_place(location: str | os.PathLike[str], username: str, password: 
     """
     from sqlalchemy import select
 
-    from desktop.services import audit, backup, office
+    from desktop.services import office
+    from desktop.services.security import audit
+    from desktop.services.workspace import backup
     from desktop.store.database import integrity_check, sqlcipher_module
     from desktop.store.models import User
 

@@ -40,12 +40,12 @@ from sqlalchemy.orm import Session
 
 from desktop.i18n import _, ngettext
 from desktop.resources import resource_path
-from desktop.services import audit
-from desktop.services.context import AppContext
+from desktop.services.core.context import AppContext
+from desktop.services.core.errors import Cancelled, ValidationError
+from desktop.services.core.permissions import Permission
 from desktop.services.directory import refresh_search_text, valid_email
-from desktop.services.directory_hours import validate_rrule
-from desktop.services.errors import Cancelled, ValidationError
-from desktop.services.permissions import Permission
+from desktop.services.directory.hours import validate_rrule
+from desktop.services.security import audit
 from desktop.store.base import utcnow
 from desktop.store.models.directory import HSDS_COLUMN_RENAMES, HSDS_MODELS, Service, ServiceAtLocation
 

@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from desktop.i18n import _
-from desktop.services import audit, auth
-from desktop.services.context import SYSTEM, AppContext
-from desktop.services.errors import ValidationError
-from desktop.services.permissions import Permission
+from desktop.services.core.context import SYSTEM, AppContext
+from desktop.services.core.errors import ValidationError
+from desktop.services.core.permissions import Permission
+from desktop.services.security import audit, auth
 from desktop.store import keys
 from desktop.store.database import Database
 from desktop.store.models import Office, OfficeSetting, User
@@ -146,7 +146,7 @@ def _seed_catalogs(session: Session, by: str) -> None:
 
 
 def update_office(ctx: AppContext, form: OfficeForm, expected_version: int | None = None) -> OfficeInfo:
-    from desktop.services.records import apply_changes, check_version
+    from desktop.services.core.records import apply_changes, check_version
 
     ctx.require(Permission.MANAGE_OFFICE)
     form = validate_office(form)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from desktop.services.permissions import Permission, has_permission, require
+from desktop.services.core.permissions import Permission, has_permission, require
 
 if TYPE_CHECKING:  # the sign-in screen imports this before SQLAlchemy is loaded
     import uuid

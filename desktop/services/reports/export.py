@@ -12,11 +12,10 @@ from pathlib import Path
 
 from desktop.documents.monthly_report import Cell, about_rows, figure_value, round_value, table_grid
 from desktop.i18n import _
-from desktop.services import audit
 from desktop.services import office as office_service
-from desktop.services.context import AppContext
-from desktop.services.errors import ValidationError
-from desktop.services.permissions import Permission
+from desktop.services.core.context import AppContext
+from desktop.services.core.errors import ValidationError
+from desktop.services.core.permissions import Permission
 from desktop.services.reports import (
     CancelFlag,
     Period,
@@ -25,6 +24,7 @@ from desktop.services.reports import (
     build_report,
     report_language,
 )
+from desktop.services.security import audit
 
 FORMATS = ("pdf", "xlsx", "csv")
 

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from desktop.i18n import N_, _
-from desktop.services.context import AppContext
-from desktop.services.permissions import Permission
+from desktop.services.core.context import AppContext
+from desktop.services.core.permissions import Permission
 from desktop.store.base import new_id, utcnow
 from desktop.store.database import Database
 from desktop.store.models import AuditEvent

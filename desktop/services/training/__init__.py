@@ -17,12 +17,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from desktop.i18n import N_, _
-from desktop.services import audit
-from desktop.services.context import AppContext
-from desktop.services.errors import NotFound, ValidationError
-from desktop.services.participants_import import normalize_header, normalize_name, parse_document
-from desktop.services.permissions import Permission
-from desktop.services.records import apply_changes, check_version, guard_stale
+from desktop.services.core.context import AppContext
+from desktop.services.core.errors import NotFound, ValidationError
+from desktop.services.core.permissions import Permission
+from desktop.services.core.records import apply_changes, check_version, guard_stale
+from desktop.services.security import audit
+from desktop.services.training.roster_import import normalize_header, normalize_name, parse_document
 from desktop.store.models import (
     Attendance,
     CatalogItem,
@@ -446,7 +446,7 @@ class ParticipantForm:
 
 
 def validate_participant(form: ParticipantForm) -> ParticipantForm:
-    from desktop.services.participants_import import parse_email, parse_phone
+    from desktop.services.training.roster_import import parse_email, parse_phone
 
     errors: dict[str, str] = {}
     given = normalize_name(form.given_names)

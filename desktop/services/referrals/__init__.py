@@ -27,13 +27,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from desktop.i18n import N_, _
-from desktop.services import audit, auth
-from desktop.services.cases import next_number
-from desktop.services.consent import sharing_allowed
-from desktop.services.context import AppContext
-from desktop.services.errors import NotFound, ValidationError
-from desktop.services.permissions import Permission
-from desktop.services.records import check_version, guard_stale
+from desktop.services.core.context import AppContext
+from desktop.services.core.errors import NotFound, ValidationError
+from desktop.services.core.permissions import Permission
+from desktop.services.core.records import check_version, guard_stale
+from desktop.services.people.cases import next_number
+from desktop.services.people.consent import sharing_allowed
+from desktop.services.security import audit, auth
 from desktop.store.base import utcnow
 from desktop.store.models import (
     Case,

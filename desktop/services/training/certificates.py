@@ -31,11 +31,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from desktop.i18n import N_, _, format_date, format_number
-from desktop.services import audit
-from desktop.services.context import AppContext
-from desktop.services.errors import Cancelled, NotFound, ValidationError
+from desktop.services.core.context import AppContext
+from desktop.services.core.errors import Cancelled, NotFound, ValidationError
+from desktop.services.core.permissions import Permission
 from desktop.services.office import current_office, get_setting
-from desktop.services.permissions import Permission
+from desktop.services.security import audit
 from desktop.services.training import DOCUMENT_TYPES, MODALITY_LABELS, _course, _progress_rows
 from desktop.store.base import utcnow
 from desktop.store.database import Database
@@ -339,7 +339,7 @@ def _is_image(data: bytes) -> bool:
 
 def save_template(ctx: AppContext, course_id: uuid.UUID, form: TemplateForm) -> TemplateForm:
     """Save the certificate text and signatories (at most three) of a course."""
-    from desktop.services.records import check_version
+    from desktop.services.core.records import check_version
 
     ctx.require(Permission.EDIT_TRAININGS)
     errors: dict[str, str] = {}

@@ -12,11 +12,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from desktop.i18n import _, format_time
-from desktop.services import audit
-from desktop.services.context import Actor, AppContext
-from desktop.services.errors import AuthError, NotFound, ValidationError
-from desktop.services.lockout import LOCKOUT, MAX_FAILED_LOGINS
-from desktop.services.permissions import Permission
+from desktop.services.core.context import Actor, AppContext
+from desktop.services.core.errors import AuthError, NotFound, ValidationError
+from desktop.services.core.permissions import Permission
+from desktop.services.security import audit
+from desktop.services.security.lockout import LOCKOUT, MAX_FAILED_LOGINS
 from desktop.store import keys
 from desktop.store.base import utcnow
 from desktop.store.database import Database
@@ -245,7 +245,7 @@ def update_user(ctx: AppContext, user_id: uuid.UUID, *, full_name: str | None = 
 
     With ``expected_version`` (the version the form read), a user changed meanwhile is refused.
     """
-    from desktop.services.records import check_version
+    from desktop.services.core.records import check_version
 
     ctx.require(Permission.MANAGE_USERS)
     with ctx.db.transaction() as session:

@@ -15,8 +15,8 @@ from sqlalchemy import case, literal
 from sqlalchemy.sql.elements import ColumnElement
 
 from desktop.i18n import N_, _, country_name
-from desktop.services.errors import ValidationError
-from desktop.services.reports_tables import NOT_RECORDED, Category, Dimension
+from desktop.services.core.errors import ValidationError
+from desktop.services.reports.tables import NOT_RECORDED, Category, Dimension
 
 ADULT_AGE = 18
 

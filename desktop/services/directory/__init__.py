@@ -25,12 +25,12 @@ from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from desktop.i18n import _, format_date, language_name
-from desktop.services import audit
-from desktop.services.context import AppContext
-from desktop.services.directory_hours import Hours, describe, validate_rrule
-from desktop.services.errors import NotFound, ValidationError
-from desktop.services.permissions import Permission
-from desktop.services.records import apply_changes, check_version, guard_stale
+from desktop.services.core.context import AppContext
+from desktop.services.core.errors import NotFound, ValidationError
+from desktop.services.core.permissions import Permission
+from desktop.services.core.records import apply_changes, check_version, guard_stale
+from desktop.services.directory.hours import Hours, describe, validate_rrule
+from desktop.services.security import audit
 from desktop.store.base import new_id, utcnow
 from desktop.store.database import Database
 from desktop.store.models import Office, OfficeSetting
@@ -1129,7 +1129,7 @@ def booklet_pdf(ctx: AppContext, filters: SearchFilters | None = None, progress=
     """The printed directory (PDF bytes): the services matching ``filters`` (all active ones by default),
     under each of their categories, then by municipality. Page size from the office setting."""
     from desktop.documents.directory_booklet import Booklet, BookletEntry, render_booklet
-    from desktop.services.errors import Cancelled
+    from desktop.services.core.errors import Cancelled
 
     ctx.require(Permission.VIEW_DIRECTORY)
     with ctx.db.session() as session:

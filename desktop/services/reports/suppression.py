@@ -29,7 +29,7 @@ import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from desktop.services.reports_tables import Table
+from desktop.services.reports.tables import Table
 
 SMALL_MIN, SMALL_MAX = 1, 4
 SMALL_MARK = "<5"

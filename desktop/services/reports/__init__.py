@@ -1,8 +1,8 @@
 """Monthly (or any period's) report: people served, referrals and trainings, disaggregated.
 
 ``build_report`` computes everything with grouped SQL and returns a :class:`Report` of plain data
-(labelled figures and :class:`~desktop.services.reports_tables.Table` s) in the language it was
-built in. ``desktop.services.report_export`` turns a report into PDF, XLSX or CSV, and is what the
+(labelled figures and :class:`~desktop.services.reports.tables.Table` s) in the language it was
+built in. ``desktop.services.reports.export`` turns a report into PDF, XLSX or CSV, and is what the
 window and ``enlace report`` call.
 """
 
@@ -26,10 +26,10 @@ from desktop.i18n import (
     set_language,
 )
 from desktop.services import office as office_service
-from desktop.services.context import AppContext
-from desktop.services.errors import Cancelled, ValidationError
-from desktop.services.permissions import Permission
-from desktop.services.reports_disaggregation import (
+from desktop.services.core.context import AppContext
+from desktop.services.core.errors import Cancelled, ValidationError
+from desktop.services.core.permissions import Permission
+from desktop.services.reports.disaggregation import (
     age_band_dimension,
     labelled_dimension,
     municipality_dimension,
@@ -41,7 +41,7 @@ from desktop.services.reports_disaggregation import (
     referral_status_dimension,
     sex_dimension,
 )
-from desktop.services.reports_figures import (
+from desktop.services.reports.figures import (
     PEOPLE_AXES,
     REFERRAL_AXES,
     Bounds,
@@ -56,7 +56,7 @@ from desktop.services.reports_figures import (
     referral_pass,
     training_figures,
 )
-from desktop.services.reports_suppression import (
+from desktop.services.reports.suppression import (
     SMALL_MARK,
     WITHHELD_MARK,
     MarginKey,
@@ -64,7 +64,7 @@ from desktop.services.reports_suppression import (
     is_small,
     suppress_tables,
 )
-from desktop.services.reports_tables import (
+from desktop.services.reports.tables import (
     NOT_RECORDED,
     Category,
     Dimension,

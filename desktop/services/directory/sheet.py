@@ -22,8 +22,9 @@ from typing import Any
 from sqlalchemy import select, update
 
 from desktop.i18n import N_, _, language_name
-from desktop.services import audit
-from desktop.services.context import AppContext
+from desktop.services.core.context import AppContext
+from desktop.services.core.errors import Cancelled, ValidationError
+from desktop.services.core.permissions import Permission
 from desktop.services.directory import (
     CATEGORIES,
     CATEGORY_TAXONOMY_ID,
@@ -36,8 +37,8 @@ from desktop.services.directory import (
     valid_phone,
     valid_url,
 )
-from desktop.services.directory_hours import parse_hours_text
-from desktop.services.directory_hsds import (
+from desktop.services.directory.hours import parse_hours_text
+from desktop.services.directory.hsds import (
     MAX_FILE_BYTES,
     IsCancelled,
     PackageError,
@@ -49,8 +50,7 @@ from desktop.services.directory_hsds import (
     decode_csv,
     standard,
 )
-from desktop.services.errors import Cancelled, ValidationError
-from desktop.services.permissions import Permission
+from desktop.services.security import audit
 from desktop.store.models import Office
 from desktop.store.models.directory import Organization, Service, ServiceExtension
 

@@ -10,11 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desktop.i18n import N_, _
-from desktop.services import audit, auth
-from desktop.services.context import AppContext
-from desktop.services.errors import NotFound, ValidationError
-from desktop.services.permissions import Permission
-from desktop.services.records import apply_changes, check_version, guard_stale
+from desktop.services.core.context import AppContext
+from desktop.services.core.errors import NotFound, ValidationError
+from desktop.services.core.permissions import Permission
+from desktop.services.core.records import apply_changes, check_version, guard_stale
+from desktop.services.security import audit, auth
 from desktop.store.models import Case, CaseNote, CaseReferralCounter, HouseholdMember, Person, User
 
 PRIORITIES: dict[str, str] = {"low": N_("Low"), "normal": N_("Normal"), "high": N_("High"), "urgent": N_("Urgent")}

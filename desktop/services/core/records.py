@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.orm.exc import StaleDataError
 
 from desktop.i18n import _, format_datetime
-from desktop.services.errors import ConflictError
+from desktop.services.core.errors import ConflictError
 from desktop.store.base import Entity
 
 

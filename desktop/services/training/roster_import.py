@@ -503,7 +503,7 @@ def read_spreadsheet(data: bytes, filename: str) -> Table:
     Raises ValidationError with a message the trainer can act on for protected, damaged or
     unsupported files.
     """
-    from desktop.services.errors import ValidationError
+    from desktop.services.core.errors import ValidationError
 
     name = filename.lower()
     if not data.strip():
@@ -528,7 +528,7 @@ def _read_xlsx(data: bytes, filename: str) -> Table:
 
     from openpyxl import load_workbook
 
-    from desktop.services.errors import ValidationError
+    from desktop.services.core.errors import ValidationError
 
     damaged = _("The file {name} is damaged or is not an Excel workbook. Open it in Excel and save it again, "
                 "or save it as CSV.").format(name=filename)
@@ -617,8 +617,8 @@ def preview_import(ctx, table: Table, filename: str, course_id: uuid.UUID | None
     from sqlalchemy import select
 
     from desktop.services import training
-    from desktop.services.errors import ValidationError
-    from desktop.services.permissions import Permission
+    from desktop.services.core.errors import ValidationError
+    from desktop.services.core.permissions import Permission
     from desktop.store.models import Enrollment, Participant
 
     ctx.require(Permission.EDIT_TRAININGS)
@@ -675,9 +675,10 @@ def apply_import(ctx, preview: ImportPreview, progress=None, cancelled=None) -> 
     matched ones, enroll both in the course. Rejected rows are left out."""
     from sqlalchemy import select
 
-    from desktop.services import audit, training
-    from desktop.services.errors import Cancelled, ValidationError
-    from desktop.services.permissions import Permission
+    from desktop.services import training
+    from desktop.services.core.errors import Cancelled, ValidationError
+    from desktop.services.core.permissions import Permission
+    from desktop.services.security import audit
     from desktop.store.models import Course, Enrollment, Participant
 
     ctx.require(Permission.EDIT_TRAININGS)

@@ -10,10 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desktop.i18n import N_, _
-from desktop.services import audit, auth
-from desktop.services.context import AppContext
-from desktop.services.errors import NotFound, ValidationError
-from desktop.services.permissions import Permission
+from desktop.services.core.context import AppContext
+from desktop.services.core.errors import NotFound, ValidationError
+from desktop.services.core.permissions import Permission
+from desktop.services.security import audit, auth
 from desktop.store.base import utcnow
 from desktop.store.models import Consent, Person, Service
 

@@ -23,11 +23,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from desktop.i18n import N_, _, country_name, current_language
-from desktop.services import audit
-from desktop.services.context import AppContext
-from desktop.services.errors import NotFound, ValidationError
-from desktop.services.permissions import Permission
-from desktop.services.records import apply_changes, check_version, guard_stale
+from desktop.services.core.context import AppContext
+from desktop.services.core.errors import NotFound, ValidationError
+from desktop.services.core.permissions import Permission
+from desktop.services.core.records import apply_changes, check_version, guard_stale
+from desktop.services.security import audit
 from desktop.store.base import utcnow
 from desktop.store.models import (
     Case,
@@ -1087,7 +1087,7 @@ def anonymize_person(ctx: AppContext, person_id: uuid.UUID, password: str) -> No
     identification (back to "not asked": in a small community they can point to one person); sex,
     nationality, population type, municipality, needs, cases and referrals stay for the figures.
     Asks again for the administrator's password."""
-    from desktop.services.auth import confirm_password
+    from desktop.services.security.auth import confirm_password
 
     ctx.require(Permission.ANONYMIZE_PEOPLE)
     confirm_password(ctx, password)

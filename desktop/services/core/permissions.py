@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from desktop.i18n import _
-from desktop.services.errors import PermissionDenied
+from desktop.services.core.errors import PermissionDenied
 
 
 class Permission(StrEnum):

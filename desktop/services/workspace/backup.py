@@ -21,10 +21,11 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from desktop.i18n import N_, _, format_datetime
-from desktop.services import audit, office
-from desktop.services.context import AppContext
-from desktop.services.errors import AuthError, PermissionDenied, ValidationError
-from desktop.services.permissions import Permission
+from desktop.services import office
+from desktop.services.core.context import AppContext
+from desktop.services.core.errors import AuthError, PermissionDenied, ValidationError
+from desktop.services.core.permissions import Permission
+from desktop.services.security import audit
 from desktop.services.workspace import Unlock
 from desktop.store import backup as files
 from desktop.store import keys

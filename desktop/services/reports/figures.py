@@ -13,8 +13,8 @@ from datetime import date, datetime
 from sqlalchemy import String, and_, case, distinct, exists, func, literal, literal_column, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
-from desktop.services.reports_disaggregation import AgeBand, adult_expression, age_band_expression
-from desktop.services.reports_tables import NOT_RECORDED, normal_key
+from desktop.services.reports.disaggregation import AgeBand, adult_expression, age_band_expression
+from desktop.services.reports.tables import NOT_RECORDED, normal_key
 from desktop.store.models.directory import CATEGORY_TAXONOMY_ID, Attribute, Organization, Service, TaxonomyTerm
 from desktop.store.models.people import Person, PersonNeed, Referral, ReferralEvent
 from desktop.store.models.training import (

@@ -8,10 +8,10 @@ with. Aggregate reports (suppressed small cells, no names) do not need it.
 
 from __future__ import annotations
 
-from desktop.services import audit, auth
-from desktop.services.context import AppContext
-from desktop.services.errors import AuthError
-from desktop.services.permissions import Permission
+from desktop.services.core.context import AppContext
+from desktop.services.core.errors import AuthError
+from desktop.services.core.permissions import Permission
+from desktop.services.security import audit, auth
 
 
 def confirm_personal_data_export(ctx: AppContext, password: str, what: str = "") -> None:
