@@ -12,8 +12,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from desktop.i18n import set_language
 from desktop.services.core.context import AppContext
-from desktop.services.office import OfficeForm, setup_office
+from desktop.services.office import OfficeForm
 from desktop.services.security import auth
+from desktop.services.workspace.setup import setup_office
 from desktop.store import keys
 from desktop.store.database import Database, open_database
 from desktop.store.models import User

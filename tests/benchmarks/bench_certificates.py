@@ -107,8 +107,9 @@ def full_service(n: int) -> tuple[float, float]:
 
     from desktop.services import training
     from desktop.services.core.context import AppContext
-    from desktop.services.office import OfficeForm, setup_office
+    from desktop.services.office import OfficeForm
     from desktop.services.security import auth
+    from desktop.services.workspace.setup import setup_office
     from desktop.store.database import open_database
     from desktop.store.models import Attendance, Enrollment, Participant, User
 

@@ -81,8 +81,9 @@ def write_package(folder: Path, services: int, seed: int = 7) -> None:
 
 
 def fresh_db(path: Path):
-    from desktop.services.office import OfficeForm, setup_office
+    from desktop.services.office import OfficeForm
     from desktop.services.security import auth
+    from desktop.services.workspace.setup import setup_office
     from desktop.store.database import open_database
 
     auth.use_fast_hashing_for_tests()

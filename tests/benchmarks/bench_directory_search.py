@@ -106,8 +106,9 @@ def main() -> int:
     from desktop.services import directory
     from desktop.services.core.context import AppContext
     from desktop.services.directory import SearchFilters, query_stems
-    from desktop.services.office import OfficeForm, setup_office
+    from desktop.services.office import OfficeForm
     from desktop.services.security import auth
+    from desktop.services.workspace.setup import setup_office
     from desktop.store.database import open_database
     from desktop.store.models import User
 

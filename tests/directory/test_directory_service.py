@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from desktop.i18n import set_language
 from desktop.services import directory
 from desktop.services.core.errors import ConflictError, PermissionDenied, ValidationError
-from desktop.services.directory import SearchFilters, ServiceForm
+from desktop.services.directory import SearchFilters, ServiceForm, listing
 from desktop.store.models import AuditEvent
 from desktop.store.models.directory import Service, ServiceExtension
 from tests.directory.helpers import add_service, category, organization, population, service_form
@@ -241,7 +241,7 @@ def test_search_pages_come_in_name_order_with_a_capped_count(clerk, org, monkeyp
     assert (first.total, first.stale, first.capped) == (7, 7, False)
     rest = directory.search_page(clerk, SearchFilters(text="servicio"), offset=3, limit=10)
     assert [r.name for r in rest.rows] == [f"Servicio {n}" for n in range(3, 7)]
-    monkeypatch.setattr(directory, "COUNT_CAP", 5)
+    monkeypatch.setattr(listing, "COUNT_CAP", 5)
     capped = directory.search_page(clerk, SearchFilters(text="servicio"), limit=3)
     assert capped.capped and capped.stale is None
     assert directory.search_page(clerk, SearchFilters(text="nada"), limit=3).total == 0

@@ -73,7 +73,8 @@ def test_example_round_trips_byte_for_byte(clerk, example_package, tmp_path, ctx
     first = tmp_path / "first"
     directory_hsds.export_package(clerk, first)
     # A second office imports the export and exports again: identical files.
-    from desktop.services.office import OfficeForm, setup_office
+    from desktop.services.office import OfficeForm
+    from desktop.services.workspace.setup import setup_office
     from desktop.store.database import open_database
 
     other = open_database(tmp_path / "other.db")

@@ -11,13 +11,14 @@ from hypothesis import strategies as st
 from desktop.services import reports
 from desktop.services.core.context import Actor, AppContext
 from desktop.services.core.errors import PermissionDenied, ValidationError
-from desktop.services.office import OfficeForm, setup_office
+from desktop.services.office import OfficeForm
 from desktop.services.reports import Period, build_report
 from desktop.services.reports.disaggregation import (
     age_band_python,
     parse_age_bands,
 )
 from desktop.services.reports.tables import NOT_RECORDED
+from desktop.services.workspace.setup import setup_office
 from desktop.store.database import open_database
 from tests.reports import factories as f
 

@@ -129,7 +129,8 @@ def test_garbage_is_not_valid_and_never_crashes(db, garbage: str) -> None:
 
 
 def test_a_certificate_of_another_office_verifies_only_after_importing_its_key(ctx_for, tmp_path: Path) -> None:
-    from desktop.services.office import OfficeForm, setup_office
+    from desktop.services.office import OfficeForm
+    from desktop.services.workspace.setup import setup_office
 
     trainer = ctx_for("trainer")
     setup = make_course(trainer)

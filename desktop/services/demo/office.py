@@ -5,8 +5,9 @@ from __future__ import annotations
 from desktop.services.core.context import AppContext
 from desktop.services.core.errors import ValidationError
 from desktop.services.demo import DEMO_PASSWORD, DEMO_USERS, DemoBuild
-from desktop.services.office import OfficeForm, is_set_up, setup_office
+from desktop.services.office import OfficeForm, is_set_up
 from desktop.services.security import auth
+from desktop.services.workspace.setup import setup_office
 from desktop.store.models import User
 
 

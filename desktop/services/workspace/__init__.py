@@ -286,8 +286,8 @@ def create_office(location: str | os.PathLike[str], form: office.OfficeForm, adm
     The new database is encrypted; :func:`take_recovery_key` gives its recovery key once, for the
     recovery sheet.
     """
-    from desktop.services import office
     from desktop.services.security import auth
+    from desktop.services.workspace import setup
 
     path = _path(location)
     if path is not None and encrypt and _is_blank_plain(path):
@@ -295,7 +295,7 @@ def create_office(location: str | os.PathLike[str], form: office.OfficeForm, adm
     fresh = path is not None and _is_new(path) and not keys.key_file_for(path).exists()
     db = open_store(location, encrypt=encrypt)
     try:
-        office.setup_office(db, form, admin_username, admin_full_name, password, is_demo=is_demo,
+        setup.setup_office(db, form, admin_username, admin_full_name, password, is_demo=is_demo,
                             language=language)
         return AppContext(db, auth.sign_in(db, admin_username, password))
     except Exception:
