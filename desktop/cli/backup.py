@@ -110,7 +110,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def _unlock_if_needed(args: argparse.Namespace, path: Path):
     """Credentials for an encrypted backup, read only when the file needs them."""
-    from desktop.store.database import is_plain_sqlite
+    from desktop.services.workspace import is_plain_sqlite
 
     if not path.is_file() or is_plain_sqlite(path):
         return None
@@ -179,7 +179,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def _write_sheet(path: str, pdf: bytes) -> None:
-    from desktop.store.keys import write_private
+    from desktop.services.core.files import write_private
 
     write_private(Path(path).expanduser(), pdf)
     print(_("Recovery sheet written to {path}: print it, keep it locked away, then delete the file.").format(

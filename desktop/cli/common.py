@@ -16,9 +16,9 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_AUTH = 0, 1, 2, 3
 
 
 def default_db_path() -> Path:
-    from platformdirs import user_data_path
+    from desktop.services.workspace import default_location
 
-    return user_data_path("Enlace", appauthor=False) / "enlace.db"
+    return Path(default_location())
 
 
 def db_location(args: argparse.Namespace) -> str:
@@ -98,8 +98,7 @@ class CommandError(Exception):
 
 def run_command(args: argparse.Namespace) -> int:
     """Run the chosen subcommand; turn domain errors into a message on stderr and an exit status."""
-    from desktop.services.core.errors import EnlaceError
-    from desktop.store.database import StoreError
+    from desktop.services.core.errors import EnlaceError, StoreError
 
     if getattr(args, "lang", None):
         set_language(args.lang)

@@ -75,7 +75,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         office = office_info(ctx.db)
         recovery = workspace.take_recovery_key(ctx)
         if recovery and args.recovery_sheet:
-            from desktop.store.keys import write_private
+            from desktop.services.core.files import write_private
 
             write_private(Path(args.recovery_sheet), workspace.recovery_sheet(ctx, recovery))
     finally:

@@ -47,7 +47,7 @@ def confirm(parent: QWidget | None, message: str, title: str | None = None) -> b
 def guarded(parent: QWidget | None, call: Callable[..., T], *args: Any, errors: FieldErrors | None = None,
             **kwargs: Any) -> T | None:
     """Run a service call; on a domain error show its message (and highlight fields) and return None."""
-    from desktop.store.database import StoreError
+    from desktop.services.core.errors import StoreError
 
     try:
         return call(*args, **kwargs)

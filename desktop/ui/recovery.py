@@ -7,8 +7,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QL
 
 from desktop.i18n import _
 from desktop.services import workspace
-from desktop.services.core.errors import EnlaceError
-from desktop.store.database import StoreError
+from desktop.services.core.errors import EnlaceError, StoreError
 from desktop.ui.common import FieldErrors, PasswordRules, password_field
 
 

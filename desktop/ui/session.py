@@ -27,10 +27,9 @@ from desktop import APP_NAME
 from desktop.i18n import _, set_locale
 from desktop.services import workspace
 from desktop.services.core.context import AppContext
-from desktop.services.core.errors import EnlaceError
-from desktop.store.files import StoreError
+from desktop.services.core.errors import EnlaceError, StoreError
 from desktop.ui import settings, warmup
-from desktop.ui.app import apply_language
+from desktop.ui.language import apply_language
 
 PROBE_ENV = "ENLACE_STARTUP_PROBE"
 
@@ -222,10 +221,10 @@ class AppSession(QObject):
                 app.exit(1)
 
     def _probe_report(self) -> None:
-        from desktop.store import keys
+        from desktop.services.workspace import kdf_seconds
 
         print(f"main-window-shown {time.time():.6f}", flush=True)
-        print(f"kdf-seconds {keys.kdf_seconds:.6f}", flush=True)
+        print(f"kdf-seconds {kdf_seconds():.6f}", flush=True)
         self._probe = ""
         self.quit()
 

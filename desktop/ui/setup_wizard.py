@@ -317,7 +317,7 @@ class SetupWizard(QWizard):
     def switch_language(self, language: str) -> None:
         """Rebuild the pages in ``language``, keeping everything already typed or chosen."""
         from desktop.ui import settings
-        from desktop.ui.app import apply_language
+        from desktop.ui.language import apply_language
 
         if language == current_language():
             return
@@ -348,7 +348,7 @@ class SetupWizard(QWizard):
         self.office_page.language.setFocus()
 
     def create(self) -> bool:
-        from desktop.store.database import StoreError
+        from desktop.services.core.errors import StoreError
 
         page = self.admin_page
         try:

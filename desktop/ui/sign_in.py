@@ -26,8 +26,7 @@ from desktop import APP_NAME
 from desktop.i18n import _
 from desktop.services import workspace
 from desktop.services.core.context import AppContext
-from desktop.services.core.errors import EnlaceError
-from desktop.store.files import StoreError
+from desktop.services.core.errors import EnlaceError, StoreError
 from desktop.ui import settings, warmup
 
 

@@ -61,12 +61,9 @@ def _load_locale_data() -> None:
 
 def _prepare_store() -> None:
     """Map the models and read the migration heads now rather than at the first query after sign-in."""
-    from sqlalchemy.orm import configure_mappers
+    from desktop.services.workspace import prepare_store
 
-    from desktop.store.database import head_revisions
-
-    configure_mappers()
-    head_revisions()
+    prepare_store()
 
 
 def _import_all(modules: tuple[str, ...]) -> bool:

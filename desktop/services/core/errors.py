@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from desktop.store.files import StoreError  # noqa: F401  (re-exported: the window and the CLI catch it here)
+
 
 class EnlaceError(Exception):
     """Base of every error a service raises on purpose; ``str(error)`` is the user's message."""

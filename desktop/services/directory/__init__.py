@@ -22,6 +22,7 @@ from desktop.services.directory.catalogs import (  # noqa: F401
     seed_catalogs,
     stale_cutoff,
     status_label,
+    taxonomy_terms,
     term_id,
 )
 from desktop.services.directory.editing import (  # noqa: F401

@@ -127,3 +127,11 @@ def phone_type_label(kind: str | None) -> str:
 def status_label(status: str) -> str:
     return {"active": _("active"), "inactive": _("inactive"), "defunct": _("closed permanently"),
             "temporarily closed": _("temporarily closed")}.get(status, status)
+
+
+def taxonomy_terms(ctx: AppContext, taxonomy_id: uuid.UUID) -> list[tuple[uuid.UUID, str]]:
+    """The terms of one taxonomy (categories, populations), by name."""
+    with ctx.db.session() as session:
+        return [(term_id_, name) for term_id_, name in session.execute(
+            select(TaxonomyTerm.id, TaxonomyTerm.name).where(TaxonomyTerm.taxonomy_id == taxonomy_id)
+            .order_by(TaxonomyTerm.name))]

@@ -25,11 +25,10 @@ from PySide6.QtWidgets import (
 from desktop.i18n import _, format_datetime, format_number
 from desktop.services import office
 from desktop.services.core.context import AppContext
-from desktop.services.core.errors import EnlaceError
+from desktop.services.core.errors import EnlaceError, StoreError
 from desktop.services.core.permissions import Permission
 from desktop.services.security import auth
 from desktop.services.workspace import Unlock, backup
-from desktop.store.database import StoreError
 from desktop.ui.common import EmptyState, confirm, password_field, show_error, show_info
 from desktop.ui.worker import Worker
 

@@ -286,14 +286,7 @@ class ServiceDialog(QDialog):
 
     def _terms(self, taxonomy_id: uuid.UUID, used: list[tuple[uuid.UUID, str]]) -> list[tuple[uuid.UUID, str]]:
         """Enlace's own terms first (always offered), then any other term some service already uses."""
-        from sqlalchemy import select
-
-        from desktop.store.models.directory import TaxonomyTerm
-
-        with self.ctx.db.session() as session:
-            own = list(session.execute(select(TaxonomyTerm.id, TaxonomyTerm.name)
-                                       .where(TaxonomyTerm.taxonomy_id == taxonomy_id)
-                                       .order_by(TaxonomyTerm.name)))
+        own = directory.taxonomy_terms(self.ctx, taxonomy_id)
         if not own:
             if taxonomy_id == directory.CATEGORY_TAXONOMY_ID:
                 own = [(directory.term_id(taxonomy_id, c), n) for c, n, _d in directory.CATEGORIES]

@@ -28,7 +28,7 @@ from desktop.services.core.context import AppContext
 from desktop.services.core.errors import EnlaceError, ValidationError
 from desktop.services.people import cases, consent
 from desktop.ui.common import FieldErrors, show_error
-from desktop.ui.people.widgets import qdate, to_date
+from desktop.ui.widgets import qdate, to_date
 
 
 class _FormDialog(QDialog):

@@ -25,7 +25,7 @@ from desktop.services.core.context import AppContext
 from desktop.services.core.errors import ConflictError, EnlaceError, ValidationError
 from desktop.services.core.permissions import Permission
 from desktop.ui.common import FieldErrors, show_error
-from desktop.ui.people.widgets import OptionalDateEdit
+from desktop.ui.widgets import OptionalDateEdit
 
 
 class PersonDialog(QDialog):

@@ -40,7 +40,7 @@ from desktop.ui.people.dialogs import (
     WithdrawDialog,
 )
 from desktop.ui.people.person_dialog import PersonDialog
-from desktop.ui.people.widgets import ConsentBadges, LazyTableModel, save_pdf
+from desktop.ui.widgets import ConsentBadges, LazyTableModel, save_pdf
 
 
 def people_columns():

@@ -33,7 +33,7 @@ from desktop.services.core.context import AppContext
 from desktop.services.core.errors import EnlaceError, ValidationError
 from desktop.services.core.permissions import Permission
 from desktop.ui.common import EmptyState, FieldErrors, show_error, show_info
-from desktop.ui.people.widgets import LazyTableModel, qdate, save_pdf, to_date
+from desktop.ui.widgets import LazyTableModel, qdate, save_pdf, to_date
 
 
 def referral_columns():

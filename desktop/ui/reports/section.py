@@ -35,13 +35,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.documents.monthly_report import cell_text, figure_text, table_grid
 from desktop.i18n import _
 from desktop.services.core.context import AppContext
 from desktop.services.core.errors import EnlaceError
 from desktop.services.core.permissions import Permission
 from desktop.services.reports import Period, Report, build_report
 from desktop.services.reports import export as report_export
+from desktop.services.reports.export import cell_text, figure_text, table_grid
 from desktop.ui import settings
 from desktop.ui.common import language_choices, show_error, show_info
 from desktop.ui.worker import Worker

@@ -26,7 +26,7 @@ from desktop.i18n import _, format_date
 from desktop.services import training
 from desktop.services.core.context import AppContext
 from desktop.services.core.permissions import Permission
-from desktop.store.models.training import CREDITED_STATUSES
+from desktop.services.training import CREDITED_STATUSES
 from desktop.ui.common import guarded, show_info
 
 KEYS = {Qt.Key.Key_P: "present", Qt.Key.Key_A: "absent", Qt.Key.Key_T: "late", Qt.Key.Key_E: "excused"}

@@ -32,8 +32,7 @@ from PySide6.QtWidgets import (
 from desktop.i18n import _
 from desktop.services import training
 from desktop.services.core.context import AppContext
-from desktop.services.training import certificates
-from desktop.store.models.training import MODALITIES
+from desktop.services.training import MODALITIES, certificates
 from desktop.ui.common import FieldErrors, guarded, select_data, show_error
 
 

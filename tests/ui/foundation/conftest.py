@@ -30,7 +30,7 @@ def make_session(qtbot, qt_settings) -> Iterator[Callable[[Path], AppSession]]:
             if dialog is not None:
                 dialog.hide()
                 dialog.deleteLater()
-    from desktop.ui.app import install_qt_translations
+    from desktop.ui.language import install_qt_translations
 
     install_qt_translations(QApplication.instance(), "en")  # the next test starts in English
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 
-from desktop.ui.app import apply_language, install_qt_translations, qt_translation_dirs
+from desktop.ui.language import apply_language, install_qt_translations, qt_translation_dirs
 
 
 def _texts(box: QDialogButtonBox) -> list[str]:
