@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import or_, select
+from sqlalchemy import String, and_, cast, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from desktop.i18n import _, format_date, language_name
@@ -21,7 +24,7 @@ from desktop.services.directory.listing import SearchFilters, search_in
 from desktop.services.directory.text import normalize
 from desktop.services.security import audit
 from desktop.store.database import Database
-from desktop.store.models import Office
+from desktop.store.models import Office, OfficeSetting
 from desktop.store.models.directory import (
     POPULATION_TAXONOMY_ID,
     Address,
@@ -29,11 +32,13 @@ from desktop.store.models.directory import (
     CostOption,
     Language,
     Location,
+    Organization,
     Phone,
     RequiredDocument,
     Schedule,
     Service,
     ServiceAtLocation,
+    ServiceExtension,
     TaxonomyTerm,
 )
 
@@ -122,45 +127,116 @@ def _cost_text(service: Service, costs: Sequence[CostOption]) -> str:
     return "; ".join(dict.fromkeys(parts))
 
 
-def _summary(session: Session, service: Service, today: date, months: int) -> ServiceSummary:
+@dataclass
+class _Parts:
+    """The child rows of one service that its summary shows."""
+
+    location_ids: set[str] = field(default_factory=set)
+    addresses: list[tuple[str, str | None, list[str | None]]] = field(default_factory=list)
+    phones: list[tuple[str, str, str | None, str | None]] = field(default_factory=list)
+    org_phones: list[tuple[str, str, str | None, str | None]] = field(default_factory=list)
+    terms: list[tuple[str, str]] = field(default_factory=list)
+    languages: list[tuple[str | None, str | None]] = field(default_factory=list)
+    documents: list[str] = field(default_factory=list)
+    costs: list[SimpleNamespace] = field(default_factory=list)
+    schedules: list[Schedule] = field(default_factory=list)
+
+
+def _as_text(*columns) -> list:
+    return [cast(c, String) for c in columns]
+
+
+def _children(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, _Parts]:
+    """Every child row of these services in two statements, whatever their number.
+
+    The first is one UNION ALL of text columns (kind, sort key, up to six values) over addresses,
+    phones, categories, languages, documents and costs; the second reads the schedules, which the
+    hours text needs whole."""
+    null = literal(None, String)
+    sal = ServiceAtLocation
+    parts = [
+        select(sal.service_id, literal("address"), cast(Address.address_type, String),
+               *_as_text(Location.id, Location.name, Address.address_1, Address.address_2, Address.city,
+                         Address.state_province))
+        .select_from(sal).join(Location, Location.id == sal.location_id, isouter=True)
+        .join(Address, Address.location_id == sal.location_id, isouter=True).where(sal.service_id.in_(ids)),
+        select(Phone.service_id, literal("phone"), cast(Phone.created_at, String),
+               *_as_text(Phone.number, Phone.extension, Phone.type), null, null, null)
+        .where(Phone.service_id.in_(ids)),
+        select(sal.service_id, literal("phone"), cast(Phone.created_at, String),
+               *_as_text(Phone.number, Phone.extension, Phone.type), null, null, null)
+        .join(sal, sal.id == Phone.service_at_location_id).where(sal.service_id.in_(ids)),
+        select(Service.id, literal("org_phone"), cast(Phone.created_at, String),
+               *_as_text(Phone.number, Phone.extension, Phone.type), null, null, null)
+        .join(Phone, and_(Phone.organization_id == Service.organization_id, Phone.service_id.is_(None)))
+        .where(Service.id.in_(ids)),
+        select(Attribute.link_id, literal("term"), null, *_as_text(TaxonomyTerm.name, TaxonomyTerm.taxonomy_id),
+               null, null, null, null)
+        .join(TaxonomyTerm, Attribute.taxonomy_term_id == TaxonomyTerm.id).where(Attribute.link_id.in_(ids)),
+        select(Language.service_id, literal("language"), null, *_as_text(Language.code, Language.name),
+               null, null, null, null).where(Language.service_id.in_(ids)),
+        select(RequiredDocument.service_id, literal("document"), null, *_as_text(RequiredDocument.document),
+               null, null, null, null, null).where(RequiredDocument.service_id.in_(ids)),
+        select(CostOption.service_id, literal("cost"), cast(CostOption.created_at, String),
+               *_as_text(CostOption.option, CostOption.amount, CostOption.currency, CostOption.amount_description),
+               null, null).where(CostOption.service_id.in_(ids)),
+    ]
+    out: dict[uuid.UUID, _Parts] = {sid: _Parts() for sid in ids}
+    rows = session.execute(union_all(*parts)).all()
+    # Addresses: a location's street address before its postal one; phones and costs as entered.
+    for sid, kind, order, *v in sorted(rows, key=lambda r: (r[1], r[1] == "address" and _desc(r[2]), r[2] or "")):
+        part = out[sid if isinstance(sid, uuid.UUID) else uuid.UUID(str(sid))]
+        if kind == "address":
+            if v[0] is not None:
+                part.location_ids.add(v[0])
+            if v[2] is not None:
+                part.addresses.append((v[0], v[1], [v[2], v[3], v[4], v[5], order]))
+        elif kind in ("phone", "org_phone"):
+            (part.phones if kind == "phone" else part.org_phones).append((order, v[0], v[1], v[2]))
+        elif kind == "term":
+            part.terms.append((v[0], v[1]))
+        elif kind == "language":
+            part.languages.append((v[0], v[1]))
+        elif kind == "document" and v[0]:
+            part.documents.append(v[0])
+        elif kind == "cost":
+            part.costs.append(SimpleNamespace(option=v[0], amount=None if v[1] is None else float(v[1]),
+                                              currency=v[2], amount_description=v[3]))
+    for schedule, via_location in session.execute(
+            select(Schedule, sal.service_id).join(sal, sal.id == Schedule.service_at_location_id, isouter=True)
+            .where(or_(Schedule.service_id.in_(ids), sal.service_id.in_(ids)))):
+        owner = schedule.service_id if schedule.service_id in out else via_location
+        if owner in out:
+            out[owner].schedules.append(schedule)
+    return out
+
+
+def _desc(text: str | None) -> tuple:
+    """Sort key that puts address types in descending order (physical before postal)."""
+    return tuple(-ord(c) for c in (text or ""))
+
+
+def _summary(service: Service, org: Organization | None, ext: ServiceExtension | None, part: _Parts,
+             today: date, months: int) -> ServiceSummary:
     sid = service.id
-    ext = service.extension
-    sal_rows = session.execute(select(ServiceAtLocation.id, ServiceAtLocation.location_id)
-                               .where(ServiceAtLocation.service_id == sid)).all()
-    sal_ids = [r[0] for r in sal_rows]
-    location_ids = [r[1] for r in sal_rows]
-    locations = {loc.id: loc for loc in session.scalars(select(Location).where(Location.id.in_(location_ids)))}
-    addresses = []
-    cities = []
-    for lid in location_ids:
-        loc = locations.get(lid)
-        for addr in session.scalars(select(Address).where(Address.location_id == lid)
-                                    .order_by(Address.address_type.desc())):
-            if addr.address_type == "postal" and any(True for _a in addresses):
-                continue
-            name = loc.name if loc and loc.name and len(location_ids) > 1 else None
-            addresses.append(format_address(addr, name))
-            cities.append(addr.city)
-    schedules = list(session.scalars(select(Schedule).where(or_(
-        Schedule.service_id == sid, Schedule.service_at_location_id.in_(sal_ids) if sal_ids else False))))
-    hours_lines = describe(schedules)
-    phones = [format_phone(p.number, p.extension, p.type) for p in session.scalars(
-        select(Phone).where(or_(Phone.service_id == sid,
-                                Phone.service_at_location_id.in_(sal_ids) if sal_ids else False))
-        .order_by(Phone.created_at))]
-    if not phones:
-        phones = [format_phone(p.number, p.extension, p.type) for p in session.scalars(
-            select(Phone).where(Phone.organization_id == service.organization_id, Phone.service_id.is_(None)))]
-    terms = session.execute(select(TaxonomyTerm.name, TaxonomyTerm.taxonomy_id)
-                            .join(Attribute, Attribute.taxonomy_term_id == TaxonomyTerm.id)
-                            .where(Attribute.link_id == sid)).all()
+    several = len(part.location_ids) > 1
+    addresses, cities = [], []
+    for _location_id, location_name, (address_1, address_2, city, state, kind) in part.addresses:
+        if kind == "postal" and addresses:
+            continue
+        place = SimpleNamespace(address_1=address_1, address_2=address_2, city=city, state_province=state)
+        addresses.append(format_address(place, location_name if location_name and several else None))
+        cities.append(city)
+    hours_lines = describe(part.schedules)
+    phone_rows = part.phones or part.org_phones
+    phones = [format_phone(number, None if extension is None else float(extension), kind)
+              for _order, number, extension, kind in phone_rows]
+    population = str(POPULATION_TAXONOMY_ID)
+    is_population = {name: _same_id(taxonomy, population) for name, taxonomy in part.terms}
     languages = []
-    for code, name in session.execute(select(Language.code, Language.name).where(Language.service_id == sid)):
+    for code, name in part.languages:
         known = language_name(code) if code else ""
         languages.append(known if known and known != code else (name or code or ""))
-    docs = [d for d in session.scalars(select(RequiredDocument.document).where(RequiredDocument.service_id == sid))
-            if d]
-    costs = list(session.scalars(select(CostOption).where(CostOption.service_id == sid)))
     eligibility = service.eligibility_description or ""
     if service.minimum_age is not None or service.maximum_age is not None:
         low, high = service.minimum_age, service.maximum_age
@@ -171,7 +247,6 @@ def _summary(session: Session, service: Service, today: date, months: int) -> Se
         else:
             ages = _("Up to age {high}.").format(high=int(high))  # type: ignore[arg-type]
         eligibility = f"{eligibility} {ages}".strip()
-    org = service.organization
     referral = [p for p in ((ext.referral_contact_name if ext else None),
                             (ext.referral_contact_phone if ext else None),
                             (ext.referral_contact_email if ext else None)) if p]
@@ -186,12 +261,47 @@ def _summary(session: Session, service: Service, today: date, months: int) -> Se
         hours="; ".join(hours_lines), hours_lines=hours_lines, phone="; ".join(phones), phones=phones,
         email=service.email or (org.email if org and org.email else ""),
         website=service.url or (org.website if org and org.website else ""),
-        referral_contact=" · ".join(referral), eligibility=eligibility, required_documents=docs,
-        cost=_cost_text(service, costs),
-        categories=sorted((n for n, t in terms if t != POPULATION_TAXONOMY_ID), key=normalize),
-        populations=sorted((n for n, t in terms if t == POPULATION_TAXONOMY_ID), key=normalize),
+        referral_contact=" · ".join(referral), eligibility=eligibility, required_documents=part.documents,
+        cost=_cost_text(service, part.costs),
+        categories=sorted((n for n, p in is_population.items() if not p), key=normalize),
+        populations=sorted((n for n, p in is_population.items() if p), key=normalize),
         languages=languages, application_process=service.application_process or "",
         internal_notes=(ext.internal_notes or "") if ext else "", alert=service.alert or "")
+
+
+def _same_id(text: str | None, wanted: str) -> bool:
+    """A UUID read back as text: with dashes on PostgreSQL, 32 hex digits on SQLite."""
+    return (text or "").replace("-", "").lower() == wanted.replace("-", "").lower()
+
+
+def _load(session: Session, service_ids: Sequence[uuid.UUID]) -> list[ServiceSummary]:
+    """Summaries in three statements: services with their organization, extension and the office's
+    clock and staleness setting; their child rows; their schedules."""
+    if not service_ids:
+        return []
+    settings = select(OfficeSetting.value).where(OfficeSetting.key == "stale_after_months").scalar_subquery()
+    zone = select(Office.timezone).limit(1).scalar_subquery()
+    found = session.execute(
+        select(Service, Organization, ServiceExtension, zone, settings)
+        .join(Organization, Organization.id == Service.organization_id, isouter=True)
+        .join(ServiceExtension, ServiceExtension.service_id == Service.id, isouter=True)
+        .where(Service.id.in_(list(service_ids)))).all()
+    if not found:
+        return []
+    tz, months_json = found[0][3], found[0][4]
+    today = _now_in(tz).date()
+    months = json.loads(months_json) if months_json else 6
+    children = _children(session, [row[0].id for row in found])
+    by_id = {row[0].id: _summary(row[0], row[1], row[2], children[row[0].id], today, months) for row in found}
+    return [by_id[sid] for sid in service_ids if sid in by_id]
+
+
+def _now_in(tz: str | None) -> datetime:
+    try:
+        zone = ZoneInfo(tz or "America/Bogota")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return datetime.now(zone)
 
 
 def service_summary(source: AppContext | Database | Session, service_id: uuid.UUID) -> ServiceSummary:
@@ -203,25 +313,21 @@ def service_summary(source: AppContext | Database | Session, service_id: uuid.UU
     if isinstance(source, AppContext):
         source.require(Permission.VIEW_DIRECTORY)
     with _open_session(source) as session:
-        service = session.get(Service, service_id)
-        if service is None:
-            raise NotFound(_("This service is not in the directory."))
-        today = office_now(session).date()
-        return _summary(session, service, today, _setting(session, "stale_after_months", 6))
+        found = _load(session, [service_id])
+    if not found:
+        raise NotFound(_("This service is not in the directory."))
+    return found[0]
 
 
 def summaries(source: AppContext | Database | Session, service_ids: Sequence[uuid.UUID]) -> list[ServiceSummary]:
-    """Several summaries in one session (the booklet)."""
+    """Several summaries (the booklet) in three statements, however many services."""
     if isinstance(source, AppContext):
         source.require(Permission.VIEW_DIRECTORY)
     with _open_session(source) as session:
-        today = office_now(session).date()
-        months = _setting(session, "stale_after_months", 6)
-        out = []
-        for sid in service_ids:
-            service = session.get(Service, sid)
-            if service is not None:
-                out.append(_summary(session, service, today, months))
+        out: list[ServiceSummary] = []
+        ids = list(service_ids)
+        for start in range(0, len(ids), 500):  # bound the IN lists
+            out.extend(_load(session, ids[start:start + 500]))
         return out
 
 
@@ -251,23 +357,22 @@ def booklet_pdf(ctx: AppContext, filters: SearchFilters | None = None, progress=
         office = session.scalar(select(Office).limit(1))
         page_size = _setting(session, "page_size", "Letter")
         today = office_now(session).date()
-        months = _setting(session, "stale_after_months", 6)
         entries = []
-        for done, row in enumerate(rows):
+        ids = [row.id for row in rows]
+        found: list[ServiceSummary] = []
+        for start in range(0, len(ids), 200):  # three statements per 200 services; cancel between them
             if cancelled and cancelled():
                 raise Cancelled()
-            service = session.get(Service, row.id)
-            if service is None:
-                continue
-            s = _summary(session, service, today, months)
+            found.extend(_load(session, ids[start:start + 200]))
+            if progress:
+                progress(len(found), len(rows) + 1)
+        for s in found:
             for category in s.categories or [_("Other services")]:
                 entries.append(BookletEntry(
                     category=category, municipality=s.municipality, name=s.name, organization=s.organization_name,
                     description=s.description, address=s.address, hours=s.hours_lines, phones=s.phones,
                     email=s.email, website=s.website, eligibility=s.eligibility, documents=s.required_documents,
                     cost=s.cost, languages=s.languages, accepts_referrals=s.accepts_referrals, stale=s.stale))
-            if progress:
-                progress(done + 1, len(rows) + 1)
     other = _("Other services")
     entries.sort(key=lambda e: (e.category == other, normalize(e.category), normalize(e.municipality),
                                 normalize(e.name)))

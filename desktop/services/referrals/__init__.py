@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import Session
 
 from desktop.i18n import N_, _
@@ -351,12 +351,9 @@ def follow_up_due(ctx: AppContext, today: date | None = None, limit: int = 100) 
         if not total:
             return [], 0
         columns = (Referral.id, Referral.follow_up_on, Referral.urgency, Referral.number)
-        candidates = {}
-        for status in OPEN_STATUSES:
-            for row in session.execute(select(*columns).where(Referral.status == status,
-                                                              Referral.follow_up_on <= today)
-                                       .order_by(Referral.follow_up_on.desc()).limit(limit)):
-                candidates[row[0]] = row
+        newest = [select(*columns).where(Referral.status == status, Referral.follow_up_on <= today)
+                  .order_by(Referral.follow_up_on.desc()).limit(limit).subquery() for status in OPEN_STATUSES]
+        candidates = {row[0]: row for row in session.execute(union_all(*(select(part) for part in newest)))}
         cutoff = sorted((r[1] for r in candidates.values()), reverse=True)[:limit][-1]
         for row in session.execute(select(*columns).where(Referral.status.in_(OPEN_STATUSES),
                                                           Referral.follow_up_on == cutoff)):

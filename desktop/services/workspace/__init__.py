@@ -29,6 +29,7 @@ from desktop.services.core.context import AppContext
 from desktop.services.core.errors import AuthError, PermissionDenied, ValidationError
 from desktop.services.core.permissions import Permission
 from desktop.services.security.lockout import LOCKOUT, MAX_FAILED_LOGINS
+from desktop.services.workspace.startup import default_location, kdf_seconds, prepare_store  # noqa: F401
 from desktop.store import keys
 from desktop.store.files import StoreError, UnreadableDatabaseError, is_plain_sqlite
 
@@ -183,28 +184,6 @@ def open_store(location: str | os.PathLike[str], unlock: UnlockSource = None, *,
     except keys.KeyFileError as exc:
         raise StoreError(str(exc)) from exc
     return _open_keyed(path, kf, unlocked.key)
-
-
-def prepare_store() -> None:
-    """Map the models and read the migration heads now rather than at the first query after sign-in."""
-    from sqlalchemy.orm import configure_mappers
-
-    from desktop.store.database import head_revisions
-
-    configure_mappers()
-    head_revisions()
-
-
-def kdf_seconds() -> float:
-    """Seconds the last password derivation took (the start-up benchmark reports it)."""
-    return keys.kdf_seconds
-
-
-def default_location() -> str:
-    """Where a PC keeps its office database when nothing else is said (``--db``, ``ENLACE_DB``)."""
-    from platformdirs import user_data_path
-
-    return str(user_data_path("Enlace", appauthor=False) / "enlace.db")
 
 
 def needs_setup(location: str | os.PathLike[str]) -> bool:
