@@ -40,8 +40,10 @@ def run_gui(db_path: str | None = None, language: str | None = None) -> int:
     settings.LAST_DATABASE.set(path)
     status = app.exec()
     from desktop.ui import warmup
+    from desktop.ui.worker import wait_for_all
 
     warmup.wait()  # an import still running in a thread while the interpreter shuts down can crash it
+    wait_for_all()
     # The screens go before the application object: a dialog left open (sign-in cancelled) that
     # outlived the QApplication crashed the process on its way out.
     session.close_screens()

@@ -1,20 +1,29 @@
 """Long jobs off the GUI thread: progress, a cancel flag, success and failure signals.
 
 The job is the same service function the CLI calls, with the signature
-``job(*args, progress=callable(done, total), cancelled=callable() -> bool)``.
+``job(*args, progress=callable(done, total), cancelled=callable() -> bool)``; ``plain=True`` runs a
+function without those two keywords (a query that may take more than a moment).
+
+Jobs run on Qt's global thread pool. No job owns a ``QThread``: a thread object released from its
+own thread is what made Qt warn "QThread::wait: Thread tried to wait on itself". A running
+worker is kept alive by :data:`_RUNNING`, and released on the GUI thread once its last signal has
+been delivered there.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from desktop.i18n import _
 from desktop.services.core.errors import Cancelled
+
+_RUNNING: set[Worker] = set()
 
 
 class Worker(QObject):
@@ -22,18 +31,18 @@ class Worker(QObject):
     finished = Signal(object)
     failed = Signal(str)
     cancelled = Signal()
+    _ended = Signal()
 
-    def __init__(self, job: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    def __init__(self, job: Callable[..., Any], *args: Any, plain: bool = False, **kwargs: Any) -> None:
         super().__init__()
-        self._job, self._args, self._kwargs = job, args, kwargs
+        self._job, self._args, self._kwargs, self._plain = job, args, kwargs, plain
         self._cancel = threading.Event()
-        self._thread = QThread()
-        self._thread.setObjectName(f"worker:{getattr(job, '__name__', 'job')}")
-        self.moveToThread(self._thread)
-        self._thread.started.connect(self._run)
+        self._done = threading.Event()
+        self._ended.connect(self._release)
 
     def start(self) -> None:
-        self._thread.start()
+        _RUNNING.add(self)
+        QThreadPool.globalInstance().start(_Run(self))
 
     def cancel(self) -> None:
         self._cancel.set()
@@ -41,15 +50,29 @@ class Worker(QObject):
     def is_cancelled(self) -> bool:
         return self._cancel.is_set()
 
+    def is_running(self) -> bool:
+        return self in _RUNNING and not self._done.is_set()
+
     def wait(self, ms: int = 30_000) -> bool:
-        return self._thread.wait(ms)
+        """Block until the job has returned (its result signal may still be on its way)."""
+        return self._done.wait(ms / 1000)
+
+    def _progress(self, done: int, total: int) -> None:
+        self.progress.emit(int(done), int(total))
+        time.sleep(0)  # let the GUI thread have the interpreter: a job in pure Python would starve it
+
+    def _release(self) -> None:
+        _RUNNING.discard(self)
 
     def _run(self) -> None:
         from desktop.services.core.errors import EnlaceError
 
         try:
-            result = self._job(*self._args, progress=lambda d, t: self.progress.emit(int(d), int(t)),
-                               cancelled=self._cancel.is_set, **self._kwargs)
+            if self._plain:
+                result = self._job(*self._args, **self._kwargs)
+            else:
+                result = self._job(*self._args, progress=self._progress, cancelled=self._cancel.is_set,
+                                   **self._kwargs)
         except Cancelled:
             self.cancelled.emit()
         except EnlaceError as exc:
@@ -63,4 +86,33 @@ class Worker(QObject):
             else:
                 self.finished.emit(result)
         finally:
-            self._thread.quit()
+            self._done.set()
+            self._ended.emit()
+
+
+class _Run(QRunnable):
+    def __init__(self, worker: Worker) -> None:
+        super().__init__()
+        self._worker: Worker | None = worker
+
+    def run(self) -> None:
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            worker._run()
+
+
+def run_in_background(job: Callable[..., Any], *args: Any, on_done: Callable[[Any], None],
+                      on_failed: Callable[[str], None] | None = None, plain: bool = True,
+                      **kwargs: Any) -> Worker:
+    """Run ``job`` off the GUI thread and call ``on_done(result)`` (or ``on_failed(message)``) on it."""
+    worker = Worker(job, *args, plain=plain, **kwargs)
+    worker.finished.connect(on_done)
+    if on_failed is not None:
+        worker.failed.connect(on_failed)
+    worker.start()
+    return worker
+
+
+def wait_for_all(ms: int = 30_000) -> bool:
+    """At exit: let running jobs return before the interpreter goes."""
+    return QThreadPool.globalInstance().waitForDone(ms)

@@ -152,8 +152,13 @@ class VerifyResult:
     reason: str = ""
 
 
-def verify_chain(db: Database) -> VerifyResult:
-    """Walk the chain in order; report the first event whose link or hash does not match."""
+def verify_chain(db: Database, progress=None, cancelled=None) -> VerifyResult:
+    """Walk the chain in order; report the first event whose link or hash does not match.
+
+    ``progress(done, total)`` is called every 500 events (``total`` is 0: unknown); ``cancelled()`` stops
+    the walk with :class:`Cancelled`."""
+    from desktop.services.core.errors import Cancelled
+
     prev = GENESIS
     expected_seq = 1
     checked = 0
@@ -175,6 +180,11 @@ def verify_chain(db: Database) -> VerifyResult:
             prev = event.hash
             expected_seq += 1
             checked += 1
+            if checked % 500 == 0:
+                if cancelled is not None and cancelled():
+                    raise Cancelled()
+                if progress is not None:
+                    progress(checked, 0)
     return VerifyResult(True, checked)
 
 

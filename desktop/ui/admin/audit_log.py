@@ -234,6 +234,7 @@ class AuditTab(QWidget):
         self.model.rowsInserted.connect(self._update_count)
         self.model.modelReset.connect(self._update_count)
         self.verify_button.clicked.connect(self.verify)
+        self._verifying = None
         self._fill_users()
         self.apply_filter()
 
@@ -305,7 +306,26 @@ class AuditTab(QWidget):
         self.detail.setPlainText("\n".join(lines))
 
     def verify(self) -> None:
-        result = audit.verify_chain(self.ctx.db)
+        """Check the chain off the GUI thread (a large log takes seconds); the result replaces the label."""
+        from desktop.ui.worker import run_in_background
+
+        if self._verifying is not None:
+            return
+        self.verify_button.setEnabled(False)
+        self.verify_label.setStyleSheet("")
+        self.verify_label.setText(_("Checking the audit log…"))
+        self._verifying = run_in_background(audit.verify_chain, self.ctx.db, on_done=self._verified,
+                                            on_failed=self._verify_failed, plain=False)
+
+    def _verify_failed(self, message: str) -> None:
+        self._verifying = None
+        self.verify_button.setEnabled(True)
+        self.verify_label.setStyleSheet("color: #c62828;")
+        self.verify_label.setText(message)
+
+    def _verified(self, result) -> None:
+        self._verifying = None
+        self.verify_button.setEnabled(True)
         if result.ok:
             self.verify_label.setStyleSheet("color: #2e7d32;")
             self.verify_label.setText(_("Intact: {n} events checked.").format(n=result.checked))

@@ -97,6 +97,7 @@ class RestoreDialog(QDialog):
         layout.addWidget(self.buttons)
         self.password.textChanged.connect(lambda text: self.restore_button.setEnabled(bool(text) and self.ok))
         self.ok = False
+        self._restoring = None
         self.load()
 
     def load(self, unlock: Unlock | None = None) -> None:
@@ -127,21 +128,51 @@ class RestoreDialog(QDialog):
             self.counts.setItem(row, 1, number)
 
     def restore(self) -> None:
-        password = self.password.text()
-        try:
-            auth.confirm_password(self.ctx, password)
-            unlock = Unlock(self.ctx.username, password)
-            if self._needs_password_for_backup:
-                self.load(unlock)
-                if not self.ok:
-                    raise EnlaceError(self.summary_label.text())
-            self.result_value = backup.restore_backup(self.ctx.db.path, self.path, ctx=self.ctx, unlock=unlock)
-        except (EnlaceError, StoreError) as exc:
-            self.error.setText(str(exc))
-            self.error.show()
+        """Check the password and restore off the GUI thread (both take seconds); the window stays live."""
+        from desktop.ui.worker import run_in_background
+
+        if self._restoring is not None:
             return
-        self.restored.emit(self.result_value)
+        self.error.hide()
+        self.restore_button.setEnabled(False)
+        self.password.setEnabled(False)
+        self.summary_label.setText(_("Restoring the backup… Please wait."))
+        self._restoring = run_in_background(_restore, self.ctx, self.path, self.password.text(),
+                                            self._needs_password_for_backup, on_done=self._restored,
+                                            on_failed=self._restore_failed)
+
+    def _restored(self, result) -> None:
+        self._restoring = None
+        self.result_value = result
+        self.restored.emit(result)
         self.accept()
+
+    def _restore_failed(self, message: str) -> None:
+        self._restoring = None
+        self.password.setEnabled(True)
+        self.restore_button.setEnabled(bool(self.password.text()) and self.ok)
+        self.load()
+        self.error.setText(message)
+        self.error.show()
+
+    def reject(self) -> None:
+        if self._restoring is None:  # a restore under way cannot be left half done
+            super().reject()
+
+
+def _restore(ctx: AppContext, path: Path, password: str, needs_backup_password: bool):
+    """The restore job: the administrator's password, the backup's own key if it needs one, then the restore."""
+    try:
+        auth.confirm_password(ctx, password)
+        unlock = Unlock(ctx.username, password)
+        if needs_backup_password:
+            summary = backup.inspect_backup(path, [ctx.db.key] if ctx.db.key else [], unlock)
+            if not summary.ok:
+                raise EnlaceError(_("This backup is damaged and cannot be restored: {problem}").format(
+                    problem=summary.problems[0]))
+        return backup.restore_backup(ctx.db.path, path, ctx=ctx, unlock=unlock)
+    except StoreError as exc:
+        raise EnlaceError(str(exc)) from exc
 
 
 class BackupsTab(QWidget):

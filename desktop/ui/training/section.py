@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QSplitter,
     QTableWidget,
@@ -27,6 +26,7 @@ from desktop.services.core.permissions import Permission
 from desktop.services.training import roster_import as pi
 from desktop.ui import settings
 from desktop.ui.common import EmptyState, confirm, guarded, show_error, show_info
+from desktop.ui.search_box import SearchBox
 from desktop.ui.training.attendance import AttendancePanel
 from desktop.ui.training.certificates import CertificatesPanel, VerifyPanel
 
@@ -286,9 +286,9 @@ class TrainingSection(QWidget):
 
     def _courses_page(self) -> QWidget:
         page = QWidget()
-        self.search = QLineEdit()
-        self.search.setPlaceholderText(_("Find a course by code or title"))
-        self.search.textChanged.connect(lambda _t: self.refresh())
+        self.search = SearchBox(_("Find a course by code or title"))
+        self.search.searched.connect(self._search_courses)
+        self._searching = None
         self.course_table = _table([_("Code"), _("Title"), _("Dates"), _("Participants"), _("Meets the rule")],
                                    "courseTable")
         self.course_table.itemSelectionChanged.connect(self._course_selected)
@@ -355,9 +355,23 @@ class TrainingSection(QWidget):
         self.search.setFocus()
         self.search.selectAll()
 
-    def refresh(self) -> None:
+    def _search_courses(self, text: str) -> None:
+        """Typing searches off the GUI thread; the newest search wins."""
+        from desktop.ui.worker import run_in_background
+
+        if self._searching is not None:
+            self._searching.finished.disconnect()
+        self._searching = run_in_background(training.list_courses, self.ctx, text,
+                                            on_done=lambda courses: self._show_courses(text, courses))
+
+    def _show_courses(self, text: str, courses: list) -> None:
+        self._searching = None
+        if text == self.search.text():
+            self.refresh(courses)
+
+    def refresh(self, courses: list | None = None) -> None:
         current = self.course.id if self.course else None
-        self.courses = training.list_courses(self.ctx, self.search.text())
+        self.courses = training.list_courses(self.ctx, self.search.text()) if courses is None else courses
         self.course_empty.update()
         self.course_table.blockSignals(True)
         def dates(c: training.CourseSummary) -> str:

@@ -69,9 +69,12 @@ def modal(qtbot, action: Callable[[QWidget], None], trigger: Callable[[], object
     """
     actions = [action, *then]
     seen: list = []
+    stopped = False
     before = QApplication.activeModalWidget()
 
     def poll() -> None:
+        if stopped:  # the test is over (or gave up): stop looking for dialogs
+            return
         widget = QApplication.activeModalWidget()
         if widget is None or widget is before or widget in seen:
             QTimer.singleShot(20, poll)
@@ -89,8 +92,11 @@ def modal(qtbot, action: Callable[[QWidget], None], trigger: Callable[[], object
             raise
 
     QTimer.singleShot(20, poll)
-    trigger()
-    qtbot.waitUntil(lambda: len(seen) == len(actions), timeout=timeout)
+    try:
+        trigger()
+        qtbot.waitUntil(lambda: len(seen) == len(actions), timeout=timeout)
+    finally:
+        stopped = True
     return seen
 
 
