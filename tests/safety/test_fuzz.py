@@ -165,7 +165,7 @@ def test_creating_a_user(admin_ctx, username, full_name, role, password, languag
 @FUZZ
 @given(data=st.data())
 def test_course_session_and_participant_forms(data) -> None:
-    training = pytest.importorskip("desktop.services.training")
+    from desktop.services import training
     for form_cls, validate in ((training.CourseForm, training.validate_course),
                                (training.SessionForm, training.validate_session),
                                (training.ParticipantForm, training.validate_participant)):
@@ -175,10 +175,10 @@ def test_course_session_and_participant_forms(data) -> None:
 @FUZZ
 @given(data=st.data())
 def test_service_and_hours_forms(data) -> None:
-    directory = pytest.importorskip("desktop.services.directory")
+    from desktop.services import directory
     _call(directory.validate_service, data.draw(form_strategy(directory.ServiceForm)))
     _call(directory.parse_clock, data.draw(TEXT))
-    hours = pytest.importorskip("desktop.services.directory.hours")
+    from desktop.services.directory import hours
     _call(hours.parse_hours_text, data.draw(TEXT))
     _call(hours.validate_rrule, data.draw(st.dictionaries(TEXT, CELL, max_size=6)))
 
@@ -186,14 +186,14 @@ def test_service_and_hours_forms(data) -> None:
 @FUZZ
 @given(data=st.data())
 def test_organization_form(admin_ctx, data) -> None:
-    directory = pytest.importorskip("desktop.services.directory")
+    from desktop.services import directory
     _call(directory.save_organization, admin_ctx, data.draw(form_strategy(directory.OrganizationForm)))
 
 
 @FUZZ
 @given(data=st.data())
 def test_person_form(office_db, data) -> None:
-    people = pytest.importorskip("desktop.services.people")
+    from desktop.services import people
     with office_db.session() as session:
         _call(people.validate_person, session, data.draw(form_strategy(people.PersonForm)))
 
@@ -201,7 +201,7 @@ def test_person_form(office_db, data) -> None:
 @FUZZ
 @given(data=st.data())
 def test_referral_form(office_db, data) -> None:
-    referrals = pytest.importorskip("desktop.services.referrals")
+    from desktop.services import referrals
     with office_db.session() as session:
         _call(referrals._validate, session, data.draw(form_strategy(referrals.ReferralForm)), date.today())
 
@@ -209,7 +209,7 @@ def test_referral_form(office_db, data) -> None:
 @FUZZ
 @given(data=st.data())
 def test_certificate_template_text(data) -> None:
-    certificates = pytest.importorskip("desktop.services.training.certificates")
+    from desktop.services.training import certificates
     problem = certificates.template_problem(data.draw(TEXT))
     if problem is not None:
         assert_translated(problem)
@@ -218,7 +218,7 @@ def test_certificate_template_text(data) -> None:
 @FUZZ
 @given(value=st.recursive(CELL, lambda inner: st.lists(inner, max_size=4), max_leaves=12))
 def test_age_bands_setting(value) -> None:
-    reports = pytest.importorskip("desktop.services.reports.disaggregation")
+    from desktop.services.reports import disaggregation as reports
     _call(reports.parse_age_bands, value)
 
 
@@ -272,7 +272,7 @@ def _clean(rows):
        encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "utf-16"]), kind=st.sampled_from(["csv", "xlsx"]),
        garbage=st.binary(max_size=200), corrupt=st.booleans())
 def test_participant_spreadsheets(header, rows, delimiter, encoding, kind, garbage, corrupt) -> None:
-    pi = pytest.importorskip("desktop.services.training.roster_import")
+    from desktop.services.training import roster_import as pi
     table_rows = [header, *rows]
     if corrupt:
         data, name = garbage, f"lista.{kind}"
@@ -297,7 +297,7 @@ def test_participant_spreadsheets(header, rows, delimiter, encoding, kind, garba
 @FUZZ
 @given(value=CELL)
 def test_participant_cells(value) -> None:
-    pi = pytest.importorskip("desktop.services.training.roster_import")
+    from desktop.services.training import roster_import as pi
     for parse in (pi.parse_document, pi.parse_document_type, pi.parse_sex, pi.parse_email, pi.parse_phone,
                   pi.parse_date):
         _result, problem = parse(value)
@@ -309,7 +309,7 @@ def test_participant_cells(value) -> None:
 @given(header=HEADERS, rows=SHEET_ROWS, kind=st.sampled_from(["csv", "xlsx", "txt"]), garbage=st.binary(max_size=300),
        corrupt=st.booleans())
 def test_directory_spreadsheets(tmp_path_factory, header, rows, kind, garbage, corrupt) -> None:
-    sheet = pytest.importorskip("desktop.services.directory.sheet")
+    from desktop.services.directory import sheet
     path = tmp_path_factory.mktemp("sheet") / f"directorio.{kind}"
     if corrupt:
         path.write_bytes(garbage)
@@ -340,7 +340,7 @@ HSDS_TABLES = ["organization", "service", "location", "service_at_location", "ph
      "opens_at", "closes_at", "byday", "latitude", "longitude", "address_1", "city", "country", "last_modified", "",
      "extra"]), max_size=8), rows=SHEET_ROWS)
 def test_hsds_tables(table, header, rows) -> None:
-    hsds = pytest.importorskip("desktop.services.directory.hsds")
+    from desktop.services.directory import hsds
     text = _csv_bytes([header, *rows], ",", "utf-8").decode("utf-8")
     parsed = _call(hsds.parse_table, table, text, f"{table}.csv")
     if parsed is not None:
@@ -358,7 +358,7 @@ def test_hsds_tables(table, header, rows) -> None:
                              max_size=4),
        as_zip=st.booleans())
 def test_hsds_packages(tmp_path_factory, files, as_zip) -> None:
-    hsds = pytest.importorskip("desktop.services.directory.hsds")
+    from desktop.services.directory import hsds
     folder = tmp_path_factory.mktemp("pkg")
     if as_zip:
         target = folder / "paquete.zip"
