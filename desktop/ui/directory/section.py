@@ -6,7 +6,7 @@ import html
 import uuid
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
+from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QMenu,
     QPushButton,
     QSplitter,
@@ -38,6 +37,7 @@ from desktop.ui.common import EmptyState, confirm, guarded, select_data, show_er
 from desktop.ui.directory.detail import summary_html
 from desktop.ui.directory.jobs import JobBar
 from desktop.ui.directory.model import ServiceTableModel
+from desktop.ui.search_box import SearchBox
 
 TYPING_DELAY_MS = 150
 PAGE = 50
@@ -59,10 +59,9 @@ class DirectorySection(QWidget):
         layout.setContentsMargins(8, 8, 8, 8)
 
         top = QHBoxLayout()
-        self.search = QLineEdit()
+        self.search = SearchBox(_("Search services: name, organization, category… (accents not needed)"),
+                                pause_ms=TYPING_DELAY_MS)
         self.search.setObjectName("directory_search")
-        self.search.setPlaceholderText(_("Search services: name, organization, category… (accents not needed)"))
-        self.search.setClearButtonEnabled(True)
         top.addWidget(self.search, 1)
         self.new_button = QPushButton(_("New service"))
         self.new_button.setObjectName("new_service")
@@ -162,11 +161,7 @@ class DirectorySection(QWidget):
         bottom.addWidget(self.jobs, 2)
         layout.addLayout(bottom)
 
-        self.timer = QTimer(self)
-        self.timer.setSingleShot(True)
-        self.timer.setInterval(TYPING_DELAY_MS)
-        self.timer.timeout.connect(self.run_search)
-        self.search.textChanged.connect(lambda _t: self.timer.start())
+        self.search.searched.connect(lambda _text: self.run_search())
         for combo in (self.category, self.municipality, self.population, self.language):
             combo.currentIndexChanged.connect(lambda _i: self.run_search())
         for box in (self.open_now, self.accepts, self.stale_only):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGridLayout,
@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPushButton,
@@ -40,6 +39,7 @@ from desktop.ui.people.dialogs import (
     WithdrawDialog,
 )
 from desktop.ui.people.person_dialog import PersonDialog
+from desktop.ui.search_box import SearchBox
 from desktop.ui.widgets import ConsentBadges, LazyTableModel, save_pdf
 
 
@@ -363,10 +363,8 @@ class PeopleSection(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.search = QLineEdit()
+        self.search = SearchBox(_("Search by name or document number (Ctrl+F)"), pause_ms=200)
         self.search.setObjectName("people_search")
-        self.search.setPlaceholderText(_("Search by name or document number (Ctrl+F)"))
-        self.search.setClearButtonEnabled(True)
         self.new_button = QPushButton(_("Register a person"))
         self.new_button.setObjectName("register_person")
         self.new_button.clicked.connect(self.register)
@@ -407,12 +405,8 @@ class PeopleSection(QWidget):
         layout.addWidget(splitter, 1)
         self.empty_state = EmptyState(self.table, self._empty_text)
 
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(200)
-        self._timer.timeout.connect(self.run_search)
-        self.search.textChanged.connect(lambda _t: self._timer.start())
-        self.search.returnPressed.connect(self._open_first)
+        self.search.searched.connect(lambda _text: self.run_search())
+        self.search.returnPressed.connect(self._open_first)  # after SearchBox has run the search
         self._update_count()
 
     def _empty_text(self) -> str:
@@ -444,8 +438,6 @@ class PeopleSection(QWidget):
 
     def _open_first(self) -> None:
         """Enter in the search box opens the best match (opening is what writes the "view" event)."""
-        self._timer.stop()
-        self.run_search()
         if self.model.rowCount():
             self.table.setFocus()
             self.table.selectRow(0)

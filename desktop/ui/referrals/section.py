@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -33,6 +33,7 @@ from desktop.services.core.context import AppContext
 from desktop.services.core.errors import EnlaceError, ValidationError
 from desktop.services.core.permissions import Permission
 from desktop.ui.common import EmptyState, FieldErrors, show_error, show_info
+from desktop.ui.search_box import SearchBox
 from desktop.ui.widgets import LazyTableModel, qdate, save_pdf, to_date
 
 
@@ -271,10 +272,8 @@ class ReferralsSection(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.search = QLineEdit()
+        self.search = SearchBox(_("Referral number (Ctrl+F)"))
         self.search.setObjectName("referral_search")
-        self.search.setPlaceholderText(_("Referral number (Ctrl+F)"))
-        self.search.setClearButtonEnabled(True)
         self.status = QComboBox()
         self.status.setObjectName("status_filter")
         self.status.addItem(_("All states"), None)
@@ -317,11 +316,7 @@ class ReferralsSection(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(splitter, 1)
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(250)
-        self._timer.timeout.connect(self.reload)
-        self.search.textChanged.connect(lambda _t: self._timer.start())
+        self.search.searched.connect(lambda _text: self.reload())
         self.status.currentIndexChanged.connect(lambda _i: self.reload())
         self._update_count()
 
