@@ -25,7 +25,7 @@ from desktop.services.core.context import AppContext
 from desktop.services.core.errors import ConflictError, EnlaceError, ValidationError
 from desktop.services.core.permissions import Permission
 from desktop.ui.common import FieldErrors, show_error
-from desktop.ui.widgets import OptionalDateEdit
+from desktop.ui.dates import birth_date_field, dates_ok, past_date_field
 
 
 class PersonDialog(QDialog):
@@ -59,7 +59,7 @@ class PersonDialog(QDialog):
             self.sex.addItem(_(text), code)
         self.gender_identity = QLineEdit()
         self.gender_identity.setPlaceholderText(_("Optional, as the person says it"))
-        self.birth_date = OptionalDateEdit()
+        self.birth_date = birth_date_field()
         self.estimated_age = QSpinBox()
         self.estimated_age.setRange(-1, people.MAX_AGE)
         self.estimated_age.setSpecialValueText(_("unknown"))
@@ -81,7 +81,8 @@ class PersonDialog(QDialog):
         self.population_type.addItem("", "")
         for code, text in people.POPULATION_TYPES.items():
             self.population_type.addItem(_(text), code)
-        self.arrival_date = OptionalDateEdit()
+        self.arrival_date = past_date_field(
+            optional=True, too_late=_("The arrival date cannot be in the future."))
         self.languages = QLineEdit()
         self.languages.setPlaceholderText(_("Language codes, e.g. es, ht, fr"))
         self.needs = QListWidget()
@@ -312,6 +313,8 @@ class PersonDialog(QDialog):
     # -- saving -------------------------------------------------------------------------------
 
     def save(self) -> None:
+        if not dates_ok(self):
+            return
         form = self.form()
         try:
             if self.record is None:

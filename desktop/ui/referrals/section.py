@@ -9,7 +9,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -33,8 +32,9 @@ from desktop.services.core.context import AppContext
 from desktop.services.core.errors import EnlaceError, ValidationError
 from desktop.services.core.permissions import Permission
 from desktop.ui.common import EmptyState, FieldErrors, show_error, show_info
+from desktop.ui.dates import dates_ok, future_date_field
 from desktop.ui.search_box import SearchBox
-from desktop.ui.widgets import LazyTableModel, qdate, save_pdf, to_date
+from desktop.ui.widgets import LazyTableModel, save_pdf
 
 
 def referral_columns():
@@ -62,9 +62,7 @@ class TransitionDialog(QDialog):
         self.note = QLineEdit()
         self.outcome = QPlainTextEdit()
         self.outcome.setMaximumHeight(90)
-        self.follow_up = QDateEdit(qdate(max(info.follow_up_on or date.today(), date.today() + timedelta(days=7))))
-        self.follow_up.setCalendarPopup(True)
-        self.follow_up.setDisplayFormat("dd/MM/yyyy")
+        self.follow_up = future_date_field(max(info.follow_up_on or date.today(), date.today() + timedelta(days=7)))
         form = QFormLayout()
         form.addRow(QLabel(_("From \"{old}\" to \"{new}\".").format(old=referrals.status_label(info.status),
                                                                      new=referrals.status_label(target))))
@@ -82,11 +80,13 @@ class TransitionDialog(QDialog):
         self.errors = FieldErrors({"outcome": self.outcome, "follow_up_on": self.follow_up})
 
     def save(self) -> None:
+        if not self.closing and not dates_ok(self):
+            return
         try:
             self.result_info = referrals.transition(
                 self.ctx, self.info.id, self.action, note=self.note.text(),
                 outcome=self.outcome.toPlainText() if self.closing else "",
-                follow_up_on=None if self.closing else to_date(self.follow_up.date()),
+                follow_up_on=None if self.closing else self.follow_up.value(),
                 expected_version=self.info.version)
         except ValidationError as exc:
             self.errors.show(exc)
@@ -140,9 +140,7 @@ class ReferralPanel(QWidget):
         self.slip_button = QPushButton(_("Print referral slip"))
         self.slip_button.setObjectName("print_slip")
         self.slip_button.clicked.connect(self.print_slip)
-        self.follow_up = QDateEdit()
-        self.follow_up.setCalendarPopup(True)
-        self.follow_up.setDisplayFormat("dd/MM/yyyy")
+        self.follow_up = future_date_field()
         self.follow_up_button = QPushButton(_("Set next follow-up"))
         self.follow_up_button.setObjectName("set_follow_up")
         self.follow_up_button.setToolTip(_("After a follow-up call that changed nothing: when to call again"))
@@ -194,7 +192,7 @@ class ReferralPanel(QWidget):
         self.follow_up.setVisible(still_open)
         self.follow_up_button.setVisible(still_open)
         if still_open:
-            self.follow_up.setDate(qdate(max(info.follow_up_on or date.today(), date.today()) + timedelta(days=7)))
+            self.follow_up.set_value(max(info.follow_up_on or date.today(), date.today()) + timedelta(days=7))
         for action, button in self.action_buttons.items():
             button.setVisible(info is not None and action in info.actions)
         if info is None:
@@ -238,10 +236,10 @@ class ReferralPanel(QWidget):
             self.events.addItem(text)
 
     def set_follow_up(self) -> None:
-        if self.info is None:
+        if self.info is None or not dates_ok(self):
             return
         try:
-            referrals.set_follow_up(self.ctx, self.info.id, to_date(self.follow_up.date()),
+            referrals.set_follow_up(self.ctx, self.info.id, self.follow_up.value(),
                                     expected_version=self.info.version)
         except EnlaceError as exc:
             show_error(self, exc)

@@ -6,10 +6,10 @@ CLI calls), so the window stays responsive; the screen only shows what the servi
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QStackedBarSeries, QValueAxis
-from PySide6.QtCore import QBuffer, QByteArray, QDate, QIODevice, Qt
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
 from PySide6.QtGui import QPainter
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -44,6 +43,7 @@ from desktop.services.reports import export as report_export
 from desktop.services.reports.export import cell_text, figure_text, table_grid
 from desktop.ui import settings
 from desktop.ui.common import language_choices, show_error, show_info
+from desktop.ui.dates import DateField, dates_ok
 from desktop.ui.worker import Worker
 
 RANGE = "range"
@@ -104,11 +104,8 @@ class ReportsSection(QWidget):
         for first in recent_months(date.today()):
             self.month.addItem(_month_label(first), first)
         self.month.addItem(_("Date range…"), RANGE)
-        self.date_from = QDateEdit(QDate.currentDate().addDays(-30))
-        self.date_to = QDateEdit(QDate.currentDate())
-        for edit in (self.date_from, self.date_to):
-            edit.setCalendarPopup(True)
-            edit.setDisplayFormat("yyyy-MM-dd")
+        self.date_from = DateField(date.today() - timedelta(days=30))
+        self.date_to = DateField(date.today())
         self.range_box = QWidget()
         rl = QHBoxLayout(self.range_box)
         rl.setContentsMargins(0, 0, 0, 0)
@@ -195,7 +192,7 @@ class ReportsSection(QWidget):
     def period(self) -> Period:
         data = self.month.currentData()
         if data == RANGE:
-            return Period.between(self.date_from.date().toPython(), self.date_to.date().toPython())
+            return Period.between(self.date_from.value(), self.date_to.value())
         return Period.month(f"{data:%Y-%m}")
 
     def set_month(self, first: date) -> None:
@@ -256,6 +253,8 @@ class ReportsSection(QWidget):
             self.worker.cancel()
 
     def run(self) -> None:
+        if self.month.currentData() == RANGE and not dates_ok(self.range_box):
+            return
         try:
             period = self.period()
         except EnlaceError as exc:

@@ -166,7 +166,7 @@ def test_a_referral_goes_through_every_state_and_prints_its_slip(qtbot, clerk, s
             if outcome:
                 dialog.outcome.setPlainText(outcome)
             else:
-                dialog.follow_up.setDate(dialog.follow_up.date().addDays(3))
+                dialog.follow_up.set_value(dialog.follow_up.value() + timedelta(days=3))
                 dialog.note.setText("Llamada de control")
             dialog.save()
         assert panel.action_buttons[action].isVisible()

@@ -77,8 +77,8 @@ def test_a_range_that_ends_before_it_starts_is_refused(qtbot, screen, monkeypatc
     shown = []
     monkeypatch.setattr(reports_ui, "show_error", lambda parent, error: shown.append(str(error)))
     screen.month.setCurrentIndex(screen.month.findData(reports_ui.RANGE))
-    screen.date_from.setDate(reports_ui.QDate(2026, 11, 20))
-    screen.date_to.setDate(reports_ui.QDate(2026, 11, 1))
+    screen.date_from.set_value(date(2026, 11, 20))
+    screen.date_to.set_value(date(2026, 11, 1))
     screen.run()
     assert shown and "ends before it starts" in shown[0]
     assert screen.worker is None
