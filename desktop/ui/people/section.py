@@ -225,6 +225,9 @@ class PersonPanel(QWidget):
         if not r.household_members:
             self.household.addItem(_("Not in a household yet."))
         self.consents.clear()
+        answer = "" if r.consent.registration else consent.no_consent_answer(self.ctx, r.id)
+        if answer:  # why there is no consent to register, as the clerk answered at save
+            self.consents.addItem(_(consent.NO_CONSENT_ANSWERS[answer]))
         for info in consent.list_consents(self.ctx, r.id):
             state = (_("withdrawn on {date}").format(date=format_datetime(info.withdrawn_at, "short"))
                      if info.withdrawn_at else _("active"))
