@@ -44,6 +44,7 @@ from desktop.services.reports.export import cell_text, figure_text, table_grid
 from desktop.ui import settings
 from desktop.ui.common import language_choices, show_error, show_info
 from desktop.ui.dates import DateField, dates_ok
+from desktop.ui.job_status import track
 from desktop.ui.worker import Worker
 
 RANGE = "range"
@@ -212,8 +213,10 @@ class ReportsSection(QWidget):
         for button in (self.preview_button, self.print_button, self.export_button):
             button.setEnabled(has)
 
-    def _start(self, job, *args, on_done, **kwargs) -> None:
+    def _start(self, job, *args, on_done, kind: str | None = None, **kwargs) -> None:
         worker = Worker(job, *args, **kwargs)
+        if kind is not None:
+            track(worker, self.ctx, kind)
         self.worker = worker
         self._on_done = on_done
         # Bound methods of this widget: Qt delivers them on the GUI thread (queued), never a lambda.
@@ -404,7 +407,7 @@ class ReportsSection(QWidget):
         settings.LAST_EXPORT_DIR.set(str(Path(path).parent))
         self.status.setText(_("Writing {path}…").format(path=path))
         self._start(report_export.export_report, self.ctx, period, fmt, path,
-                    anonymized=dialog.anonymized.isChecked(), language=dialog.language.currentData(),
+                    anonymized=dialog.anonymized.isChecked(), language=dialog.language.currentData(), kind="export",
                     on_done=lambda written: (self.status.setText(_("Report written: {path}").format(path=written)),
                                              show_info(self, _("Report written: {path}").format(path=written))))
 

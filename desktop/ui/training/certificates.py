@@ -32,6 +32,7 @@ from desktop.services.core.permissions import Permission
 from desktop.services.training import certificates
 from desktop.ui import settings
 from desktop.ui.common import EmptyState, guarded, show_error, show_info
+from desktop.ui.job_status import track
 from desktop.ui.worker import Worker
 
 
@@ -122,6 +123,7 @@ class IssueDialog(QDialog):
         self.worker.finished.connect(self._finished)
         self.worker.failed.connect(self._failed)
         self.worker.cancelled.connect(self._cancelled)
+        track(self.worker, self.ctx, "certificates")
         self.worker.start()
 
     def _progress(self, done: int, total: int) -> None:
