@@ -31,7 +31,7 @@ from desktop.services import people, referrals
 from desktop.services.core.context import AppContext
 from desktop.services.core.errors import EnlaceError, ValidationError
 from desktop.services.core.permissions import Permission
-from desktop.ui.common import EmptyState, FieldErrors, show_error, show_info
+from desktop.ui.common import EmptyState, FieldErrors, show_error
 from desktop.ui.dates import dates_ok, future_date_field
 from desktop.ui.search_box import SearchBox
 from desktop.ui.widgets import LazyTableModel, save_pdf
@@ -359,17 +359,7 @@ class ReferralsSection(QWidget):
         self.panel.show_referral(referral_id)
 
     def verify_slip(self) -> None:
-        """An organization calls: is this slip ours? Paste the scanned QR text or type number, date and code."""
-        from PySide6.QtWidgets import QInputDialog
+        """An organization calls: is this slip ours? The dialog keeps what is typed whatever the answer."""
+        from desktop.ui.referrals.slip_check import SlipCheckDialog
 
-        text, ok = QInputDialog.getText(self, _("Check a referral slip"),
-                                        _("Scanned QR text, or: number date code\n"
-                                          "(e.g. BGA-REM-2026-00042 2026-11-23 ABCD EFGH IJKL MNOP)"))
-        if not ok or not text.strip():
-            return
-        try:
-            result = referrals.verify_slip(self.ctx, text)
-        except EnlaceError as exc:
-            show_error(self, exc)
-            return
-        (show_info if result.genuine else show_error)(self, result.message)
+        SlipCheckDialog(self.ctx, self).exec()
