@@ -33,6 +33,7 @@ from desktop.services.core.errors import EnlaceError, ValidationError
 from desktop.services.core.permissions import Permission
 from desktop.ui.common import EmptyState, FieldErrors, show_error
 from desktop.ui.dates import dates_ok, future_date_field
+from desktop.ui.printing import print_pdf
 from desktop.ui.search_box import SearchBox
 from desktop.ui.widgets import LazyTableModel, save_pdf
 
@@ -140,6 +141,9 @@ class ReferralPanel(QWidget):
         self.slip_button = QPushButton(_("Print referral slip"))
         self.slip_button.setObjectName("print_slip")
         self.slip_button.clicked.connect(self.print_slip)
+        self.save_slip_button = QPushButton(_("Save PDF…"))
+        self.save_slip_button.setObjectName("save_slip")
+        self.save_slip_button.clicked.connect(self.save_slip)
         self.follow_up = future_date_field()
         self.follow_up_button = QPushButton(_("Set next follow-up"))
         self.follow_up_button.setObjectName("set_follow_up")
@@ -150,6 +154,7 @@ class ReferralPanel(QWidget):
         slip_row = QHBoxLayout()
         slip_row.addWidget(self.page)
         slip_row.addWidget(self.slip_button)
+        slip_row.addWidget(self.save_slip_button)
         slip_row.addStretch(1)
         self.follow_up_label = QLabel(_("Next follow-up:"))
         follow_row = QHBoxLayout()
@@ -184,7 +189,8 @@ class ReferralPanel(QWidget):
                 show_error(self, exc)
         info = self.info
         self.slip_button.setEnabled(info is not None)
-        for widget in (self.page, self.slip_button, self.history_box):
+        self.save_slip_button.setEnabled(info is not None)
+        for widget in (self.page, self.slip_button, self.save_slip_button, self.history_box):
             widget.setVisible(info is not None)
         self.hint.setVisible(info is None)
         still_open = info is not None and info.status in referrals.OPEN_STATUSES
@@ -255,15 +261,25 @@ class ReferralPanel(QWidget):
             self.show_referral(self.info.id)
             self.changed.emit()
 
-    def print_slip(self) -> None:
+    def _slip(self) -> bytes | None:
         if self.info is None:
-            return
+            return None
         try:
-            pdf = referrals.slip_pdf(self.ctx, self.info.number, page=self.page.currentData())
+            return referrals.slip_pdf(self.ctx, self.info.number, page=self.page.currentData())
         except EnlaceError as exc:
             show_error(self, exc)
-            return
-        save_pdf(self, pdf, f"{self.info.number}.pdf")
+            return None
+
+    def print_slip(self) -> None:
+        """Imprimir: the print preview, then the system print dialog."""
+        if self.info is not None:
+            print_pdf(self, self._slip, _("Referral slip {number}").format(number=self.info.number), self.ctx)
+
+    def save_slip(self) -> None:
+        """Guardar PDF: a separate action."""
+        pdf = self._slip()
+        if pdf is not None:
+            save_pdf(self, pdf, f"{self.info.number}.pdf")
 
 
 class ReferralsSection(QWidget):

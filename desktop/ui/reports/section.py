@@ -181,6 +181,7 @@ class ReportsSection(QWidget):
         self.pages = QTabWidget()
         self.pages.addTab(body, _("Figures and tables"))
         self.pages.addTab(self.pdf_view, _("PDF preview"))
+        self.pages.currentChanged.connect(self._page_shown)  # the preview renders when shown, not on a button
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -272,6 +273,8 @@ class ReportsSection(QWidget):
         self.report = report
         self._pdf_bytes = None
         self.pdf_document.close()
+        if self.pages.currentIndex() == 1:  # the preview is on screen: it shows the new period at once
+            self._with_pdf(lambda: None)
         self.status.setText(_("{office} · {period}").format(office=report.office_name, period=report.period_label))
         rows = []
         for section in report.sections:
@@ -368,6 +371,10 @@ class ReportsSection(QWidget):
         self.status.setText(_("{office} · {period}").format(office=self.report.office_name,
                                                            period=self.report.period_label))
 
+    def _page_shown(self, index: int) -> None:
+        if index == 1 and self.report is not None and self._pdf_bytes is None and self.worker is None:
+            self._with_pdf(lambda: None)
+
     def preview(self) -> None:
         if self.report is not None:
             self._with_pdf(lambda: self.pages.setCurrentIndex(1))
@@ -377,13 +384,11 @@ class ReportsSection(QWidget):
             self._with_pdf(self._print)
 
     def _print(self) -> None:
-        from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+        """Imprimir: the print preview (Qt's print support), whose Print button opens the system dialog."""
+        from desktop.ui.printing import print_document
 
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        dialog = QPrintDialog(printer, self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return
-        print_pdf(self.pdf_document, printer)
+        print_document(self, self.pdf_document, _("Report {period}").format(period=self.report.period_label),
+                       self.ctx)
 
     def export(self) -> None:
         if self.report is None:
@@ -424,27 +429,3 @@ def _nice_ceiling(value: float) -> float:
                 break
             step *= factor
     return step
-
-
-PRINT_DPI = 300  # enough for text and charts; a page at the printer's 1200 dpi would take half a gigabyte
-
-
-def print_pdf(document: QPdfDocument, printer) -> None:
-    """Send every page of ``document`` to ``printer``, scaled to the printable area."""
-    from PySide6.QtCore import QRectF, QSize
-
-    painter = QPainter()
-    if not painter.begin(printer):
-        return
-    try:
-        area = printer.pageLayout().paintRectPixels(printer.resolution())
-        for page in range(document.pageCount()):
-            if page:
-                printer.newPage()
-            size = document.pagePointSize(page)  # in points (1/72 inch)
-            scale = min(area.width() / size.width(), area.height() / size.height())
-            target = QRectF(0, 0, size.width() * scale, size.height() * scale)
-            pixels = QSize(int(size.width() / 72 * PRINT_DPI), int(size.height() / 72 * PRINT_DPI))
-            painter.drawImage(target, document.render(page, pixels))
-    finally:
-        painter.end()

@@ -182,7 +182,7 @@ def test_a_referral_goes_through_every_state_and_prints_its_slip(qtbot, clerk, s
     assert panel.events.count() == 4 and "Recibió la atención" in panel.events.item(3).text()
 
     select_combo(panel.page, "half-letter")
-    click(qtbot, panel.slip_button)
+    click(qtbot, panel.save_slip_button)  # "Guardar PDF"; printing is tested in tests/ui/desk/test_printing.py
     assert no_viewer.read_bytes().startswith(b"%PDF")
 
     for final, actions in {"not_attended": ["send", "accept", "no_show"], "rejected": ["send", "reject"],
