@@ -136,6 +136,16 @@ def create_backup(ctx: AppContext, folder: str | Path | None = None, *, reason: 
     return _info(made)
 
 
+def safety_copy(db: Database, reason: str) -> BackupInfo:
+    """A checked copy of the whole database in its backup folder before it is replaced (``reason``
+    "pre-reset": ``enlace demo --reset``). No sign-in: whoever may replace the file may copy it."""
+    if db.path is None:
+        raise ValidationError(_("This database is on a server: back it up with the server's own tools."))
+    made = files.write_backup(db.path, db.key, backup_folder(db), _office_code(db), reason=reason,
+                              key_snapshot=_snapshot(db))
+    return _info(made)
+
+
 _background: list[threading.Thread] = []
 
 
