@@ -54,6 +54,7 @@ class _CalendarPopup(QFrame):
         self.calendar.setObjectName("date_calendar")
         self.calendar.setGridVisible(True)
         self.calendar.setVerticalHeaderFormat(QCalendarWidget.VerticalHeaderFormat.NoVerticalHeader)
+        self.calendar.setMinimumSize(300, 210)  # room for the month arrows and the year
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.calendar)
@@ -106,6 +107,7 @@ class DateField(QWidget):
         layout.addWidget(self.button)
         layout.addSpacing(6)
         layout.addWidget(self.message, 1)
+        layout.addStretch(0)  # with the message hidden, the field stays at the left, next to its label
         self.setFocusProxy(self.edit)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.edit.installEventFilter(self)
@@ -118,7 +120,10 @@ class DateField(QWidget):
 
     def value(self) -> date | None:
         """The date typed, or None when the field is empty or its text is not a date."""
-        return self._value
+        try:  # read from the text itself: also right for text set without typing (setText, paste)
+            return parse_date(self.edit.text(), current_locale())
+        except ValueError:
+            return None
 
     def set_value(self, value: date | None) -> None:
         self.edit.setText(format_date_input(value))
@@ -143,6 +148,7 @@ class DateField(QWidget):
         self._set(parsed)
 
     def _finished(self) -> None:
+        self._set(self.value())
         if self._value is not None:
             self.edit.setText(format_date_input(self._value))  # "5/3/26" reads back as "05/03/2026"
         problem = self.problem()
