@@ -105,7 +105,7 @@ class PersonPanel(QWidget):
             ("consent", _("Record consent"), self.record_consent, can_edit),
             ("withdraw", _("Withdraw consent"), self.withdraw_consent, can_edit),
             ("consent_form", _("Print consent form"), self.print_consent_form, True),
-            ("consent_form_pdf", _("Save consent form (PDF)…"), self.save_consent_form, True),
+            ("consent_form_pdf", _("Consent form PDF…"), self.save_consent_form, True),
             ("new_member", _("Register a household member"), self.register_member, can_edit),
             ("member", _("Add household member"), self.add_member, can_edit),
             ("case", _("Open case"), self.open_case, can_edit),
