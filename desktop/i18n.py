@@ -167,6 +167,96 @@ def format_percent(value: float, digits: int = 0) -> str:
     return _fp(value, format=pattern, locale=_locale)
 
 
+def date_order(locale: str | None = None) -> str:
+    """"DMY", "MDY" or "YMD": the order in which people of the locale write a date in numbers."""
+    from babel import Locale
+
+    pattern = Locale.parse(locale or _locale).date_formats["short"].pattern
+    positions = sorted((pattern.find(ch), ch) for ch in "dMy" if ch in pattern)
+    return "".join(ch for _pos, ch in positions).upper() if len(positions) == 3 else "DMY"
+
+
+def date_input_format(locale: str | None = None) -> str:
+    """How a typed date looks, for a placeholder: "dd/mm/aaaa" in Spanish, "mm/dd/yyyy" in the United States."""
+    parts = {"D": _("dd"), "M": _("mm"), "Y": _("yyyy")}
+    order = date_order(locale)
+    return ("-" if order == "YMD" else "/").join(parts[ch] for ch in order)
+
+
+def format_date_input(value: date | None, locale: str | None = None) -> str:
+    """A date as it is typed back into a field: "05/03/2026" (dd/mm/yyyy in Latin America)."""
+    if value is None:
+        return ""
+    order = date_order(locale)
+    if order == "YMD":
+        return value.isoformat()
+    parts = {"D": f"{value.day:02d}", "M": f"{value.month:02d}", "Y": f"{value.year:04d}"}
+    return "/".join(parts[ch] for ch in order)
+
+
+def _fold(text: str) -> str:
+    import unicodedata
+
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(ch))
+
+
+def _month_names(locale: str | None) -> dict[str, int]:
+    from babel import Locale
+
+    names: dict[str, int] = {}
+    for code in dict.fromkeys((locale or _locale, "es", "en")):
+        months = Locale.parse(code).months
+        for context in ("format", "stand-alone"):
+            for width in ("wide", "abbreviated"):
+                for number, name in months.get(context, {}).get(width, {}).items():
+                    names.setdefault(_fold(name).rstrip("."), number)
+    return names
+
+
+def _full_year(value: str, today: date) -> int:
+    year = int(value)
+    if len(value) <= 2:  # "d/m/aa": the nearest century that does not put the date more than 10 years ahead
+        year += 2000 if 2000 + year <= today.year + 10 else 1900
+    return year
+
+
+def parse_date(text: str, locale: str | None = None, today: date | None = None) -> date | None:
+    """A date as people type it: "5/3/2026", "05-03-26", "2026-03-05", "05032026", "5 de marzo de 2026".
+
+    Numbers follow the locale's order (day first in Latin America). Empty text gives None; text that is
+    not a date raises ValueError.
+    """
+    import re
+
+    today = today or date.today()
+    text = text.strip()
+    if not text:
+        return None
+    numbers = re.fullmatch(r"(\d{1,4})\s*[/.\-\s]\s*(\d{1,2})\s*[/.\-\s]\s*(\d{1,4})", text)
+    digits = re.fullmatch(r"(\d{2})(\d{2})(\d{4}|\d{2})", text)
+    match = numbers or digits
+    if match:
+        first, second, third = match.groups()
+        if len(first) == 4:
+            year, month, day = int(first), int(second), int(third)
+        elif len(first) <= 2 and len(third) in (2, 4):
+            year = _full_year(third, today)
+            month, day = (int(first), int(second)) if date_order(locale) == "MDY" else (int(second), int(first))
+        else:
+            raise ValueError(text)
+        return date(year, month, day)
+    words = [w for w in re.split(r"[\s,/.\-]+", _fold(text)) if w and w not in {"de", "del", "of", "the"}]
+    months = _month_names(locale)
+    month_words = [w for w in words if w in months]
+    numbers_found = [w for w in words if w.isdigit()]
+    if len(month_words) != 1 or len(numbers_found) != 2 or len(words) != 3:
+        raise ValueError(text)
+    day_text, year_text = sorted(numbers_found, key=len)
+    if len(day_text) > 2 or len(year_text) not in (2, 4):
+        raise ValueError(text)
+    return date(_full_year(year_text, today), months[month_words[0]], int(day_text))
+
+
 def country_name(code: str | None) -> str:
     """Country name for an ISO 3166 alpha-2 code in the interface language."""
     if not code:

@@ -16,7 +16,7 @@ from desktop.cli.common import (
     sign_in,
     write_rows,
 )
-from desktop.i18n import _, format_datetime
+from desktop.i18n import N_, _, format_datetime
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -35,8 +35,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("demo", parents=[common], help=_("create a database with demo data"))
-    p.add_argument("--size", choices=("small", "large"), default="small")
-    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--size", choices=("small", "large"), default="small",
+                   help=_("small: a few hundred records; large: about 100,000 people"))
+    p.add_argument("--seed", type=int, default=1, help=_("the same seed gives the same demo data"))
+    p.add_argument("--reset", action="store_true",
+                   help=_("replace an existing demo database with a new one (it is backed up first)"))
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("audit", parents=[common], help=_("audit log"))
@@ -92,13 +95,26 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     import time
 
-    from desktop.services.demo import DEMO_PASSWORD, DEMO_USERS, build_demo
+    from desktop.services.demo import build_demo, demo_state, reset_demo
 
     started = time.monotonic()
+    location = db_location(args)
+    state = demo_state(location)
+    if state == "office":
+        raise CommandError(_("{path} holds an office's data, not a demo: nothing was changed. Give another file "
+                             "with --db for the demo.").format(path=location))
+    if state == "demo" and not args.reset:
+        print(_("The demo database {path} already exists and was kept. Open it with: enlace --db {path}\n"
+                "To start the demo again from scratch use --reset (the current one is backed up first).").format(
+            path=location))
+        _print_demo_accounts()
+        return EXIT_OK
+    if state == "demo":
+        print(_("The previous demo database was backed up to {path}.").format(path=reset_demo(location)))
     db = open_db(args)
     try:
         demo = build_demo(db, args.size, args.seed,
-                          progress=lambda step: print(_("… {step}").format(step=step), file=sys.stderr))
+                          progress=lambda step: print(_("… {step}").format(step=_demo_word(step)), file=sys.stderr))
         from desktop.services.workspace import take_recovery_key
 
         recovery = take_recovery_key(db)
@@ -107,13 +123,34 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(_("Demo database ready: {path} ({seconds:.0f} s)").format(
         path=db_location(args), seconds=time.monotonic() - started))
     for key, count in demo.summary.items():
-        print(f"  {key}: {count}")
-    print(_("Accounts (password {password}):").format(password=DEMO_PASSWORD))
-    for username, full_name, role in DEMO_USERS:
-        print(f"  {username:<11} {full_name} ({role})")
+        print(f"  {_demo_word(key)}: {count}")
+    _print_demo_accounts()
     if recovery:
         print(_("Encrypted; recovery key: {key}").format(key=recovery))
     return EXIT_OK
+
+
+# The demo's steps and counts, as they are printed (the demo parts name them in plain English keys).
+DEMO_WORDS: dict[str, str] = {
+    "office": N_("office"), "directory": N_("directory"), "people": N_("people"), "referrals": N_("referrals"),
+    "search index": N_("search index"), "saving people and referrals": N_("saving people and referrals"),
+    "trainings": N_("trainings"), "organizations": N_("organizations"), "services": N_("services"),
+    "users": N_("users"), "households": N_("households"), "cases": N_("cases"), "courses": N_("courses"),
+    "participants": N_("participants"), "certificates": N_("certificates"),
+}
+
+
+def _demo_word(key: str) -> str:
+    return _(DEMO_WORDS[key]) if key in DEMO_WORDS else key
+
+
+def _print_demo_accounts() -> None:
+    from desktop.services.core.permissions import role_label
+    from desktop.services.demo import DEMO_PASSWORD, DEMO_USERS
+
+    print(_("Accounts (password {password}):").format(password=DEMO_PASSWORD))
+    for username, full_name, role in DEMO_USERS:
+        print(f"  {username:<11} {full_name} ({role_label(role)})")
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:

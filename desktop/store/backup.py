@@ -125,21 +125,16 @@ def write_backup(db_path: Path, key: bytes | None, folder: Path, office_code: st
     """
     _private_dir(folder)
     now = now or datetime.now(UTC)
-    local = now.astimezone()
-    base = f"enlace-{office_code}-{local:%Y%m%d-%H%M%S}"
-    final = folder / (f"{base}-{reason}.db" if reason else f"{base}.db")
-    counter = 1
-    while final.exists() or sidecar_for(final).exists():  # two backups in one second
-        counter += 1
-        final = folder / (f"{base}-{reason}-{counter}.db" if reason else f"{base}-{counter}.db")
+    final = _claim_name(folder, f"enlace-{office_code}-{now.astimezone():%Y%m%d-%H%M%S}", reason)
+    # The partial copy is this backup's own file: another backup started in the same second (two
+    # sign-outs, two windows) never writes into it nor deletes it.
     partial = folder / f".{final.name}.partial"
-    partial.unlink(missing_ok=True)
     _remove_stale_partials(folder)
     try:
         # One step: the copy reads one snapshot (WAL lets writers go on); in several steps every
         # write by another connection would restart it.
         backup_copy(db_path, partial, key, pages_per_step=-1, progress=progress)
-        problems = integrity_check(partial, key)
+        problems = integrity_check(partial, key) if partial.stat().st_size else [_("the copy is empty")]
         if problems:
             raise StoreError(_("The new backup failed its integrity check ({problem}); it was deleted. "
                                "The database itself was not changed.").format(problem=problems[0]))
@@ -153,16 +148,60 @@ def write_backup(db_path: Path, key: bytes | None, folder: Path, office_code: st
         keys.write_private(sidecar_for(final), json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
         os.replace(partial, final)
     except OSError as exc:
-        partial.unlink(missing_ok=True)
+        _abandon(partial, final)
         raise StoreError(_("The backup could not be written to {folder}: {reason}. If it is on a USB drive, "
                            "check that the drive is connected and has free space.").format(
             folder=folder, reason=exc.strerror or exc)) from exc
+    except StoreError:
+        _abandon(partial, final)
+        raise
+    except Exception as exc:  # the database driver's own errors (a full disk, a locked or unreadable file)
+        _abandon(partial, final)
+        if "full" in str(exc).lower():
+            raise StoreError(_("There is not enough free space in {folder} for the backup. Free some space there "
+                               "or choose another backup folder.").format(folder=folder)) from exc
+        raise StoreError(_("The backup could not be made: {reason}. The database itself was not changed.").format(
+            reason=exc)) from exc
     except BaseException:
-        partial.unlink(missing_ok=True)
+        _abandon(partial, final)
         raise
     described = describe(final)
     assert described is not None
     return described
+
+
+def _claim_name(folder: Path, base: str, reason: str) -> Path:
+    """A backup name nobody else uses, reserved at once by creating its key file exclusively.
+
+    Two backups in the same second (two sign-outs, two Enlace windows) get ``…-2``, ``…-3``; the
+    exclusive create works across processes and on a FAT-formatted USB drive.
+    """
+    counter = 1
+    while True:
+        suffix = "-".join(part for part in (reason, str(counter) if counter > 1 else "") if part)
+        final = folder / (f"{base}-{suffix}.db" if suffix else f"{base}.db")
+        counter += 1
+        if final.exists():
+            continue
+        try:
+            os.close(os.open(sidecar_for(final), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise StoreError(_("The backup could not be written to {folder}: {reason}. If it is on a USB drive, "
+                               "check that the drive is connected and has free space.").format(
+                folder=folder, reason=exc.strerror or exc)) from exc
+        return final
+
+
+def _abandon(partial: Path, final: Path) -> None:
+    """A failed backup leaves nothing behind: its partial copy and its reserved name go."""
+    for leftover in (partial, sidecar_for(final) if not final.exists() else None):
+        if leftover is not None:
+            try:
+                leftover.unlink(missing_ok=True)
+            except OSError:
+                pass
 
 
 def _remove_stale_partials(folder: Path) -> None:

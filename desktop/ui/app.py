@@ -37,7 +37,8 @@ def run_gui(db_path: str | None = None, language: str | None = None) -> int:
     session = AppSession(path, fixed_language=language)
     if not session.start():
         return 1
-    settings.LAST_DATABASE.set(path)
+    # Absolute: "enlace --db demo.db" run from a checkout must open the same file from anywhere next time.
+    settings.LAST_DATABASE.set(path if "://" in path else os.path.abspath(path))
     status = app.exec()
     from desktop.ui import warmup
     from desktop.ui.worker import wait_for_all

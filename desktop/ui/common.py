@@ -61,6 +61,8 @@ def guarded(parent: QWidget | None, call: Callable[..., T], *args: Any, errors: 
 
 
 def _edited_signal(widget: QWidget):
+    if hasattr(widget, "show_problem"):  # a DateField (desktop/ui/dates.py)
+        return widget.edited
     if isinstance(widget, QLineEdit):
         return widget.textEdited
     if isinstance(widget, QComboBox):
@@ -100,6 +102,10 @@ class FieldErrors:
             widget = self.fields.get(name)
             if widget is None:
                 continue
+            if hasattr(widget, "show_problem"):  # a DateField says it beside itself
+                widget.show_problem(message)
+                first = first or widget
+                continue
             widget.setProperty("invalid", True)
             widget.setStyleSheet(INVALID_STYLE)
             widget.setToolTip(message)
@@ -112,7 +118,9 @@ class FieldErrors:
 
     def clear(self, name: str) -> None:
         widget = self.fields[name]
-        if widget.property("invalid"):
+        if hasattr(widget, "clear_problem"):
+            widget.clear_problem()
+        elif widget.property("invalid"):
             widget.setProperty("invalid", False)
             widget.setStyleSheet("")
             widget.setToolTip(self._tooltips.get(name, ""))

@@ -25,6 +25,11 @@ def install_qt_translations(app: QApplication, language: str) -> None:
                 app.installTranslator(translator)
                 _qt_translators.append(translator)
                 break
+    from desktop.ui.qt_gaps import QtGapsTranslator
+
+    gaps = QtGapsTranslator(app)  # installed last: asked first, for the few strings Qt left untranslated
+    app.installTranslator(gaps)
+    _qt_translators.append(gaps)
 
 
 def qt_translation_dirs() -> list[str]:

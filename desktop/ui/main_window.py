@@ -22,6 +22,7 @@ from desktop.i18n import _
 from desktop.services import office as office_service
 from desktop.services.core.context import AppContext
 from desktop.services.core.permissions import has_permission, role_label
+from desktop.ui.job_status import job_label, job_monitor, track
 from desktop.ui.sections import SECTIONS, SectionSpec
 
 
@@ -181,10 +182,39 @@ class MainWindow(QMainWindow):
         if path:
             self.db_label.setToolTip(str(path))
         self.backup_label = QLabel("")
-        for label in (self.office_label, self.user_label, self.db_label, self.backup_label):
+        # A failed background job stays here, in red, until the same kind of job succeeds again.
+        self.jobs_label = QLabel("")
+        self.jobs_label.setObjectName("failed_jobs")
+        self.jobs_label.setStyleSheet("color: #b71c1c; font-weight: bold;")
+        for label in (self.office_label, self.user_label, self.db_label, self.backup_label, self.jobs_label):
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             bar.addPermanentWidget(label)
+        monitor = job_monitor()
+        monitor.changed.connect(self.refresh_job_status)
+        monitor.alert.connect(self.announce_failure)
+        self.refresh_job_status()
         self.refresh_backup_status()
+        if self.backup_label.objectName() == "backup_failed":  # e.g. the backup when someone last signed out
+            self.announce_failure("backup", self.backup_label.toolTip())
+
+    def refresh_job_status(self) -> None:
+        monitor = job_monitor()
+        self.jobs_label.setText(monitor.summary())
+        self.jobs_label.setToolTip(monitor.details())
+        self.jobs_label.setVisible(bool(monitor.failures))
+
+    def announce_failure(self, kind: str, message: str) -> None:
+        """Say a failure nobody was watching (the daily backup), without blocking the window."""
+        from PySide6.QtWidgets import QMessageBox
+
+        from desktop import APP_NAME
+
+        box = QMessageBox(QMessageBox.Icon.Warning, APP_NAME,
+                          _("{job} failed: {message}").format(job=job_label(kind), message=message), parent=self)
+        box.setObjectName("job_failure_message")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.setWindowModality(Qt.WindowModality.NonModal)
+        box.show()
 
     def refresh_backup_status(self) -> None:
         """The last good backup, in red when older than two days; starts the daily automatic backup."""
@@ -194,7 +224,9 @@ class MainWindow(QMainWindow):
 
         status = backup.backup_status(self.ctx.db)
         self.backup_label.setText(status.text)
-        self.backup_label.setObjectName("backup_overdue" if status.overdue else "backup_ok")
+        self.backup_label.setToolTip(status.detail)
+        self.backup_label.setObjectName("backup_failed" if status.detail else
+                                        "backup_overdue" if status.overdue else "backup_ok")
         self.backup_label.setStyleSheet("color: #b71c1c; font-weight: bold;" if status.overdue else "")
         if not hasattr(self, "_daily_backup_timer") and self.ctx.db.path is not None:
             # The once-a-day backup: checked a minute after sign-in, then every hour, in the background.
@@ -216,13 +248,15 @@ class MainWindow(QMainWindow):
             return
         worker = Worker(backup.run_daily_backup_if_due, self.ctx)
         self._daily_backup_worker = worker
-
-        def done(*_args: object) -> None:
-            worker.wait()
-            self._daily_backup_worker = None
-            worker.deleteLater()
-            self.refresh_backup_status()
-
-        worker.finished.connect(done)
-        worker.failed.connect(done)
+        track(worker, self.ctx, "backup", shown=False, audited=True)
+        # Bound methods: Qt calls them on the GUI thread (a nested function would run on the worker's).
+        worker.finished.connect(self._daily_backup_done)
+        worker.failed.connect(self._daily_backup_done)
         worker.start()
+
+    def _daily_backup_done(self, *_args: object) -> None:
+        worker, self._daily_backup_worker = self._daily_backup_worker, None
+        if worker is not None:
+            worker.wait()
+            worker.deleteLater()
+        self.refresh_backup_status()

@@ -45,6 +45,7 @@ class AppSession(QObject):
     signed_in = Signal(object)  # AppContext
     signed_out = Signal()
     finished = Signal()
+    backup_failed = Signal(str)  # the sign-out backup failed (emitted from its thread, shown on the GUI thread)
 
     def __init__(self, location: str, fixed_language: str | None = None, parent: QObject | None = None, *,
                  quit_app: bool = True) -> None:
@@ -52,6 +53,7 @@ class AppSession(QObject):
         self.location = str(location)
         self.fixed_language = fixed_language
         self.quit_app = quit_app  # tests drive a session inside their own application
+        self.backup_failed.connect(self._say_backup_failed)
         self.ctx: AppContext | None = None
         self.wizard = None
         self.recovery_dialog = None
@@ -281,9 +283,26 @@ class AppSession(QObject):
         ctx, self.ctx = self.ctx, None
         if ctx is not None:
             try:
-                workspace.sign_out(ctx)
+                workspace.sign_out(ctx, on_backup_failure=self.backup_failed.emit)
             except (EnlaceError, StoreError) as exc:
                 QMessageBox.warning(None, APP_NAME, str(exc))
+
+    def _say_backup_failed(self, message: str) -> None:
+        """The sign-out backup failed: say so over the sign-in screen (it is also in the audit log)."""
+        from PySide6.QtCore import Qt
+
+        from desktop.ui.job_status import job_monitor
+
+        job_monitor().failed(None, "backup", message, audited=True)
+        parent = self.sign_in_dialog if self.sign_in_dialog is not None and self.sign_in_dialog.isVisible() else None
+        box = QMessageBox(QMessageBox.Icon.Warning, APP_NAME, message, parent=parent)
+        box.setObjectName("backup_failed_message")
+        box.setInformativeText(_("Nothing was lost: the database is as it was. Make a backup after signing in "
+                                 "(Administration → Backups), or check the backup folder or drive."))
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.setWindowModality(Qt.WindowModality.NonModal)
+        box.show()
+        self.last_backup_message = box
 
     def sign_out(self) -> None:
         """Back to the sign-in screen. Open forms are closed."""

@@ -65,7 +65,7 @@ class Worker(QObject):
         _RUNNING.discard(self)
 
     def _run(self) -> None:
-        from desktop.services.core.errors import EnlaceError
+        from desktop.services.core.errors import EnlaceError, StoreError  # StoreError: a drive gone, a full disk
 
         try:
             if self._plain:
@@ -75,7 +75,7 @@ class Worker(QObject):
                                    **self._kwargs)
         except Cancelled:
             self.cancelled.emit()
-        except EnlaceError as exc:
+        except (EnlaceError, StoreError) as exc:
             self.failed.emit(str(exc))
         except Exception:  # a bug: keep the window alive and say so
             traceback.print_exc()

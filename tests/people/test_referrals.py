@@ -241,7 +241,13 @@ def test_a_slip_read_out_over_the_phone_verifies(setup) -> None:
     spoken = f"{r.number.lower()} {issued.isoformat()} {code[:4]} {code[4:8]} {code[8:12]} {code[12:]}"
     assert referrals.verify_slip(clerk, spoken).genuine
     assert not referrals.verify_slip(clerk, f"{r.number} {issued.isoformat()} AAAA BBBB CCCC DDDD").genuine
-    assert "YYYY-MM-DD" in referrals.verify_slip(clerk, f"{r.number} 23/11/2026 {code}").message
+    from desktop.i18n import format_date, set_locale
+
+    set_locale("es_CO")
+    assert referrals.verify_slip(clerk, f"{r.number} {issued:%d/%m/%Y} {code}").genuine  # as typed in Colombia
+    printed = format_date(issued, "long")  # as printed on the slip: "23 de noviembre de 2026"
+    assert referrals.verify_slip(clerk, f"{r.number} {printed} {code[:4]} {code[4:8]} {code[8:12]} {code[12:]}").genuine
+    assert "is not a date" in referrals.verify_slip(clerk, f"{r.number} 31/02/2026 {code}").message
     assert not referrals.verify_slip(clerk, "hola").genuine
 
 

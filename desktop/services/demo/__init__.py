@@ -60,6 +60,45 @@ class DemoBuild:
         return uuid.UUID(int=rng.getrandbits(128), version=4)
 
 
+def demo_state(location: str) -> str:
+    """What is at ``location``: "missing" (nothing yet), "demo" (a demo office) or "office" (anything else,
+    never touched by the demo command)."""
+    import os
+
+    from desktop.services import workspace
+
+    if not os.path.exists(location) or os.path.getsize(location) == 0:
+        return "missing"
+    try:
+        return "demo" if workspace.is_demo(location) else "office"
+    except Exception:  # unreadable, or locked with a key we do not have: not ours to replace
+        return "office"
+
+
+def reset_demo(location: str) -> str:
+    """Back up an existing demo database (a checked safety copy in its backup folder), then remove it so a
+    new demo can be built in its place. Returns the backup's path. Refuses anything but a demo office."""
+    import os
+
+    from desktop.i18n import _
+    from desktop.services.core.errors import ValidationError
+    from desktop.services.workspace import Unlock, open_store
+    from desktop.services.workspace.backup import safety_copy
+    from desktop.store.keys import key_file_for
+
+    if demo_state(location) != "demo":
+        raise ValidationError(_("{path} is not a demo database: nothing was changed.").format(path=location))
+    db = open_store(location, Unlock("admin", DEMO_PASSWORD))
+    try:
+        copy = safety_copy(db, "pre-reset")
+    finally:
+        db.dispose()
+    for leftover in (location, f"{location}-wal", f"{location}-shm", str(key_file_for(location))):
+        if os.path.exists(leftover):
+            os.remove(leftover)
+    return str(copy.path)
+
+
 def build_demo(db: Database, size: str = "small", seed: int = 1, *, now: datetime | None = None,
                progress: Callable[[str], None] | None = None) -> DemoBuild:
     """Fill an empty, migrated database with the demo office. Returns the build with a summary."""

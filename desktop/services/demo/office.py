@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from desktop.i18n import _
 from desktop.services.core.context import AppContext
 from desktop.services.core.errors import ValidationError
 from desktop.services.demo import DEMO_PASSWORD, DEMO_USERS, DemoBuild
@@ -13,7 +14,7 @@ from desktop.store.models import User
 
 def build(demo: DemoBuild) -> None:
     if is_set_up(demo.db):
-        raise ValidationError("The database already has an office; use an empty database for the demo.")
+        raise ValidationError(_("The database already has an office; use an empty database for the demo."))
     demo.progress("office")
     form = OfficeForm(code="BGA", name="Oficina de Atención al Migrante de Bucaramanga", country="CO",
                       municipality="Bucaramanga", region="Santander", locale="es_CO",

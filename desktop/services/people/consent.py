@@ -27,6 +27,11 @@ SHORT_SCOPES: dict[str, str] = {
     "share_with_services": N_("Share with services"),
     "follow_up_contact": N_("Follow-up"),
 }
+# Why a person is registered without consent to register their data: the clerk's answer at save.
+NO_CONSENT_ANSWERS: dict[str, str] = {
+    "refused": N_("The person refused consent to register their data"),
+    "not_asked": N_("Consent to register has not been asked yet"),
+}
 METHODS: dict[str, str] = {
     "signed_form": N_("Signed form"),
     "verbal_witness": N_("Verbal, with a witness"),
@@ -94,6 +99,8 @@ def record_consent(ctx: AppContext, person_id: uuid.UUID, scopes: list[str], giv
         if person.birth_date is not None and given_on < person.birth_date:
             raise ValidationError(_("The consent date is before the birth date."),
                                   {"given_on": _("Before the birth date")})
+        if "registration" in scopes and person.registration_consent_answer:
+            person.registration_consent_answer = ""  # consent given now: the earlier answer no longer holds
         active = {(c.scope, c.service_id) for c in session.scalars(select(Consent).where(
             Consent.person_id == person_id, Consent.withdrawn_at.is_(None)))}
         created = []
@@ -129,6 +136,40 @@ def withdraw_consent(ctx: AppContext, consent_id: uuid.UUID, note: str = "") -> 
                      {"person": str(consent.person_id), "scope": consent.scope})
         session.flush()
         return _info(session, consent)
+
+
+def registration_consent_given(ctx: AppContext, person_id: uuid.UUID) -> bool:
+    """True while the person has an active consent to the registration of their data."""
+    ctx.require(Permission.VIEW_PEOPLE)
+    with ctx.db.session() as session:
+        return session.scalar(select(Consent.id).where(
+            Consent.person_id == person_id, Consent.scope == "registration",
+            Consent.withdrawn_at.is_(None)).limit(1)) is not None
+
+
+def record_no_consent_answer(ctx: AppContext, person_id: uuid.UUID, answer: str) -> None:
+    """Record why the person is registered without registration consent: ``refused`` or ``not_asked``.
+
+    Sharing stays gated by the consent records alone: this answer never lets anything be shared.
+    """
+    ctx.require(Permission.EDIT_PEOPLE)
+    if answer not in NO_CONSENT_ANSWERS:
+        raise ValidationError(_("Say whether the person refused consent or was not asked yet."),
+                              {"consent_answer": _("Choose an answer")})
+    with ctx.db.transaction() as session:
+        person = _person(session, person_id)
+        if person.registration_consent_answer != answer:
+            person.registration_consent_answer = answer
+            person.updated_by = ctx.username
+            audit.record(session, ctx.username, "update", "person", person.id, ["registration_consent_answer"],
+                         {"answer": answer})
+
+
+def no_consent_answer(ctx: AppContext, person_id: uuid.UUID) -> str:
+    """``refused``, ``not_asked`` or "" (never answered, or consent was given)."""
+    ctx.require(Permission.VIEW_PEOPLE)
+    with ctx.db.session() as session:
+        return _person(session, person_id).registration_consent_answer
 
 
 def list_consents(ctx: AppContext, person_id: uuid.UUID) -> list[ConsentInfo]:

@@ -559,22 +559,55 @@ class SlipCheck:
     message: str
 
 
+CODE_LENGTH = 16
+
+
+def _split_spoken(payload: str) -> tuple[str, str, str] | None:
+    """"BGA-REM-2026-00042 23 de noviembre de 2026 ABCD EFGH IJKL MNOP" → number, date text, code.
+
+    The code is read from the end (16 letters and digits, in groups or not); the date is what is between.
+    """
+    words = payload.replace(",", " ").split()
+    if len(words) < 3:
+        return None
+    code_words: list[str] = []
+    while len(words) > 2 and sum(len(w) for w in code_words) < CODE_LENGTH:
+        code_words.insert(0, words.pop())
+    return words[0].upper(), " ".join(words[1:]), "".join(code_words)
+
+
 def verify_slip(ctx: AppContext, payload: str) -> SlipCheck:
-    """Check a scanned slip QR (or its number, date and code typed in): is it a genuine slip of this office?"""
+    """Check a scanned slip QR (or its number, date and code typed in): is it a genuine slip of this office?
+
+    The date is understood as printed on the slip ("23 de noviembre de 2026") or as typed (23/11/2026,
+    2026-11-23).
+    """
+    from desktop.i18n import date_input_format, parse_date
+
     ctx.require(Permission.VIEW_REFERRALS)
     parts = payload.strip().split("|")
     if len(parts) == 4 and parts[0] == QR_PREFIX:
         _prefix, number, issued_text, code = parts
-    else:  # read out over the phone: "BGA-REM-2026-00042 2026-11-23 ABCD EFGH IJKL MNOP"
-        words = payload.replace(",", " ").split()
-        if len(words) < 3:
-            return SlipCheck(False, "", "", _("Type the slip number, its date (YYYY-MM-DD) and the check code, or "
-                                              "scan the QR code."))
-        number, issued_text, code = words[0].upper(), words[1], "".join(words[2:])
+    else:  # read out over the phone: "BGA-REM-2026-00042 23/11/2026 ABCD EFGH IJKL MNOP"
+        spoken = _split_spoken(payload)
+        if spoken is None:
+            return SlipCheck(False, "", "", _("Type the slip number, its date and the check code, or scan the QR "
+                                              "code."))
+        number, issued_text, code = spoken
     try:
-        issued = date.fromisoformat(issued_text)
+        issued = parse_date(issued_text)
     except ValueError:
-        return SlipCheck(False, number, "", _("The slip date must be written as YYYY-MM-DD."))
+        issued = None
+    if issued is None:
+        return SlipCheck(False, number, "", _("\"{text}\" is not a date. Type the date printed on the slip, e.g. "
+                                              "{format}.").format(text=issued_text, format=date_input_format()))
+    return verify_slip_parts(ctx, number, issued, code)
+
+
+def verify_slip_parts(ctx: AppContext, number: str, issued: date, code: str) -> SlipCheck:
+    """Check a slip from its number, the date printed on it and its check code (spaces and case ignored)."""
+    ctx.require(Permission.VIEW_REFERRALS)
+    number = number.strip().upper()
     with ctx.db.transaction() as session:
         typed = "".join(ch for ch in code.upper() if ch.isascii() and ch.isalnum())
         good = hmac.compare_digest(check_code(_slip_secret(session), number, issued), typed)

@@ -38,6 +38,7 @@ ACTIONS: dict[str, str] = {
     "backup": N_("Backup made"),
     "restore": N_("Backup restored"),
     "setup": N_("Office setup"),
+    "job_failed": N_("A job failed"),
 }
 
 
@@ -49,6 +50,7 @@ def action_label(action: str) -> str:
 ENTITIES: dict[str, str] = {
     "attendance": N_("Attendance"),
     "backup": N_("Backup"),
+    "job": N_("Background job"),
     "case": N_("Case"),
     "case_note": N_("Case note"),
     "certificate": N_("Certificate"),
@@ -141,6 +143,11 @@ def log(ctx: AppContext, action: str, entity: str | None = None, entity_id: obje
     """Record an event in its own transaction (for reads: views, exports, prints)."""
     with ctx.db.transaction() as session:
         record(session, ctx.username, action, entity, entity_id, fields, detail)
+
+
+def job_failed(ctx: AppContext, job: str, message: str) -> None:
+    """A background job (export, print, import, certificates) that failed: the audit log keeps what and why."""
+    log(ctx, "job_failed", "job", None, detail={"job": job, "error": message[:500]})
 
 
 @dataclass(frozen=True)

@@ -412,8 +412,11 @@ def open_signed_in(location: str | os.PathLike[str], username: str, password: st
     return complete_sign_in(begin_sign_in(location, username, password))
 
 
-def sign_out(ctx: AppContext) -> None:
-    """Record the sign-out, start the closing backup (in the background) and close the database."""
+def sign_out(ctx: AppContext, on_backup_failure: Callable[[str], None] | None = None) -> None:
+    """Record the sign-out, start the closing backup (in the background) and close the database.
+
+    ``on_backup_failure(message)`` is called (from the backup's thread) if that backup fails.
+    """
     from desktop.services.security import audit
     from desktop.services.workspace import backup
 
@@ -423,7 +426,7 @@ def sign_out(ctx: AppContext) -> None:
     except Exception:
         ctx.db.dispose()
         raise
-    backup.backup_at_close(ctx)  # disposes the database when it is done
+    backup.backup_at_close(ctx, on_failure=on_backup_failure)  # disposes the database when it is done
 
 
 # -- recovery -------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from desktop.services.security import audit
 from desktop.services.workspace import Unlock
 from desktop.store import backup as files
 from desktop.store import keys
-from desktop.store.database import Database, StoreError, connect_raw, open_database
+from desktop.store.database import Database, connect_raw, open_database
 from desktop.store.models import AuditEvent
 
 MAX_AGE = timedelta(days=2)  # older than this, the status bar warns
@@ -122,7 +122,7 @@ def create_backup(ctx: AppContext, folder: str | Path | None = None, *, reason: 
     try:
         made = files.write_backup(db.path, db.key, target, _office_code(db), reason=reason, key_snapshot=_snapshot(db),
                                   progress=progress)
-    except StoreError as exc:
+    except Exception as exc:  # every failure is in the audit log, whatever raised it
         with db.transaction() as session:
             audit.record(session, ctx.username, "backup", "backup", None,
                          detail={"ok": False, "folder": str(target), "reason": reason or "manual", "error": str(exc)})
@@ -136,10 +136,21 @@ def create_backup(ctx: AppContext, folder: str | Path | None = None, *, reason: 
     return _info(made)
 
 
+def safety_copy(db: Database, reason: str) -> BackupInfo:
+    """A checked copy of the whole database in its backup folder before it is replaced (``reason``
+    "pre-reset": ``enlace demo --reset``). No sign-in: whoever may replace the file may copy it."""
+    if db.path is None:
+        raise ValidationError(_("This database is on a server: back it up with the server's own tools."))
+    made = files.write_backup(db.path, db.key, backup_folder(db), _office_code(db), reason=reason,
+                              key_snapshot=_snapshot(db))
+    return _info(made)
+
+
 _background: list[threading.Thread] = []
 
 
-def backup_at_close(ctx: AppContext, *, wait: bool = False) -> BackupInfo | None:
+def backup_at_close(ctx: AppContext, *, wait: bool = False,
+                    on_failure: Callable[[str], None] | None = None) -> BackupInfo | None:
     """The automatic backup when a person signs out or closes Enlace. Never raises: a failure is logged.
 
     It runs in a background thread unless ``wait`` (copying and checking a large database takes a
@@ -153,8 +164,10 @@ def backup_at_close(ctx: AppContext, *, wait: bool = False) -> BackupInfo | None
     def run() -> None:
         try:
             made.append(create_backup(ctx, reason="close"))
-        except Exception:  # the failure is in the audit log and the status bar; closing must go on
-            pass
+        except Exception as exc:  # in the audit log and the next status bar; closing goes on
+            if on_failure is not None:
+                on_failure(_("The backup made when {name} signed out failed: {reason}").format(
+                    name=ctx.actor.full_name, reason=exc))
         finally:
             ctx.db.dispose()
 
@@ -173,6 +186,20 @@ def wait_for_background_backups(timeout: float | None = None) -> None:
         thread.join(timeout)
         if not thread.is_alive():
             _background.remove(thread)
+
+
+def last_backup_failure(db: Database) -> tuple[datetime, str] | None:
+    """When and why the newest backup attempt failed, if no good backup was made after it."""
+    with db.session() as session:
+        row = session.execute(select(AuditEvent.at, AuditEvent.detail).where(AuditEvent.action == "backup")
+                              .order_by(AuditEvent.seq.desc()).limit(1)).first()
+    if row is None:
+        return None
+    try:
+        data = json.loads(row.detail)
+    except ValueError:
+        return None
+    return None if data.get("ok") else (row.at, str(data.get("error") or ""))
 
 
 def last_good_backup(db: Database) -> tuple[datetime, str] | None:
@@ -208,6 +235,7 @@ class BackupStatus:
     last_at: datetime | None
     overdue: bool
     text: str
+    detail: str = ""  # why the last backup failed
 
 
 def office_timezone(db: Database) -> str | None:
@@ -218,7 +246,12 @@ def office_timezone(db: Database) -> str | None:
 def backup_status(db: Database, now: datetime | None = None) -> BackupStatus:
     """What the status bar says: the last good backup, and a warning when it is older than two days."""
     now = now or datetime.now(UTC)
+    failure = last_backup_failure(db)
     last = last_good_backup(db)
+    if failure is not None:  # stays until a backup succeeds again
+        return BackupStatus(last[0] if last else None, True, _("The last backup failed ({when}). Make a backup "
+                                                               "now.").format(
+            when=format_datetime(failure[0], "short", office_timezone(db))), failure[1])
     if last is None:
         return BackupStatus(None, True, _("No backup yet: make one now (Administration → Backups)."))
     at = last[0]

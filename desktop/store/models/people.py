@@ -77,6 +77,8 @@ class Person(Entity, SoftDelete):
     # Self-declared and sensitive (VIEW_SENSITIVE): "not_asked" until the person answers; never inferred.
     ethnicity: Mapped[str] = mapped_column(String(64), default="not_asked", server_default="not_asked")
     lgbtiq: Mapped[str] = mapped_column(String(16), default="not_asked", server_default="not_asked")
+    # Saved without registration consent: "refused" or "not_asked", as the clerk answered; "" otherwise.
+    registration_consent_answer: Mapped[str] = mapped_column(String(16), default="", server_default="")
     # Accent-free, lower-case "given family1 family2", for ranking search results.
     search_name: Mapped[str] = mapped_column(String(320), default="")
     anonymized_at: Mapped[datetime | None] = mapped_column(default=None)

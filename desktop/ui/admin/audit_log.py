@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import (
     QAbstractTableModel,
-    QDate,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
@@ -19,7 +18,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
@@ -39,6 +37,7 @@ from desktop.services.core.errors import EnlaceError
 from desktop.services.security import audit
 from desktop.services.security.audit import AuditFilter
 from desktop.ui.common import show_error
+from desktop.ui.dates import DateField
 
 _Index = QModelIndex | QPersistentModelIndex
 PAGE = 200
@@ -145,17 +144,16 @@ class AuditTab(QWidget):
         self.action.addItem(_("All actions"), None)
         for code in audit.ACTIONS:
             self.action.addItem(audit.action_label(code), code)
-        today = QDate.currentDate()
+        today = date.today()
         self.use_since = QCheckBox(_("&From:"))
         self.use_since.setObjectName("use_since")
-        self.since = QDateEdit(today.addDays(-30))
+        self.since = DateField(today - timedelta(days=30))
         self.since.setObjectName("since")
         self.use_until = QCheckBox(_("&To:"))
         self.use_until.setObjectName("use_until")
-        self.until = QDateEdit(today)
+        self.until = DateField(today)
         self.until.setObjectName("until")
         for edit in (self.since, self.until):
-            edit.setCalendarPopup(True)
             edit.setEnabled(False)
         self.use_since.toggled.connect(self.since.setEnabled)
         self.use_until.toggled.connect(self.until.setEnabled)
@@ -261,14 +259,17 @@ class AuditTab(QWidget):
         self.user.setCurrentIndex(max(index, 0))
         self.user.blockSignals(False)
 
-    def _bound(self, day: QDate) -> datetime:
-        """Midnight at the start of ``day`` in the office's time zone, as UTC."""
-        local = datetime.combine(day.toPython(), time.min, tzinfo=ZoneInfo(self.timezone))
+    def _bound(self, day: date | None) -> datetime | None:
+        """Midnight at the start of ``day`` in the office's time zone, as UTC (None: no bound)."""
+        if day is None:
+            return None
+        local = datetime.combine(day, time.min, tzinfo=ZoneInfo(self.timezone))
         return local.astimezone(UTC)
 
     def current_filter(self) -> AuditFilter:
-        since = self._bound(self.since.date()) if self.use_since.isChecked() else None
-        until = self._bound(self.until.date()) + timedelta(days=1) if self.use_until.isChecked() else None
+        since = self._bound(self.since.value()) if self.use_since.isChecked() else None
+        until = self._bound(self.until.value()) if self.use_until.isChecked() else None
+        until = until + timedelta(days=1) if until is not None else None
         return AuditFilter(username=self.user.currentData(), action=self.action.currentData(), since=since,
                            until=until, text=self.search.text().strip() or None)
 

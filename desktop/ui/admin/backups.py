@@ -30,6 +30,7 @@ from desktop.services.core.permissions import Permission
 from desktop.services.security import auth
 from desktop.services.workspace import Unlock, backup
 from desktop.ui.common import EmptyState, confirm, password_field, show_error, show_info
+from desktop.ui.job_status import track
 from desktop.ui.worker import Worker
 
 
@@ -304,6 +305,7 @@ class BackupsTab(QWidget):
         self.worker = Worker(backup.create_backup, self.ctx)
         self.worker.finished.connect(self._backup_done)
         self.worker.failed.connect(self._backup_failed)
+        track(self.worker, self.ctx, "backup", audited=True)  # create_backup logs its own failures
         self.worker.start()
 
     def _worker_done(self) -> None:

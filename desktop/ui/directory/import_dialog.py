@@ -154,7 +154,7 @@ class HsdsImportDialog(QDialog):
             return
         self.import_button.setEnabled(False)
         self.jobs.start(_("Reading…"), directory_hsds.preview_import, self.ctx, Path(self.path.text().strip()),
-                        on_done=self._previewed)
+                        kind="import", on_done=self._previewed)
 
     def _previewed(self, preview: directory_hsds.ImportPreview) -> None:
         self.preview = preview
@@ -167,7 +167,8 @@ class HsdsImportDialog(QDialog):
         if self.preview is None:
             return
         self.import_button.setEnabled(False)
-        self.jobs.start(_("Importing…"), directory_hsds.apply_import, self.ctx, self.preview, on_done=self._applied)
+        self.jobs.start(_("Importing…"), directory_hsds.apply_import, self.ctx, self.preview, kind="import",
+                        on_done=self._applied)
 
     def _applied(self, result: directory_hsds.ImportResult) -> None:
         self.import_result = result
@@ -285,7 +286,7 @@ class SheetImportDialog(QDialog):
         mapping = self.mapping()
         settings.DIRECTORY_IMPORT_MAPPING.set(directory_sheet.mapping_by_header(self.sheet.headers, mapping))
         self.jobs.start(_("Checking…"), directory_sheet.preview_sheet, self.ctx, self.path.text().strip(), mapping,
-                        on_done=self._previewed)
+                        kind="import", on_done=self._previewed)
 
     def _previewed(self, preview: directory_sheet.SheetPreview) -> None:
         self.preview = preview
@@ -299,7 +300,8 @@ class SheetImportDialog(QDialog):
         if self.preview is None:
             return
         self.import_button.setEnabled(False)
-        self.jobs.start(_("Importing…"), directory_sheet.apply_sheet, self.ctx, self.preview, on_done=self._applied)
+        self.jobs.start(_("Importing…"), directory_sheet.apply_sheet, self.ctx, self.preview, kind="import",
+                        on_done=self._applied)
 
     def _applied(self, counts) -> None:
         services = counts.get("service")

@@ -9,6 +9,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from desktop.i18n import _
+from desktop.ui.job_status import track
 from desktop.ui.worker import Worker
 
 
@@ -41,7 +42,8 @@ class JobBar(QWidget):
         return self.worker is not None
 
     def start(self, label: str, job: Callable[..., Any], *args: Any, on_done: Callable[[Any], None],
-              **kwargs: Any) -> None:
+              kind: str | None = None, **kwargs: Any) -> None:
+        """``kind`` ("import", "export"): a failure stays in the status bar and the audit log (args[0] is the ctx)."""
         if self.worker is not None:
             return
         self.label.setText(label)
@@ -53,6 +55,8 @@ class JobBar(QWidget):
         worker.finished.connect(self._finished)
         worker.failed.connect(self._failed)
         worker.cancelled.connect(self._cancelled)
+        if kind is not None:
+            track(worker, args[0], kind)
         self.show()
         worker.start()
 

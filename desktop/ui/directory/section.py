@@ -380,7 +380,7 @@ class DirectorySection(QWidget):
         target = target or QFileDialog.getExistingDirectory(self, _("Folder for the data package"))
         if not target:
             return
-        self.jobs.start(_("Exporting…"), export_package, self.ctx, Path(target),
+        self.jobs.start(_("Exporting…"), export_package, self.ctx, Path(target), kind="export",
                         on_done=lambda files: self.status.setText(
                             _("Exported {count} files to {path}.").format(count=len(files), path=target)))
 
@@ -391,4 +391,5 @@ class DirectorySection(QWidget):
         if not target:
             return
         self.jobs.start(_("Preparing the booklet…"), write_booklet, self.ctx, Path(target), self.filters(),
+                        kind="export",
                         on_done=lambda path: self.status.setText(_("Booklet saved: {path}").format(path=path)))

@@ -9,7 +9,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -28,7 +27,7 @@ from desktop.services.core.context import AppContext
 from desktop.services.core.errors import EnlaceError, ValidationError
 from desktop.services.people import cases, consent
 from desktop.ui.common import FieldErrors, show_error
-from desktop.ui.widgets import qdate, to_date
+from desktop.ui.dates import dates_ok, past_date_field
 
 
 class _FormDialog(QDialog):
@@ -74,9 +73,7 @@ class ConsentDialog(_FormDialog):
             check.setObjectName(f"scope_{code}")
             self.scope_boxes[code] = check
             box_layout.addWidget(check)
-        self.given_on = QDateEdit(qdate(date.today()))
-        self.given_on.setCalendarPopup(True)
-        self.given_on.setDisplayFormat("dd/MM/yyyy")
+        self.given_on = past_date_field(date.today(), too_late=_("The consent date cannot be in the future."))
         self.method = QComboBox()
         for code, text in consent.METHODS.items():
             self.method.addItem(_(text), code)
@@ -91,8 +88,10 @@ class ConsentDialog(_FormDialog):
                                    "given_on": self.given_on})
 
     def save(self) -> None:
+        if not dates_ok(self):
+            return
         chosen = [code for code, box in self.scope_boxes.items() if box.isChecked()]
-        done = self.run(lambda: consent.record_consent(self.ctx, self.person_id, chosen, to_date(self.given_on.date()),
+        done = self.run(lambda: consent.record_consent(self.ctx, self.person_id, chosen, self.given_on.value(),
                                                        self.method.currentData(), self.witness.text()), self.errors)
         if done is not None:
             self.accept()
@@ -158,17 +157,17 @@ class NoteDialog(_FormDialog):
     def __init__(self, ctx: AppContext, case: cases.CaseInfo, parent: QWidget | None = None) -> None:
         super().__init__(_("Note on case {number}").format(number=case.number), parent)
         self.ctx, self.case = ctx, case
-        self.noted_on = QDateEdit(qdate(date.today()))
-        self.noted_on.setCalendarPopup(True)
-        self.noted_on.setDisplayFormat("dd/MM/yyyy")
+        self.noted_on = past_date_field(date.today())
         self.text = QPlainTextEdit()
         self.form.addRow(_("Date"), self.noted_on)
         self.form.addRow(_("Note"), self.text)
         self.errors = FieldErrors({"text": self.text, "noted_on": self.noted_on})
 
     def save(self) -> None:
+        if not dates_ok(self):
+            return
         if self.run(lambda: cases.add_note(self.ctx, self.case.id, self.text.toPlainText(),
-                                           to_date(self.noted_on.date())), self.errors) is not None:
+                                           self.noted_on.value()), self.errors) is not None:
             self.accept()
 
 

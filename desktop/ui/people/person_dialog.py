@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -24,8 +25,9 @@ from desktop.services import people
 from desktop.services.core.context import AppContext
 from desktop.services.core.errors import ConflictError, EnlaceError, ValidationError
 from desktop.services.core.permissions import Permission
+from desktop.services.people import consent
 from desktop.ui.common import FieldErrors, show_error
-from desktop.ui.widgets import OptionalDateEdit
+from desktop.ui.dates import birth_date_field, dates_ok, past_date_field
 
 
 class PersonDialog(QDialog):
@@ -59,7 +61,7 @@ class PersonDialog(QDialog):
             self.sex.addItem(_(text), code)
         self.gender_identity = QLineEdit()
         self.gender_identity.setPlaceholderText(_("Optional, as the person says it"))
-        self.birth_date = OptionalDateEdit()
+        self.birth_date = birth_date_field()
         self.estimated_age = QSpinBox()
         self.estimated_age.setRange(-1, people.MAX_AGE)
         self.estimated_age.setSpecialValueText(_("unknown"))
@@ -81,7 +83,8 @@ class PersonDialog(QDialog):
         self.population_type.addItem("", "")
         for code, text in people.POPULATION_TYPES.items():
             self.population_type.addItem(_(text), code)
-        self.arrival_date = OptionalDateEdit()
+        self.arrival_date = past_date_field(
+            optional=True, too_late=_("The arrival date cannot be in the future."))
         self.languages = QLineEdit()
         self.languages.setPlaceholderText(_("Language codes, e.g. es, ht, fr"))
         self.needs = QListWidget()
@@ -311,7 +314,47 @@ class PersonDialog(QDialog):
 
     # -- saving -------------------------------------------------------------------------------
 
+    def needs_consent_answer(self) -> bool:
+        """A new person, or one with neither registration consent nor an answer on record."""
+        if self.record is None:
+            return True
+        if self.record.consent.registration:
+            return False
+        return not consent.no_consent_answer(self.ctx, self.record.id)
+
+    def ask_consent_answer(self) -> str | None:
+        """Ask, in plain words, why there is no consent: "given" (record it now), "refused", "not_asked", or None."""
+        name = " ".join(p for p in (self.given_names.text().strip(), self.family_name_1.text().strip()) if p)
+        box = QMessageBox(QMessageBox.Icon.Question, _("Consent to register"),
+                          _("{name} has not given consent to register their personal data.").format(
+                              name=name or _("This person")), parent=self)
+        box.setObjectName("consent_question")
+        box.setInformativeText(_("Did the person agree, refuse, or has nobody asked yet? Enlace keeps your "
+                                 "answer with the record. Data is shared with a service only after consent to "
+                                 "share is recorded."))
+        answers = {}
+        for code, text, role in (
+                ("given", _("The person agrees: record consent"), QMessageBox.ButtonRole.AcceptRole),
+                ("refused", _("The person refused"), QMessageBox.ButtonRole.AcceptRole),
+                ("not_asked", _("Not asked yet"), QMessageBox.ButtonRole.AcceptRole)):
+            button = box.addButton(text, role)
+            button.setObjectName(f"consent_{code}")
+            answers[button] = code
+        back = box.addButton(_("Back to the form"), QMessageBox.ButtonRole.RejectRole)
+        back.setObjectName("consent_back")
+        box.setEscapeButton(back)
+        box.setDefaultButton(back)
+        box.exec()
+        return answers.get(box.clickedButton())
+
     def save(self) -> None:
+        if not dates_ok(self):
+            return
+        answer = None
+        if self.needs_consent_answer():
+            answer = self.ask_consent_answer()
+            if answer is None:
+                return  # back to the form, everything as typed
         form = self.form()
         try:
             if self.record is None:
@@ -333,6 +376,24 @@ class PersonDialog(QDialog):
         except EnlaceError as exc:
             show_error(self, exc)
             return
-        self.result_record = saved
-        self.saved.emit(saved)
+        self._record_consent_answer(saved, answer)
+        self.result_record = people.get_person(self.ctx, saved.id, log_view=False) if answer else saved
+        self.saved.emit(self.result_record)
         self.accept()
+
+    def _record_consent_answer(self, saved: people.PersonRecord, answer: str | None) -> None:
+        """After the save: record consent now (the consent form, registration ticked), or why there is none."""
+        if answer is None:
+            return
+        if answer == "given":
+            from desktop.ui.people.dialogs import ConsentDialog
+
+            dialog = ConsentDialog(self.ctx, saved.id, self)
+            dialog.scope_boxes["registration"].setChecked(True)
+            if dialog.exec():
+                return
+            answer = "not_asked"  # the consent form was closed unsaved: nothing was recorded yet
+        try:
+            consent.record_no_consent_answer(self.ctx, saved.id, answer)
+        except EnlaceError as exc:
+            show_error(self, exc)

@@ -105,6 +105,7 @@ class PersonPanel(QWidget):
             ("consent", _("Record consent"), self.record_consent, can_edit),
             ("withdraw", _("Withdraw consent"), self.withdraw_consent, can_edit),
             ("consent_form", _("Print consent form"), self.print_consent_form, True),
+            ("consent_form_pdf", _("Consent form PDF…"), self.save_consent_form, True),
             ("new_member", _("Register a household member"), self.register_member, can_edit),
             ("member", _("Add household member"), self.add_member, can_edit),
             ("case", _("Open case"), self.open_case, can_edit),
@@ -225,6 +226,9 @@ class PersonPanel(QWidget):
         if not r.household_members:
             self.household.addItem(_("Not in a household yet."))
         self.consents.clear()
+        answer = "" if r.consent.registration else consent.no_consent_answer(self.ctx, r.id)
+        if answer:  # why there is no consent to register, as the clerk answered at save
+            self.consents.addItem(_(consent.NO_CONSENT_ANSWERS[answer]))
         for info in consent.list_consents(self.ctx, r.id):
             state = (_("withdrawn on {date}").format(date=format_datetime(info.withdrawn_at, "short"))
                      if info.withdrawn_at else _("active"))
@@ -302,15 +306,26 @@ class PersonPanel(QWidget):
             return
         self._after(WithdrawDialog(self.ctx, info, self))
 
-    def print_consent_form(self) -> None:
+    def _consent_form(self) -> bytes | None:
         if self.record is None:
-            return
+            return None
         try:
-            pdf = consent.consent_form_pdf(self.ctx, self.record.id)
+            return consent.consent_form_pdf(self.ctx, self.record.id)
         except EnlaceError as exc:
             show_error(self, exc)
-            return
-        save_pdf(self, pdf, _("consent-{name}.pdf").format(name=self.record.family_name_1 or "person"))
+            return None
+
+    def print_consent_form(self) -> None:
+        """Imprimir: the print preview, then the system print dialog."""
+        from desktop.ui.printing import print_pdf
+
+        if self.record is not None:
+            print_pdf(self, self._consent_form, _("Consent form: {name}").format(name=self.record.name), self.ctx)
+
+    def save_consent_form(self) -> None:
+        pdf = self._consent_form()
+        if pdf is not None:
+            save_pdf(self, pdf, _("consent-{name}.pdf").format(name=self.record.family_name_1 or "person"))
 
     def register_member(self) -> None:
         """A new person who lives with this one: registered and put in the same household in one go."""

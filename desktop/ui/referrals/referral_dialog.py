@@ -8,7 +8,6 @@ from datetime import date, timedelta
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -28,7 +27,7 @@ from desktop.services.core.context import AppContext
 from desktop.services.core.errors import EnlaceError, ValidationError
 from desktop.services.people import cases
 from desktop.ui.common import FieldErrors, show_error
-from desktop.ui.widgets import qdate, to_date
+from desktop.ui.dates import dates_ok, future_date_field
 
 
 class ReferralDialog(QDialog):
@@ -64,9 +63,7 @@ class ReferralDialog(QDialog):
         self.urgency = QComboBox()
         for code, text in referrals.URGENCIES.items():
             self.urgency.addItem(_(text), code)
-        self.follow_up = QDateEdit(qdate(date.today() + timedelta(days=7)))
-        self.follow_up.setCalendarPopup(True)
-        self.follow_up.setDisplayFormat("dd/MM/yyyy")
+        self.follow_up = future_date_field(date.today() + timedelta(days=7))
         self.case = QComboBox()
         self.case.addItem(_("No case"), None)
         for case in cases.cases_of_person(ctx, person_id):
@@ -156,9 +153,11 @@ class ReferralDialog(QDialog):
         return referrals.ReferralForm(person_id=self.person_id, service_id=service.id if service else None,
                                       reason_code=self.reason_code.currentData() or "",
                                       reason=self.reason.toPlainText(), urgency=self.urgency.currentData(),
-                                      follow_up_on=to_date(self.follow_up.date()), case_id=self.case.currentData())
+                                      follow_up_on=self.follow_up.value(), case_id=self.case.currentData())
 
     def save(self, send: bool) -> None:
+        if not dates_ok(self):
+            return
         try:
             if self.created is None:
                 self.created = referrals.create_referral(self.ctx, self.form())

@@ -9,7 +9,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -32,9 +31,11 @@ from desktop.services import people, referrals
 from desktop.services.core.context import AppContext
 from desktop.services.core.errors import EnlaceError, ValidationError
 from desktop.services.core.permissions import Permission
-from desktop.ui.common import EmptyState, FieldErrors, show_error, show_info
+from desktop.ui.common import EmptyState, FieldErrors, show_error
+from desktop.ui.dates import dates_ok, future_date_field
+from desktop.ui.printing import print_pdf
 from desktop.ui.search_box import SearchBox
-from desktop.ui.widgets import LazyTableModel, qdate, save_pdf, to_date
+from desktop.ui.widgets import LazyTableModel, save_pdf
 
 
 def referral_columns():
@@ -62,9 +63,7 @@ class TransitionDialog(QDialog):
         self.note = QLineEdit()
         self.outcome = QPlainTextEdit()
         self.outcome.setMaximumHeight(90)
-        self.follow_up = QDateEdit(qdate(max(info.follow_up_on or date.today(), date.today() + timedelta(days=7))))
-        self.follow_up.setCalendarPopup(True)
-        self.follow_up.setDisplayFormat("dd/MM/yyyy")
+        self.follow_up = future_date_field(max(info.follow_up_on or date.today(), date.today() + timedelta(days=7)))
         form = QFormLayout()
         form.addRow(QLabel(_("From \"{old}\" to \"{new}\".").format(old=referrals.status_label(info.status),
                                                                      new=referrals.status_label(target))))
@@ -82,11 +81,13 @@ class TransitionDialog(QDialog):
         self.errors = FieldErrors({"outcome": self.outcome, "follow_up_on": self.follow_up})
 
     def save(self) -> None:
+        if not self.closing and not dates_ok(self):
+            return
         try:
             self.result_info = referrals.transition(
                 self.ctx, self.info.id, self.action, note=self.note.text(),
                 outcome=self.outcome.toPlainText() if self.closing else "",
-                follow_up_on=None if self.closing else to_date(self.follow_up.date()),
+                follow_up_on=None if self.closing else self.follow_up.value(),
                 expected_version=self.info.version)
         except ValidationError as exc:
             self.errors.show(exc)
@@ -140,9 +141,10 @@ class ReferralPanel(QWidget):
         self.slip_button = QPushButton(_("Print referral slip"))
         self.slip_button.setObjectName("print_slip")
         self.slip_button.clicked.connect(self.print_slip)
-        self.follow_up = QDateEdit()
-        self.follow_up.setCalendarPopup(True)
-        self.follow_up.setDisplayFormat("dd/MM/yyyy")
+        self.save_slip_button = QPushButton(_("Save PDF…"))
+        self.save_slip_button.setObjectName("save_slip")
+        self.save_slip_button.clicked.connect(self.save_slip)
+        self.follow_up = future_date_field()
         self.follow_up_button = QPushButton(_("Set next follow-up"))
         self.follow_up_button.setObjectName("set_follow_up")
         self.follow_up_button.setToolTip(_("After a follow-up call that changed nothing: when to call again"))
@@ -152,6 +154,7 @@ class ReferralPanel(QWidget):
         slip_row = QHBoxLayout()
         slip_row.addWidget(self.page)
         slip_row.addWidget(self.slip_button)
+        slip_row.addWidget(self.save_slip_button)
         slip_row.addStretch(1)
         self.follow_up_label = QLabel(_("Next follow-up:"))
         follow_row = QHBoxLayout()
@@ -186,7 +189,8 @@ class ReferralPanel(QWidget):
                 show_error(self, exc)
         info = self.info
         self.slip_button.setEnabled(info is not None)
-        for widget in (self.page, self.slip_button, self.history_box):
+        self.save_slip_button.setEnabled(info is not None)
+        for widget in (self.page, self.slip_button, self.save_slip_button, self.history_box):
             widget.setVisible(info is not None)
         self.hint.setVisible(info is None)
         still_open = info is not None and info.status in referrals.OPEN_STATUSES
@@ -194,7 +198,7 @@ class ReferralPanel(QWidget):
         self.follow_up.setVisible(still_open)
         self.follow_up_button.setVisible(still_open)
         if still_open:
-            self.follow_up.setDate(qdate(max(info.follow_up_on or date.today(), date.today()) + timedelta(days=7)))
+            self.follow_up.set_value(max(info.follow_up_on or date.today(), date.today()) + timedelta(days=7))
         for action, button in self.action_buttons.items():
             button.setVisible(info is not None and action in info.actions)
         if info is None:
@@ -238,10 +242,10 @@ class ReferralPanel(QWidget):
             self.events.addItem(text)
 
     def set_follow_up(self) -> None:
-        if self.info is None:
+        if self.info is None or not dates_ok(self):
             return
         try:
-            referrals.set_follow_up(self.ctx, self.info.id, to_date(self.follow_up.date()),
+            referrals.set_follow_up(self.ctx, self.info.id, self.follow_up.value(),
                                     expected_version=self.info.version)
         except EnlaceError as exc:
             show_error(self, exc)
@@ -257,15 +261,25 @@ class ReferralPanel(QWidget):
             self.show_referral(self.info.id)
             self.changed.emit()
 
-    def print_slip(self) -> None:
+    def _slip(self) -> bytes | None:
         if self.info is None:
-            return
+            return None
         try:
-            pdf = referrals.slip_pdf(self.ctx, self.info.number, page=self.page.currentData())
+            return referrals.slip_pdf(self.ctx, self.info.number, page=self.page.currentData())
         except EnlaceError as exc:
             show_error(self, exc)
-            return
-        save_pdf(self, pdf, f"{self.info.number}.pdf")
+            return None
+
+    def print_slip(self) -> None:
+        """Imprimir: the print preview, then the system print dialog."""
+        if self.info is not None:
+            print_pdf(self, self._slip, _("Referral slip {number}").format(number=self.info.number), self.ctx)
+
+    def save_slip(self) -> None:
+        """Guardar PDF: a separate action."""
+        pdf = self._slip()
+        if pdf is not None:
+            save_pdf(self, pdf, f"{self.info.number}.pdf")
 
 
 class ReferralsSection(QWidget):
@@ -361,17 +375,7 @@ class ReferralsSection(QWidget):
         self.panel.show_referral(referral_id)
 
     def verify_slip(self) -> None:
-        """An organization calls: is this slip ours? Paste the scanned QR text or type number, date and code."""
-        from PySide6.QtWidgets import QInputDialog
+        """An organization calls: is this slip ours? The dialog keeps what is typed whatever the answer."""
+        from desktop.ui.referrals.slip_check import SlipCheckDialog
 
-        text, ok = QInputDialog.getText(self, _("Check a referral slip"),
-                                        _("Scanned QR text, or: number date code\n"
-                                          "(e.g. BGA-REM-2026-00042 2026-11-23 ABCD EFGH IJKL MNOP)"))
-        if not ok or not text.strip():
-            return
-        try:
-            result = referrals.verify_slip(self.ctx, text)
-        except EnlaceError as exc:
-            show_error(self, exc)
-            return
-        (show_info if result.genuine else show_error)(self, result.message)
+        SlipCheckDialog(self.ctx, self).exec()

@@ -6,10 +6,10 @@ CLI calls), so the window stays responsive; the screen only shows what the servi
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QStackedBarSeries, QValueAxis
-from PySide6.QtCore import QBuffer, QByteArray, QDate, QIODevice, Qt
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
 from PySide6.QtGui import QPainter
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -44,6 +43,8 @@ from desktop.services.reports import export as report_export
 from desktop.services.reports.export import cell_text, figure_text, table_grid
 from desktop.ui import settings
 from desktop.ui.common import language_choices, show_error, show_info
+from desktop.ui.dates import DateField, dates_ok
+from desktop.ui.job_status import track
 from desktop.ui.worker import Worker
 
 RANGE = "range"
@@ -104,11 +105,8 @@ class ReportsSection(QWidget):
         for first in recent_months(date.today()):
             self.month.addItem(_month_label(first), first)
         self.month.addItem(_("Date range…"), RANGE)
-        self.date_from = QDateEdit(QDate.currentDate().addDays(-30))
-        self.date_to = QDateEdit(QDate.currentDate())
-        for edit in (self.date_from, self.date_to):
-            edit.setCalendarPopup(True)
-            edit.setDisplayFormat("yyyy-MM-dd")
+        self.date_from = DateField(date.today() - timedelta(days=30))
+        self.date_to = DateField(date.today())
         self.range_box = QWidget()
         rl = QHBoxLayout(self.range_box)
         rl.setContentsMargins(0, 0, 0, 0)
@@ -183,6 +181,7 @@ class ReportsSection(QWidget):
         self.pages = QTabWidget()
         self.pages.addTab(body, _("Figures and tables"))
         self.pages.addTab(self.pdf_view, _("PDF preview"))
+        self.pages.currentChanged.connect(self._page_shown)  # the preview renders when shown, not on a button
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -195,7 +194,7 @@ class ReportsSection(QWidget):
     def period(self) -> Period:
         data = self.month.currentData()
         if data == RANGE:
-            return Period.between(self.date_from.date().toPython(), self.date_to.date().toPython())
+            return Period.between(self.date_from.value(), self.date_to.value())
         return Period.month(f"{data:%Y-%m}")
 
     def set_month(self, first: date) -> None:
@@ -215,8 +214,10 @@ class ReportsSection(QWidget):
         for button in (self.preview_button, self.print_button, self.export_button):
             button.setEnabled(has)
 
-    def _start(self, job, *args, on_done, **kwargs) -> None:
+    def _start(self, job, *args, on_done, kind: str | None = None, **kwargs) -> None:
         worker = Worker(job, *args, **kwargs)
+        if kind is not None:
+            track(worker, self.ctx, kind)
         self.worker = worker
         self._on_done = on_done
         # Bound methods of this widget: Qt delivers them on the GUI thread (queued), never a lambda.
@@ -256,6 +257,8 @@ class ReportsSection(QWidget):
             self.worker.cancel()
 
     def run(self) -> None:
+        if self.month.currentData() == RANGE and not dates_ok(self.range_box):
+            return
         try:
             period = self.period()
         except EnlaceError as exc:
@@ -270,6 +273,8 @@ class ReportsSection(QWidget):
         self.report = report
         self._pdf_bytes = None
         self.pdf_document.close()
+        if self.pages.currentIndex() == 1:  # the preview is on screen: it shows the new period at once
+            self._with_pdf(lambda: None)
         self.status.setText(_("{office} · {period}").format(office=report.office_name, period=report.period_label))
         rows = []
         for section in report.sections:
@@ -366,6 +371,10 @@ class ReportsSection(QWidget):
         self.status.setText(_("{office} · {period}").format(office=self.report.office_name,
                                                            period=self.report.period_label))
 
+    def _page_shown(self, index: int) -> None:
+        if index == 1 and self.report is not None and self._pdf_bytes is None and self.worker is None:
+            self._with_pdf(lambda: None)
+
     def preview(self) -> None:
         if self.report is not None:
             self._with_pdf(lambda: self.pages.setCurrentIndex(1))
@@ -375,13 +384,11 @@ class ReportsSection(QWidget):
             self._with_pdf(self._print)
 
     def _print(self) -> None:
-        from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+        """Imprimir: the print preview (Qt's print support), whose Print button opens the system dialog."""
+        from desktop.ui.printing import print_document
 
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        dialog = QPrintDialog(printer, self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return
-        print_pdf(self.pdf_document, printer)
+        print_document(self, self.pdf_document, _("Report {period}").format(period=self.report.period_label),
+                       self.ctx)
 
     def export(self) -> None:
         if self.report is None:
@@ -405,7 +412,7 @@ class ReportsSection(QWidget):
         settings.LAST_EXPORT_DIR.set(str(Path(path).parent))
         self.status.setText(_("Writing {path}…").format(path=path))
         self._start(report_export.export_report, self.ctx, period, fmt, path,
-                    anonymized=dialog.anonymized.isChecked(), language=dialog.language.currentData(),
+                    anonymized=dialog.anonymized.isChecked(), language=dialog.language.currentData(), kind="export",
                     on_done=lambda written: (self.status.setText(_("Report written: {path}").format(path=written)),
                                              show_info(self, _("Report written: {path}").format(path=written))))
 
@@ -422,27 +429,3 @@ def _nice_ceiling(value: float) -> float:
                 break
             step *= factor
     return step
-
-
-PRINT_DPI = 300  # enough for text and charts; a page at the printer's 1200 dpi would take half a gigabyte
-
-
-def print_pdf(document: QPdfDocument, printer) -> None:
-    """Send every page of ``document`` to ``printer``, scaled to the printable area."""
-    from PySide6.QtCore import QRectF, QSize
-
-    painter = QPainter()
-    if not painter.begin(printer):
-        return
-    try:
-        area = printer.pageLayout().paintRectPixels(printer.resolution())
-        for page in range(document.pageCount()):
-            if page:
-                printer.newPage()
-            size = document.pagePointSize(page)  # in points (1/72 inch)
-            scale = min(area.width() / size.width(), area.height() / size.height())
-            target = QRectF(0, 0, size.width() * scale, size.height() * scale)
-            pixels = QSize(int(size.width() / 72 * PRINT_DPI), int(size.height() / 72 * PRINT_DPI))
-            painter.drawImage(target, document.render(page, pixels))
-    finally:
-        painter.end()

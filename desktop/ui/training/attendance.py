@@ -225,11 +225,16 @@ class AttendancePanel(QWidget):
         self.mark_all.clicked.connect(self.mark_all_present)
         self.mark_all.setVisible(editable)
         self.sheet = QPushButton(_("Print attendance sheet…"))
+        self.sheet.setObjectName("print_sheet")
         self.sheet.clicked.connect(lambda: self.print_sheet())
+        self.save_sheet_button = QPushButton(_("Save PDF…"))
+        self.save_sheet_button.setObjectName("save_sheet")
+        self.save_sheet_button.clicked.connect(lambda: self.save_sheet())
         top = QHBoxLayout()
         top.addWidget(self.summary, 1)
         top.addWidget(self.mark_all)
         top.addWidget(self.sheet)
+        top.addWidget(self.save_sheet_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.view, 1)
@@ -271,11 +276,30 @@ class AttendancePanel(QWidget):
         rows = {r: "present" for r in range(self.model.rowCount()) if self.model.status(r, column) is None}
         self.model.set_statuses(column, rows)
 
-    def print_sheet(self, path: str | None = None) -> str | None:
+    def _sheet_session(self):
         session = self.current_session() or (self.model.grid.sessions[0] if self.model.grid and
                                              self.model.grid.sessions else None)
         if session is None or self.course_id is None:
             show_info(self, _("The course has no sessions yet."))
+            return None
+        return session
+
+    def print_sheet(self) -> bool:
+        """Imprimir: the selected session's sheet in the print preview, then the system print dialog."""
+        from desktop.ui.printing import print_pdf
+
+        session = self._sheet_session()
+        if session is None:
+            return False
+        return print_pdf(self, lambda: guarded(self, training.attendance_sheet_pdf, self.ctx, self.course_id,
+                                               session.number),
+                         _("Attendance sheet {code} S{number:02d}").format(code=self.model.grid.course.code,
+                                                                           number=session.number), self.ctx)
+
+    def save_sheet(self, path: str | None = None) -> str | None:
+        """Guardar PDF: the selected session's sheet to a file."""
+        session = self._sheet_session()
+        if session is None:
             return None
         if path is None:
             from desktop.ui import settings

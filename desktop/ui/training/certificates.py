@@ -7,6 +7,7 @@ import uuid
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -32,6 +33,7 @@ from desktop.services.core.permissions import Permission
 from desktop.services.training import certificates
 from desktop.ui import settings
 from desktop.ui.common import EmptyState, guarded, show_error, show_info
+from desktop.ui.job_status import track
 from desktop.ui.worker import Worker
 
 
@@ -68,6 +70,10 @@ class IssueDialog(QDialog):
         where = QHBoxLayout()
         where.addWidget(self.path, 1)
         where.addWidget(browse)
+        self.print_after = QCheckBox(_("Open the print preview when they are ready"))
+        self.print_after.setObjectName("print_after")
+        self.print_after.setChecked(True)
+        self.split.toggled.connect(lambda on: self.print_after.setEnabled(not on))
         self.progress = QProgressBar()
         self.progress.hide()
         self.status = QLabel()
@@ -82,6 +88,7 @@ class IssueDialog(QDialog):
         layout.addWidget(self.one_file)
         layout.addWidget(self.split)
         layout.addLayout(where)
+        layout.addWidget(self.print_after)
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
         layout.addWidget(self.buttons)
@@ -122,6 +129,7 @@ class IssueDialog(QDialog):
         self.worker.finished.connect(self._finished)
         self.worker.failed.connect(self._failed)
         self.worker.cancelled.connect(self._cancelled)
+        track(self.worker, self.ctx, "certificates")
         self.worker.start()
 
     def _progress(self, done: int, total: int) -> None:
@@ -138,6 +146,10 @@ class IssueDialog(QDialog):
         self.result = result
         self.status.setText(_("{issued} issued, {reprinted} reprinted. Saved in {path}").format(
             issued=result.issued, reprinted=result.reprinted, path=self.path.text()))
+        if self.one_file.isChecked() and self.print_after.isChecked():
+            from desktop.ui.printing import print_pdf_file
+
+            print_pdf_file(self, self.path.text(), _("Certificates {code}").format(code=self.course_code), self.ctx)
         self.accept()
 
     def _failed(self, message: str) -> None:
@@ -191,6 +203,11 @@ class CertificatesPanel(QWidget):
         self.rows: list[certificates.CertificateRow] = []
         self.template_button = QPushButton(_("Certificate template…"))
         self.issue_button = QPushButton(_("Issue certificates…"))
+        self.print_button = QPushButton(_("Print…"))
+        self.print_button.setObjectName("print_certificate")
+        self.print_button.setToolTip(_("Print the selected certificate again (with its number)"))
+        self.print_button.clicked.connect(lambda: self.print_selected())
+        self.print_button.setVisible(ctx.can(Permission.ISSUE_CERTIFICATES))
         self.reprint_button = QPushButton(_("Reprint…"))
         self.revoke_button = QPushButton(_("Revoke…"))
         self.template_button.clicked.connect(self.edit_template)
@@ -211,7 +228,8 @@ class CertificatesPanel(QWidget):
                                               _("Times printed"), _("Status")])
         self.table.horizontalHeader().setStretchLastSection(True)
         buttons = QHBoxLayout()
-        for b in (self.template_button, self.issue_button, self.reprint_button, self.revoke_button):
+        for b in (self.template_button, self.issue_button, self.print_button, self.reprint_button,
+                  self.revoke_button):
             buttons.addWidget(b)
         buttons.addStretch()
         layout = QVBoxLayout(self)
@@ -278,6 +296,24 @@ class CertificatesPanel(QWidget):
             return None
         self.load(self.course_id, self.course_code)
         return path
+
+    def print_selected(self) -> bool:
+        """Imprimir one certificate: reprinted (same number, counted) into a temporary PDF, then previewed."""
+        import tempfile
+
+        from desktop.ui.printing import print_pdf_file
+
+        cert = self.selected()
+        if cert is None:
+            show_info(self, _("Select a certificate first."))
+            return False
+        with tempfile.TemporaryDirectory(prefix="enlace-print-") as folder:
+            path = os.path.join(folder, f"{certificates.safe_filename(cert.number)}.pdf")
+            if guarded(self, certificates.reprint, self.ctx, cert.number, path) is None:
+                return False
+            done = print_pdf_file(self, path, _("Certificate {number}").format(number=cert.number), self.ctx)
+        self.load(self.course_id, self.course_code)
+        return done
 
     def revoke(self, reason: str | None = None) -> bool:
         cert = self.selected()

@@ -5,12 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import date, time
 
-from PySide6.QtCore import QDate, Qt, QTime
+from PySide6.QtCore import Qt, QTime
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
@@ -34,6 +33,7 @@ from desktop.services import training
 from desktop.services.core.context import AppContext
 from desktop.services.training import MODALITIES, certificates
 from desktop.ui.common import FieldErrors, guarded, select_data, show_error
+from desktop.ui.dates import DateField, dates_ok
 
 
 def _buttons(dialog: QDialog) -> QDialogButtonBox:
@@ -128,20 +128,13 @@ class CourseDialog(QDialog):
             super().accept()
 
 
-def _qdate(value: date) -> QDate:
-    return QDate(value.year, value.month, value.day)
-
-
 class SessionDialog(QDialog):
     def __init__(self, ctx: AppContext, course_id: uuid.UUID, session=None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx, self.course_id, self.session, self.saved = ctx, course_id, session, None
         self.setWindowTitle(_("Edit session") if session else _("New session"))
         form = QFormLayout()
-        self.date = QDateEdit()
-        self.date.setCalendarPopup(True)
-        self.date.setDisplayFormat("dd/MM/yyyy")
-        self.date.setDate(QDate.currentDate())
+        self.date = DateField(date.today())
         self.start = QTimeEdit(QTime(8, 0))
         self.end = QTimeEdit(QTime(12, 0))
         self.hours = QDoubleSpinBox()
@@ -169,7 +162,7 @@ class SessionDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(_buttons(self))
         if session is not None:
-            self.date.setDate(_qdate(session.date))
+            self.date.set_value(session.date)
             if session.start_time:
                 self.start.setTime(QTime(session.start_time.hour, session.start_time.minute))
             if session.end_time:
@@ -185,12 +178,14 @@ class SessionDialog(QDialog):
             self.hours.setValue(round(minutes / 60, 1))
 
     def form(self) -> training.SessionForm:
-        d, s, e = self.date.date(), self.start.time(), self.end.time()
-        return training.SessionForm(date=date(d.year(), d.month(), d.day()), hours=self.hours.value(),
+        s, e = self.start.time(), self.end.time()
+        return training.SessionForm(date=self.date.value(), hours=self.hours.value(),
                                     start_time=time(s.hour(), s.minute()), end_time=time(e.hour(), e.minute()),
                                     topic=self.topic.text(), venue=self.venue.text(), trainer=self.trainer.text())
 
     def accept(self) -> None:
+        if not dates_ok(self):
+            return
         if self.session is None:
             saved = guarded(self, training.add_session, self.ctx, self.course_id, self.form(), errors=self.errors)
         else:

@@ -26,6 +26,7 @@ from desktop.services.core.context import AppContext
 from desktop.services.training import roster_import as pi
 from desktop.ui import settings
 from desktop.ui.common import show_error
+from desktop.ui.job_status import track
 from desktop.ui.worker import Worker
 
 STATUS_COLORS = {pi.NEW: "#d7f0db", pi.MATCHED: "#dfe8f7", pi.ENROLLED: "#eeeeee", pi.REJECTED: "#f8d7d7"}
@@ -225,6 +226,7 @@ class ImportDialog(QDialog):
         self.worker.finished.connect(self._done)
         self.worker.failed.connect(self._failed)
         self.worker.cancelled.connect(self._failed)
+        track(self.worker, self.ctx, "import")
         self.worker.start()
 
     def _release_worker(self) -> None:

@@ -166,7 +166,7 @@ def test_a_referral_goes_through_every_state_and_prints_its_slip(qtbot, clerk, s
             if outcome:
                 dialog.outcome.setPlainText(outcome)
             else:
-                dialog.follow_up.setDate(dialog.follow_up.date().addDays(3))
+                dialog.follow_up.set_value(dialog.follow_up.value() + timedelta(days=3))
                 dialog.note.setText("Llamada de control")
             dialog.save()
         assert panel.action_buttons[action].isVisible()
@@ -182,7 +182,7 @@ def test_a_referral_goes_through_every_state_and_prints_its_slip(qtbot, clerk, s
     assert panel.events.count() == 4 and "Recibió la atención" in panel.events.item(3).text()
 
     select_combo(panel.page, "half-letter")
-    click(qtbot, panel.slip_button)
+    click(qtbot, panel.save_slip_button)  # "Guardar PDF"; printing is tested in tests/ui/desk/test_printing.py
     assert no_viewer.read_bytes().startswith(b"%PDF")
 
     for final, actions in {"not_attended": ["send", "accept", "no_show"], "rejected": ["send", "reject"],
@@ -303,8 +303,6 @@ def test_a_scanned_slip_is_checked_from_the_referrals_screen(qtbot, clerk, servi
                                                              qt_settings) -> None:
     import subprocess
 
-    from PySide6.QtWidgets import QInputDialog
-
     person = people.register_person(clerk, person_form())
     made = referrals.create_referral(clerk, referrals.ReferralForm(person.id, service, "health"))
     pdf = referrals.slip_pdf(clerk, made.number)
@@ -316,10 +314,16 @@ def test_a_scanned_slip_is_checked_from_the_referrals_screen(qtbot, clerk, servi
     assert scanned.startswith("ENLACE-REM|")
     screen = ReferralsSection(clerk)
     qtbot.addWidget(screen)
-    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: (scanned, True))
-    box = answer_message_box(QMessageBox.StandardButton.Ok)
-    modal(qtbot, box, lambda: click(qtbot, screen.verify_button))
-    assert "Genuine slip" in box.text and made.number in box.text
+    said = []
+
+    def check(dialog) -> None:
+        type_into(qtbot, dialog.scanned, scanned)
+        click(qtbot, dialog.check_button)
+        said.append(dialog.answer.text())
+        dialog.reject()
+
+    modal(qtbot, check, lambda: click(qtbot, screen.verify_button))
+    assert "Genuine slip" in said[0] and made.number in said[0]
 
 
 def test_supervisor_merges_and_administrator_anonymizes_from_the_record(qtbot, ctx_for, qt_settings) -> None:

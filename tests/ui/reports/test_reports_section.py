@@ -77,29 +77,19 @@ def test_a_range_that_ends_before_it_starts_is_refused(qtbot, screen, monkeypatc
     shown = []
     monkeypatch.setattr(reports_ui, "show_error", lambda parent, error: shown.append(str(error)))
     screen.month.setCurrentIndex(screen.month.findData(reports_ui.RANGE))
-    screen.date_from.setDate(reports_ui.QDate(2026, 11, 20))
-    screen.date_to.setDate(reports_ui.QDate(2026, 11, 1))
+    screen.date_from.set_value(date(2026, 11, 20))
+    screen.date_to.set_value(date(2026, 11, 1))
     screen.run()
     assert shown and "ends before it starts" in shown[0]
     assert screen.worker is None
 
 
 def test_printing_sends_every_page_to_the_chosen_printer(qtbot, screen, tmp_path, monkeypatch):
-    from PySide6 import QtPrintSupport
-    from PySide6.QtPrintSupport import QPrinter
+    from tests.ui.desk.test_printing import pdf_printer
 
     _run(qtbot, screen)
     target = tmp_path / "printed.pdf"
-
-    class FakeDialog:
-        def __init__(self, printer, parent=None):
-            printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
-            printer.setOutputFileName(str(target))
-
-        def exec(self):
-            return QDialog.DialogCode.Accepted
-
-    monkeypatch.setattr(QtPrintSupport, "QPrintDialog", FakeDialog)
+    pdf_printer(monkeypatch, target)
     screen.print_report()
     qtbot.waitUntil(lambda: target.exists() and target.stat().st_size > 10_000, timeout=30_000)
     assert target.read_bytes().count(b"/Type /Page") - target.read_bytes().count(b"/Type /Pages") == \
