@@ -168,6 +168,12 @@ class Database:
     def dispose(self) -> None:
         self.engine.dispose()
 
+    def checkpoint(self) -> None:
+        """Fold SQLite's write-ahead log into the file (before copying the file); nothing on a server."""
+        if self.is_sqlite:
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
     # -- schema ---------------------------------------------------------------------------
 
     def _alembic_config(self, connection):

@@ -252,24 +252,12 @@ def office_label(location: str | os.PathLike[str]) -> str:
 
 def _is_blank_plain(path: Path) -> bool:
     """An unencrypted file with Enlace's tables (or none) and not one office, user or audit event."""
-    from desktop.store.database import connect_raw
+    from desktop.store.files import counts_of_plain_file
 
     if _is_new(path) or not is_plain_sqlite(path) or keys.key_file_for(path).exists():
         return False
-    try:
-        conn = connect_raw(path)
-    except Exception:
-        return False
-    try:
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        for table in ("office", "user_account", "audit_event"):
-            if table in tables and conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]:
-                return False
-        return True
-    except Exception:
-        return False
-    finally:
-        conn.close()
+    counts = counts_of_plain_file(path, ("office", "user_account", "audit_event"))
+    return counts is not None and not any(counts.values())
 
 
 def _discard_new(path: Path | None) -> None:
@@ -537,8 +525,7 @@ def encrypt_in_place(location: str | os.PathLike[str], username: str, password: 
         saved = backup.create_backup(ctx, reason="pre-encrypt")
         with ctx.db.session() as session:
             others = sorted(u for u in session.scalars(select(User.username)) if u.casefold() != username.casefold())
-        with ctx.db.engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        ctx.db.checkpoint()
     finally:
         ctx.db.dispose()
 
