@@ -39,6 +39,9 @@ PG_AREAS = ("foundation", "people", "directory", "training", "reports", "server"
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "backend" not in metafunc.fixturenames or metafunc.definition.get_closest_marker("sqlite_only"):
         return
+    if metafunc.definition.get_closest_marker("pg_only"):
+        metafunc.parametrize("backend", ["postgresql"], indirect=True)
+        return
     parts = metafunc.definition.path.relative_to(Path(__file__).parent).parts
     if len(parts) > 1 and parts[0] in PG_AREAS:
         metafunc.parametrize("backend", BACKENDS, indirect=True)

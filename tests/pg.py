@@ -78,3 +78,11 @@ def drop_template() -> None:
     if _template is not None:
         _admin(f'DROP DATABASE IF EXISTS "{_template}" WITH (FORCE)')
         _template = None
+
+
+def login_url(url: str, username: str, password: str) -> str:
+    """The same database, connected as an Enlace account's own server login (``<db>.<username>``)."""
+    from desktop.store import server
+
+    parsed = make_url(url)
+    return location(parsed.set(username=server.login_name(parsed.database, username), password=password))
