@@ -22,6 +22,8 @@ from desktop.i18n import _
 from desktop.store.files import (  # noqa: F401  (re-exported: the store's public names)
     SQLITE_HEADER,
     SchemaTooNewError,
+    ServerLoginRefusedError,
+    ServerUnreachableError,
     StoreError,
     UnreadableDatabaseError,
     connect_raw,
@@ -430,6 +432,24 @@ def backup_copy(src: Path, dest: Path, key: bytes | None = None, *,
     return dest
 
 
+def _server_error(db: Database, exc: Exception) -> StoreError:
+    """A translated reason why the office server did not open."""
+    text = str(getattr(exc, "orig", None) or exc)
+    where = f"{db.url.host or 'localhost'}:{db.url.port or 5432}"
+    if "password authentication failed" in text or "no password supplied" in text or "not permitted to log in" in text:
+        return ServerLoginRefusedError(_("The office server refused this user name or password."))
+    if "SSL" in text and ("not support" in text or "required" in text or "off" in text):
+        return ServerUnreachableError(_("The office server at {where} does not offer an encrypted (TLS) connection. "
+                                        "Ask whoever runs it to turn on TLS (ssl = on); Enlace does not send "
+                                        "passwords and personal data over the network unencrypted.").format(
+            where=where))
+    if "does not exist" in text and "database" in text:
+        return ServerUnreachableError(_("The office server at {where} has no database {name}.").format(
+            where=where, name=db.url.database))
+    return ServerUnreachableError(_("The office server at {where} cannot be reached: {reason}").format(
+        where=where, reason=text.strip().splitlines()[0] if text.strip() else type(exc).__name__))
+
+
 OpenHook = Callable[[str], Database]
 
 
@@ -455,6 +475,8 @@ def open_database(target: str | os.PathLike[str], *, factory: OpenHook | None = 
         current, heads = db.schema_state()
     except Exception as exc:  # not a database, wrong key, …
         db.dispose()
+        if db.is_server:
+            raise _server_error(db, exc) from exc
         raise UnreadableDatabaseError(
             _("The database file {path} cannot be read: it is damaged, encrypted with another key, "
               "or not an Enlace database.").format(path=target_str)) from exc

@@ -22,6 +22,14 @@ class SchemaTooNewError(StoreError):
     pass
 
 
+class ServerLoginRefusedError(StoreError):
+    """The office server refused the user name or password (its own login check)."""
+
+
+class ServerUnreachableError(StoreError):
+    """No answer from the office server (address, network, TLS)."""
+
+
 class UnreadableDatabaseError(StoreError):
     pass
 

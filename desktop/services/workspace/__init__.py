@@ -59,6 +59,24 @@ def _path(location: str | os.PathLike[str]) -> Path | None:
     return None if "://" in text else Path(text).expanduser().resolve()
 
 
+def with_login(location: str | os.PathLike[str], username: str, password: str) -> str:
+    """A server location completed with an account's own server login, when it names no user itself.
+
+    Seats keep only host, port and database; the person's user name and password are their login.
+    """
+    text = str(location)
+    if "://" not in text:
+        return text
+    from desktop.store import server
+    from desktop.store.database import make_url
+
+    url = make_url(text)
+    if url.username:
+        return text
+    return url.set(username=server.login_name(url.database or "", username), password=password).render_as_string(
+        hide_password=False)
+
+
 def key_file(location: str | os.PathLike[str]) -> keys.KeyFile | None:
     """The key file of a database file location (whether or not it exists yet)."""
     path = _path(location)
@@ -160,6 +178,12 @@ def open_store(location: str | os.PathLike[str], unlock: UnlockSource = None, *,
 
     path = _path(location)
     if path is None:
+        from desktop.store.database import make_url
+
+        if not make_url(str(location)).username:  # a seat's server address: the person's own login
+            given = unlock() if callable(unlock) else unlock
+            if given is not None and given.username:
+                location = with_login(location, given.username, given.password or "")
         return open_database(location)
     kf = keys.KeyFile(keys.key_file_for(path))
     if kf.exists() and not kf.usernames():
@@ -372,7 +396,12 @@ def complete_sign_in(start: SignInStart) -> AppContext:
     from desktop.services.security import auth
 
     if start.path is None or start.unlocked is None:
-        db = open_store(start.location, encrypt=False)
+        from desktop.store.files import ServerLoginRefusedError
+
+        try:
+            db = open_store(with_login(start.location, start.username, start.password), encrypt=False)
+        except ServerLoginRefusedError:
+            raise _wrong() from None
         try:
             return AppContext(db, auth.sign_in(db, start.username, start.password))
         except Exception:
