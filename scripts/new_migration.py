@@ -1,9 +1,9 @@
 """Developer tool: autogenerate a migration against a scratch database at the current head.
 
-    python scripts/new_migration.py 0005 "add referral outcome" [--down 0003]
+    python scripts/new_migration.py 0009 "add referral outcome"
 
-Each feature area keeps its own branch off the foundation (``--down`` names the revision the
-new one builds on; default: the single current head).
+The history is one line: the new revision builds on the current head (``--down`` is kept for
+the record but a branch fails tests/foundation/test_migrations.py).
 
 Review the generated file: autogenerate misses renames and server defaults.
 """

@@ -1,4 +1,10 @@
-"""Shared fixtures: a migrated database per test, an office with one user per role."""
+"""Shared fixtures: a migrated database per test, an office with one user per role.
+
+The store and service tests (``PG_AREAS``) run twice: on a SQLite file and on PostgreSQL (a fresh
+database per test on the cluster named by ``ENLACE_TEST_PG_URL``, see ``tests/pg.py``). Without that
+variable the PostgreSQL variants are skipped, except in CI where they fail. A test that is about the
+SQLite file itself is marked ``@pytest.mark.sqlite_only``.
+"""
 
 from __future__ import annotations
 
@@ -18,12 +24,45 @@ from desktop.services.workspace.setup import setup_office
 from desktop.store import keys
 from desktop.store.database import Database, open_database
 from desktop.store.models import User
+from tests import pg
 
 auth.use_fast_hashing_for_tests()
 keys.use_fast_kdf_for_tests()
 
 PASSWORD = "correct-horse-9"
 ROLES = ("admin", "supervisor", "clerk", "trainer")
+BACKENDS = ("sqlite", "postgresql")
+# Test folders whose database tests also run on PostgreSQL (not the UI: it calls the same services).
+PG_AREAS = ("foundation", "people", "directory", "training", "reports", "server")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" not in metafunc.fixturenames or metafunc.definition.get_closest_marker("sqlite_only"):
+        return
+    if metafunc.definition.get_closest_marker("pg_only"):
+        metafunc.parametrize("backend", ["postgresql"], indirect=True)
+        return
+    parts = metafunc.definition.path.relative_to(Path(__file__).parent).parts
+    if len(parts) > 1 and parts[0] in PG_AREAS:
+        metafunc.parametrize("backend", BACKENDS, indirect=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _pg_template() -> Iterator[None]:
+    yield
+    if pg.available():
+        pg.drop_template()
+
+
+@pytest.fixture
+def backend(request: pytest.FixtureRequest) -> str:
+    """The database under test: "sqlite" (the default) or "postgresql"."""
+    name = getattr(request, "param", "sqlite")
+    if name == "postgresql" and not pg.available():
+        if pg.required():
+            pytest.fail("ENLACE_TEST_PG_URL is not set: CI must start scripts/pg_test_cluster.sh")
+        pytest.skip("no PostgreSQL server (set ENLACE_TEST_PG_URL, see scripts/pg_test_cluster.sh)")
+    return name
 
 
 @pytest.fixture(autouse=True)
@@ -45,8 +84,19 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def db(db_path: Path) -> Iterator[Database]:
-    database = open_database(db_path)
+def db_location(backend: str, db_path: Path) -> Iterator[str]:
+    """Where the test's database is: a file path, or a PostgreSQL URL (a fresh migrated database)."""
+    if backend == "sqlite":
+        yield str(db_path)
+        return
+    url = pg.new_database()
+    yield url
+    pg.drop_database(url)
+
+
+@pytest.fixture
+def db(db_location: str) -> Iterator[Database]:
+    database = open_database(db_location)
     yield database
     database.dispose()
 

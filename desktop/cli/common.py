@@ -48,6 +48,9 @@ def unlock_from(args: argparse.Namespace):
     if recovery:
         return Unlock(recovery_key=recovery)
     username = getattr(args, "user", None) or os.environ.get("ENLACE_USER")
+    if not username and "://" in db_location(args):
+        raise CommandError(_("On an office server everyone signs in with their own account: give --user NAME (or "
+                             "set ENLACE_USER) and the password on stdin or in ENLACE_PASSWORD."), EXIT_AUTH)
     if not username and is_demo(db_location(args)):
         # A demo office's passwords are printed for everyone; its administrator opens it.
         from desktop.services.demo import DEMO_PASSWORD

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -21,6 +22,8 @@ from desktop.i18n import _
 from desktop.store.files import (  # noqa: F401  (re-exported: the store's public names)
     SQLITE_HEADER,
     SchemaTooNewError,
+    ServerLoginRefusedError,
+    ServerUnreachableError,
     StoreError,
     UnreadableDatabaseError,
     connect_raw,
@@ -77,6 +80,20 @@ def _configure_sqlite(engine: Engine, key_pragma: Callable[[object], None] | Non
             conn.exec_driver_sql("BEGIN")
 
 
+# Key of the transaction-level advisory lock every write transaction on a server takes first.
+WRITE_LOCK_KEY = 0x456E6C61  # "Enla"
+
+
+def _configure_server(engine: Engine) -> None:
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        # As BEGIN IMMEDIATE on SQLite: one writer at a time per database, taken before anything is
+        # read. The audit chain is appended in order, and two writers can never deadlock on rows
+        # they lock in different orders (a number counter, the last audit event).
+        if conn.get_execution_options().get("enlace_write"):
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
+
+
 class Database:
     """An open database: engine plus read and write session factories."""
 
@@ -93,9 +110,16 @@ class Database:
             kwargs["module"] = module
         if self.is_sqlite:
             kwargs["connect_args"] = {"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
+        if self.is_server:
+            kwargs["pool_pre_ping"] = True  # a seat outlives server restarts and idle-connection timeouts
         self.engine = create_engine(self.url, **kwargs)
         if self.is_sqlite:
             _configure_sqlite(self.engine, key_pragma)
+        elif self.is_server:
+            _configure_server(self.engine)
+        # A Database dropped without dispose() (a command that returns early) still closes its
+        # connections: a server counts them, and psycopg warns about connections left open.
+        weakref.finalize(self, self.engine.dispose)
         # Sessions know their Database (password changes rewrap the key file through it).
         self._read = sessionmaker(self.engine, expire_on_commit=False, info={"database": self})
         self._write = sessionmaker(self.engine.execution_options(enlace_write=True), expire_on_commit=False,
@@ -108,6 +132,17 @@ class Database:
     @property
     def is_sqlite(self) -> bool:
         return self.url.get_backend_name() == "sqlite"
+
+    @property
+    def is_server(self) -> bool:
+        """A PostgreSQL office server (several seats) rather than this PC's file."""
+        return self.url.get_backend_name() == "postgresql"
+
+    @property
+    def location(self) -> str:
+        """What opens this database again: the file's path, or the server URL (with its password)."""
+        path = self.path
+        return str(path) if path is not None else self.url.render_as_string(hide_password=False)
 
     @property
     def path(self) -> Path | None:
@@ -135,6 +170,12 @@ class Database:
     def dispose(self) -> None:
         self.engine.dispose()
 
+    def checkpoint(self) -> None:
+        """Fold SQLite's write-ahead log into the file (before copying the file); nothing on a server."""
+        if self.is_sqlite:
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
     # -- schema ---------------------------------------------------------------------------
 
     def _alembic_config(self, connection):
@@ -148,9 +189,8 @@ class Database:
     def schema_state(self) -> tuple[set[str], set[str]]:
         """Return (revisions the database is at, head revisions of this Enlace).
 
-        Feature areas have their own migration branches, so there may be several heads.
-        The usual case (already at the heads) is answered without importing Alembic, which
-        would cost a good part of the window's start-up time.
+        The history is one line of revisions (one head). The usual case (already at the head) is
+        answered without importing Alembic, which would cost a good part of the window's start-up time.
         """
         from sqlalchemy import inspect
 
@@ -184,7 +224,137 @@ class Database:
         from alembic import command
 
         with self.engine.begin() as conn:
-            command.upgrade(self._alembic_config(conn), target)
+            cfg = self._alembic_config(conn)
+            _linearise(conn, cfg)
+            command.upgrade(cfg, target)
+
+    def downgrade(self, target: str) -> None:
+        from alembic import command
+
+        with self.engine.begin() as conn:
+            command.downgrade(self._alembic_config(conn), target)
+
+
+# The migrations' parents while each feature area had its own branch (until December 2026). A
+# database written then may stand at several revisions at once (one row each in alembic_version).
+OLD_BRANCHED_PARENTS: dict[str, str | None] = {
+    "0001": None, "0002": "0001", "0003": "0002", "0003b": "0003", "0003c": "0003b", "0004": "0001",
+    "0007": "0003", "0007b": "0007", "0007c": "0007b",
+}
+
+
+def _old_applied(conn, revisions: list[str]) -> set[str]:
+    """The old revisions applied to a database: its rows' ancestors, and what its schema shows.
+
+    A single row is ambiguous (stamped under the old branches or under the line, "0004" means
+    without or with the directory), so each old revision's own tables or indexes are looked at.
+    """
+    from sqlalchemy import inspect
+
+    applied: set[str] = set()
+    for rev in revisions:
+        step: str | None = rev
+        while step is not None and step not in applied:
+            applied.add(step)
+            step = OLD_BRANCHED_PARENTS[step]
+    inspector = inspect(conn)
+    tables = set(inspector.get_table_names())
+
+    def indexes(table: str) -> set[str]:
+        return {ix["name"] for ix in inspector.get_indexes(table)} if table in tables else set()
+
+    referral = indexes("referral")
+    probes = {
+        "0002": "organization" in tables, "0004": "course" in tables, "0003": "referral" in tables,
+        "0003b": "ix_referral_list_order" in referral,
+        "0003c": "person" in tables and "ethnicity" in {c["name"] for c in inspector.get_columns("person")},
+        "0007": bool({"ix_referral_sent_at", "ix_referral_sent_report"} & referral),
+        "0007b": "ix_referral_event_referral_status_at" in indexes("referral_event"),
+        "0007c": "ix_referral_sent_report" in referral,
+    }
+    return applied | {rev for rev, present in probes.items() if present}
+
+
+def _linearise(conn, cfg) -> None:
+    """Bring a database written under the old branched history onto the one line of revisions.
+
+    The line is the old revisions in the order they were written, so a database usually stands
+    on a prefix of it and is just re-stamped at its last revision. A revision the line puts
+    earlier than one already applied (a gap) is applied on its own first.
+    """
+    from alembic.operations import Operations
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import inspect
+
+    if not inspect(conn).has_table("alembic_version"):
+        return
+    rows = [r[0] for r in conn.exec_driver_sql("SELECT version_num FROM alembic_version")]
+    if not rows or not all(r in OLD_BRANCHED_PARENTS for r in rows):
+        return
+    applied = _old_applied(conn, rows)
+    script = ScriptDirectory.from_config(cfg)
+    line = [r.revision for r in reversed(list(script.walk_revisions("base", "heads")))]
+    last = max(line.index(r) for r in applied)
+    missing = [rev for rev in line[:last + 1] if rev not in applied]
+    if len(rows) == 1 and not missing:
+        return
+    if missing:
+        context = MigrationContext.configure(conn, opts={"render_as_batch": True})
+        with Operations.context(context):
+            for rev in missing:
+                script.get_revision(rev).module.upgrade()
+    conn.exec_driver_sql("DELETE FROM alembic_version")
+    conn.exec_driver_sql(f"INSERT INTO alembic_version (version_num) VALUES ('{line[last]}')")
+
+
+def days_between(bind: object, earlier, later, places: int = 3):
+    """SQL: days (with fraction, rounded to ``places``) from ``earlier`` to ``later``, on either database.
+
+    ``bind`` is a Session, Connection or Engine. PostgreSQL has no ``round(double, int)``: it
+    rounds a numeric.
+    """
+    from sqlalchemy import Numeric, cast, func
+
+    if _dialect_name(bind) == "sqlite":
+        return func.round(func.julianday(later) - func.julianday(earlier), places)
+    return func.round(cast(func.extract("epoch", later - earlier) / 86400.0, Numeric), places)
+
+
+def _dialect_name(bind: object) -> str:
+    get_bind = getattr(bind, "get_bind", None)
+    if get_bind is not None:
+        bind = get_bind()
+    return bind.dialect.name  # type: ignore[attr-defined]
+
+
+def next_counter_value(session: Session, table, keys: dict[str, object], *, value_column: str = "last_value",
+                       floor=None, count: int = 1) -> int:
+    """Take the next number (or the last of the next ``count``) of a series kept in a counter row.
+
+    One statement that creates the row or adds one to it (``INSERT … ON CONFLICT DO UPDATE …
+    RETURNING``), so the row is locked until the caller's transaction ends and two transactions
+    never get the same number, on either database; a rollback gives the number back. ``floor`` (a
+    scalar SQL expression, e.g. the highest number already used) starts a missing row above it.
+    ``table`` is a Core table (the series' ``keys`` its primary key).
+    """
+    from sqlalchemy import literal
+
+    if _dialect_name(session) == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        from sqlalchemy.dialects.postgresql import insert  # type: ignore[assignment]
+    first = (floor + count) if floor is not None else literal(count)
+    statement = insert(table).values({**keys, value_column: first})
+    column = table.c[value_column]
+    statement = statement.on_conflict_do_update(index_elements=list(keys),
+                                                set_={value_column: column + count}).returning(column)
+    return int(session.execute(statement).scalar_one())
+
+
+def is_sqlite_bind(bind: object) -> bool:
+    """True when a Session, Connection or Engine talks to SQLite (a file on this PC)."""
+    return _dialect_name(bind) == "sqlite"
 
 
 _REVISION_LINE = re.compile(r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(.+?)\s*$", re.MULTILINE)
@@ -262,6 +432,24 @@ def backup_copy(src: Path, dest: Path, key: bytes | None = None, *,
     return dest
 
 
+def _server_error(db: Database, exc: Exception) -> StoreError:
+    """A translated reason why the office server did not open."""
+    text = str(getattr(exc, "orig", None) or exc)
+    where = f"{db.url.host or 'localhost'}:{db.url.port or 5432}"
+    if "password authentication failed" in text or "no password supplied" in text or "not permitted to log in" in text:
+        return ServerLoginRefusedError(_("The office server refused this user name or password."))
+    if "SSL" in text and ("not support" in text or "required" in text or "off" in text):
+        return ServerUnreachableError(_("The office server at {where} does not offer an encrypted (TLS) connection. "
+                                        "Ask whoever runs it to turn on TLS (ssl = on); Enlace does not send "
+                                        "passwords and personal data over the network unencrypted.").format(
+            where=where))
+    if "does not exist" in text and "database" in text:
+        return ServerUnreachableError(_("The office server at {where} has no database {name}.").format(
+            where=where, name=db.url.database))
+    return ServerUnreachableError(_("The office server at {where} cannot be reached: {reason}").format(
+        where=where, reason=text.strip().splitlines()[0] if text.strip() else type(exc).__name__))
+
+
 OpenHook = Callable[[str], Database]
 
 
@@ -287,6 +475,8 @@ def open_database(target: str | os.PathLike[str], *, factory: OpenHook | None = 
         current, heads = db.schema_state()
     except Exception as exc:  # not a database, wrong key, …
         db.dispose()
+        if db.is_server:
+            raise _server_error(db, exc) from exc
         raise UnreadableDatabaseError(
             _("The database file {path} cannot be read: it is damaged, encrypted with another key, "
               "or not an Enlace database.").format(path=target_str)) from exc

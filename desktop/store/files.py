@@ -22,6 +22,14 @@ class SchemaTooNewError(StoreError):
     pass
 
 
+class ServerLoginRefusedError(StoreError):
+    """The office server refused the user name or password (its own login check)."""
+
+
+class ServerUnreachableError(StoreError):
+    """No answer from the office server (address, network, TLS)."""
+
+
 class UnreadableDatabaseError(StoreError):
     pass
 
@@ -73,3 +81,19 @@ def is_plain_sqlite(path: str | os.PathLike[str]) -> bool:
             return fh.read(16) == SQLITE_HEADER
     except OSError:
         return False
+
+
+def counts_of_plain_file(path: str | os.PathLike[str], tables: tuple[str, ...]) -> dict[str, int] | None:
+    """Rows in each of ``tables`` of an unencrypted database file (0 for a missing table); None if unreadable."""
+    try:
+        conn = connect_raw(path)
+    except Exception:
+        return None
+    try:
+        present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        return {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] if t in present else 0
+                for t in tables}
+    except Exception:
+        return None
+    finally:
+        conn.close()

@@ -21,7 +21,7 @@ from tests.directory.helpers import add_service, organization
 @pytest.fixture
 def cli(office_db, monkeypatch):
     monkeypatch.setenv("ENLACE_PASSWORD", PASSWORD)
-    location = str(office_db.path)
+    location = office_db.location
 
     def run(*args: str) -> int:
         return main(["--lang", "en", "--db", location, *args, "--user", "clerk"])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from desktop.cli import main
 from desktop.services.security import audit
 from desktop.services.security.auth import sign_in
@@ -16,25 +14,27 @@ def test_chain_of_a_fresh_office_verifies(office_db) -> None:
     assert result.ok and result.checked >= 5
 
 
-def test_altered_event_is_named(office_db, db_path) -> None:
-    office_db.dispose()
-    with sqlite3.connect(db_path) as conn:
-        conn.execute("UPDATE audit_event SET username = 'mallory' WHERE seq = 2")
+def tamper(db, sql: str) -> None:
+    """Change the table behind Enlace's back, as someone with the file or the server's superuser could."""
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql(sql)
+    db.dispose()
+
+
+def test_altered_event_is_named(office_db) -> None:
+    tamper(office_db, "UPDATE audit_event SET username = 'mallory' WHERE seq = 2")
     result = audit.verify_chain(office_db)
     assert not result.ok and result.broken_seq == 2
 
 
-def test_deleted_event_breaks_the_chain(office_db, db_path) -> None:
-    with sqlite3.connect(db_path) as conn:
-        conn.execute("DELETE FROM audit_event WHERE seq = 3")
+def test_deleted_event_breaks_the_chain(office_db) -> None:
+    tamper(office_db, "DELETE FROM audit_event WHERE seq = 3")
     result = audit.verify_chain(office_db)
     assert not result.ok and result.broken_seq == 4
 
 
-def test_cli_audit_verify_exit_status(office_db, db_path, capsys) -> None:
-    assert main(["audit", "verify", "--db", str(db_path)]) == 0
-    office_db.dispose()
-    with sqlite3.connect(db_path) as conn:
-        conn.execute("UPDATE audit_event SET action = 'update' WHERE seq = 1")
-    assert main(["audit", "verify", "--db", str(db_path), "--lang", "en"]) != 0
+def test_cli_audit_verify_exit_status(office_db, capsys) -> None:
+    assert main(["audit", "verify", "--db", office_db.location]) == 0
+    tamper(office_db, "UPDATE audit_event SET action = 'update' WHERE seq = 1")
+    assert main(["audit", "verify", "--db", office_db.location, "--lang", "en"]) != 0
     assert "#1" in capsys.readouterr().out

@@ -16,6 +16,7 @@ from desktop.store.database import Database, SchemaTooNewError, open_database, s
 from desktop.store.models import Office
 
 
+@pytest.mark.sqlite_only
 def test_new_database_is_at_head_in_wal_mode_with_foreign_keys(db, db_path: Path) -> None:
     current, heads = db.schema_state()
     assert current == heads

@@ -24,7 +24,7 @@ REFERRALS_HEADER = ["number", "status", "person_id", "service", "organization", 
 
 
 @pytest.fixture
-def filled(ctx_for, db_path, monkeypatch):
+def filled(ctx_for, db_location, monkeypatch):
     clerk = ctx_for("clerk")
     service = make_service(ctx_for("admin"))
     jose = people.register_person(clerk, person_form(ethnicity="indigenous", lgbtiq="declined"))
@@ -34,7 +34,7 @@ def filled(ctx_for, db_path, monkeypatch):
     r = referrals.create_referral(clerk, referrals.ReferralForm(jose.id, service, "health"))
     referrals.transition(clerk, r.id, "send")
     monkeypatch.setenv("ENLACE_PASSWORD", PASSWORD)
-    return str(db_path), jose, r
+    return db_location, jose, r
 
 
 def run(capsys, *args) -> tuple[int, str, str]:

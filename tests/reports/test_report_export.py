@@ -198,7 +198,7 @@ def test_the_cli_writes_each_format_and_refuses_bad_periods(ctx_for, tmp_path, m
 
     ctx_for("supervisor")  # the office database exists
     monkeypatch.setenv("ENLACE_PASSWORD", PASSWORD)
-    db = str(ctx_for("supervisor").db.path)
+    db = ctx_for("supervisor").db.location
     for fmt in ("pdf", "xlsx", "csv"):
         out = tmp_path / f"r.{fmt}"
         assert enlace(["--db", db, "--user", "supervisor", "report", "--month", "2026-11", "--format", fmt,

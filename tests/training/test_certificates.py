@@ -51,7 +51,7 @@ def test_two_trainers_issuing_at_once_get_no_gaps_and_no_repeats(ctx_for, office
     trainer = ctx_for("trainer")
     courses = [make_course(trainer, code=f"C-{i}", signatories=False) for i in range(2)]
     # Each trainer works on their own PC: a separate connection pool on the same database file.
-    dbs = [open_database(office_db.path) for _i in range(2)]
+    dbs = [open_database(office_db.location) for _i in range(2)]
     with office_db.session() as session:
         actor = auth.actor_for(session.scalar(select(User).where(User.username == "trainer")))
     results: dict[int, list[str]] = {}

@@ -18,13 +18,13 @@ from tests.training.helpers import make_course
 
 
 @pytest.fixture
-def cli(office_db, db_path, monkeypatch, capsys):
+def cli(office_db, monkeypatch, capsys):
     """``cli("training", "courses")`` → (exit status, stdout, stderr), acting as the trainer."""
     monkeypatch.setenv("ENLACE_PASSWORD", PASSWORD)
 
     def run(*args: str, user: str = "trainer") -> tuple[int, str, str]:
         capsys.readouterr()
-        status = main(["--db", str(db_path), "--user", user, "--lang", "en", *args])
+        status = main(["--db", office_db.location, "--user", user, "--lang", "en", *args])
         out = capsys.readouterr()
         return status, out.out, out.err
 

@@ -48,3 +48,54 @@ def guard_stale(record_loader) -> Iterator[None]:
     except StaleDataError as exc:
         fresh = record_loader()
         raise conflict(getattr(fresh, "updated_by", None), getattr(fresh, "updated_at", None)) from exc
+
+
+# -- lengths ----------------------------------------------------------------------------------------
+
+
+def length_problems(record: object) -> dict[str, str]:
+    """Text longer than its column allows (``String(n)``), field by field, with translated messages.
+
+    SQLite stores any length; PostgreSQL refuses the whole save. Every ORM save is checked before
+    it reaches the database (:func:`_check_lengths_before_flush`), so both say the same thing.
+    """
+    from sqlalchemy import String, inspect
+
+    problems: dict[str, str] = {}
+    mapper = inspect(record).mapper
+    for attr in mapper.column_attrs:
+        column = attr.columns[0]
+        length = getattr(column.type, "length", None)
+        if not isinstance(column.type, String) or not length:
+            continue
+        value = getattr(record, attr.key, None)
+        if isinstance(value, str) and len(value) > length:
+            problems[attr.key] = _("At most {n} characters (this has {count}).").format(n=length, count=len(value))
+    return problems
+
+
+def check_lengths(record: object) -> None:
+    """Raise ValidationError when a text of ``record`` is longer than its column allows."""
+    from desktop.services.core.errors import ValidationError
+
+    problems = length_problems(record)
+    if problems:
+        first = sorted(problems)[0]
+        raise ValidationError(_("This entry is too long ({field}): {problem}").format(
+            field=first.replace("_", " "), problem=problems[first]), problems)
+
+
+def _check_lengths_before_flush(session, _context, _instances) -> None:
+    for record in (*session.new, *session.dirty):
+        check_lengths(record)
+
+
+def _register_length_check() -> None:
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    if not event.contains(Session, "before_flush", _check_lengths_before_flush):
+        event.listen(Session, "before_flush", _check_lengths_before_flush)
+
+
+_register_length_check()

@@ -9,10 +9,11 @@ import random
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from desktop.services.demo import DemoBuild
 from desktop.services.people import name_terms, normalize, normalize_document, seed_catalogs
+from desktop.store import bulk
 from desktop.store.models import (
     Case,
     CaseNote,
@@ -31,7 +32,6 @@ from desktop.store.models import (
 )
 
 SIZES = {"small": (120, 300, 400), "large": (40_000, 100_000, 200_000)}  # households, people, referrals
-BATCH = 5000
 
 NAMES: dict[str, dict[str, list[str]]] = {
     "VE": {
@@ -187,50 +187,6 @@ def _services(demo: DemoBuild) -> list[uuid.UUID]:
             state_province="Santander", postal_code="680001", phones=[directory.PhoneForm("607 634 5678")],
             hours=[directory.HoursForm(["MO", "TU", "WE", "TH", "FR"], "8:00", "16:00")])))
     return ids
-
-
-def _converter(column):
-    """How the SQLite driver gets a value of this column without SQLAlchemy's per-value processing."""
-    from sqlalchemy import Boolean, Date, Uuid
-
-    from desktop.store.base import UTCDateTime
-
-    kind = column.type
-    if isinstance(kind, Uuid):
-        return lambda v: None if v is None else v.hex
-    if isinstance(kind, UTCDateTime):
-        # Demo times are built in UTC already: the text before the offset is what SQLAlchemy stores.
-        return lambda v: None if v is None else v.isoformat(sep=" ", timespec="microseconds")[:26]
-    if isinstance(kind, Date):
-        return lambda v: None if v is None else v.isoformat()
-    if isinstance(kind, Boolean):
-        return lambda v: None if v is None else int(v)
-    return None
-
-
-def _flush(conn, table, rows: list[dict]) -> None:
-    """Bulk insert. On SQLite the values are converted here and handed to the driver's executemany
-    (several times faster than per-row type processing); elsewhere, Core ``insert()`` in batches."""
-    if not rows:
-        return
-    if conn.dialect.name != "sqlite":
-        for start in range(0, len(rows), BATCH):
-            conn.execute(insert(table), rows[start:start + BATCH])
-        return
-    names = list(rows[0])
-    converters = [_converter(table.c[name]) for name in names]
-    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
-    plain = [i for i, c in enumerate(converters) if c is None]
-    for start in range(0, len(rows), BATCH):
-        batch = []
-        for row in rows[start:start + BATCH]:
-            values = [row[name] for name in names]
-            for i, convert in enumerate(converters):
-                if convert is not None:
-                    values[i] = convert(values[i])
-            batch.append(tuple(values))
-        conn.exec_driver_sql(sql, batch)
-    del plain
 
 
 def build(demo: DemoBuild) -> None:
@@ -461,19 +417,10 @@ def build(demo: DemoBuild) -> None:
               (Referral, referrals), (ReferralEvent, events),
               (CaseReferralCounter, [dict(kind=k, office_code=office_code, year=y, last_value=v)
                                      for (k, y), v in counters.items()])]
-    with demo.db.engine.execution_options(enlace_write=True).begin() as conn:
-        sqlite = conn.dialect.name == "sqlite"
-        if sqlite:
-            conn.exec_driver_sql("PRAGMA cache_size = -262144")  # 256 MB: index pages stay in memory
+    with demo.db.engine.execution_options(enlace_write=True).begin() as conn, bulk.loading(conn):
         for model, rows in tables:
-            table = model.__table__
-            # Secondary indexes are built once at the end (a sort) instead of row by row.
-            rebuild = [ix for ix in table.indexes if sqlite and len(rows) > 20_000]
-            for ix in rebuild:
-                conn.exec_driver_sql(f"DROP INDEX {ix.name}")
-            _flush(conn, table, rows)
-            for ix in rebuild:
-                ix.create(conn)
+            with bulk.indexes_built_after(conn, model.__table__, len(rows)):
+                bulk.insert_rows(conn, model.__table__, rows)
     demo.summary["people"] = len(people_rows)
     demo.summary["households"] = len(households)
     demo.summary["cases"] = len(cases)

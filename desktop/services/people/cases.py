@@ -15,6 +15,7 @@ from desktop.services.core.errors import NotFound, ValidationError
 from desktop.services.core.permissions import Permission
 from desktop.services.core.records import apply_changes, check_version, guard_stale
 from desktop.services.security import audit, auth
+from desktop.store.database import next_counter_value
 from desktop.store.models import Case, CaseNote, CaseReferralCounter, HouseholdMember, Person, User
 
 PRIORITIES: dict[str, str] = {"low": N_("Low"), "normal": N_("Normal"), "high": N_("High"), "urgent": N_("Urgent")}
@@ -24,19 +25,12 @@ STATUSES: dict[str, str] = {"open": N_("In progress"), "on_hold": N_("On hold"),
 def next_number(session: Session, kind: str, office_code: str, year: int) -> int:
     """The next number of a per-office, per-year series, inside the caller's write transaction.
 
-    On SQLite the write transaction began with BEGIN IMMEDIATE, so no other writer runs until it commits;
-    on PostgreSQL the counter row is locked (FOR UPDATE). Numbers have no gaps: a rolled-back transaction
-    rolls its increment back too.
+    The counter row is created or incremented in one statement and stays locked until the
+    transaction ends, so two seats never get the same number (no MAX+1). Numbers have no gaps:
+    a rolled-back transaction rolls its increment back too.
     """
-    counter = session.scalar(select(CaseReferralCounter).where(
-        CaseReferralCounter.kind == kind, CaseReferralCounter.office_code == office_code,
-        CaseReferralCounter.year == year).with_for_update())
-    if counter is None:
-        counter = CaseReferralCounter(kind=kind, office_code=office_code, year=year, last_value=0)
-        session.add(counter)
-    counter.last_value += 1
-    session.flush()
-    return counter.last_value
+    return next_counter_value(session, CaseReferralCounter.__table__,
+                              {"kind": kind, "office_code": office_code, "year": year})
 
 
 def case_number(office_code: str, year: int, seq: int) -> str:

@@ -83,7 +83,11 @@ def _index_person(session: Session, person_id: uuid.UUID, terms: set[str]) -> No
 
 
 class _Vocabulary:
-    """The name words of one database, loaded once and topped up with words added since (ids only grow)."""
+    """The name words of one database, loaded once and topped up with words added since.
+
+    Ids only grow, but on a server a word may be committed after one with a higher id was read
+    (another seat's transaction): the count of words tells, and the list is then read again.
+    """
 
     def __init__(self) -> None:
         self.max_id = 0
@@ -92,18 +96,22 @@ class _Vocabulary:
         self.lock = threading.Lock()
 
     def refresh(self, session: Session) -> None:
-        top = session.scalar(select(func.max(PersonSearchTerm.id))) or 0
-        if top == self.max_id:
+        top, count = session.execute(select(func.max(PersonSearchTerm.id), func.count(PersonSearchTerm.id))).one()
+        top = top or 0
+        if top == self.max_id and count == len(self.ids):
             return
         with self.lock:
-            if top < self.max_id:  # a different (restored) database: start again
+            if top < self.max_id or count < len(self.ids):  # a different (restored) database: start again
                 self.__init__()
             rows = session.execute(select(PersonSearchTerm.term, PersonSearchTerm.id).where(
                 PersonSearchTerm.id > self.max_id)).all()
+            if len(self.ids) + len(rows) < count:  # a word committed late, below the highest id read
+                self.__init__()
+                rows = session.execute(select(PersonSearchTerm.term, PersonSearchTerm.id)).all()
             pairs = sorted([*zip(self.terms, self.ids, strict=True), *rows])
             self.terms = [p[0] for p in pairs]
             self.ids = [p[1] for p in pairs]
-            self.max_id = top
+            self.max_id = max(self.ids, default=0)
 
     def matches(self, word: str, fuzzy: bool = True, limit: int = 400) -> list[int]:
         """Ids of words starting with ``word``; with ``fuzzy``, also those 1–2 edits away (by its length)."""

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from desktop.services.reports.disaggregation import AgeBand, adult_expression, age_band_expression
 from desktop.services.reports.tables import NOT_RECORDED, normal_key
+from desktop.store.database import days_between
 from desktop.store.models.directory import CATEGORY_TAXONOMY_ID, Attribute, Organization, Service, TaxonomyTerm
 from desktop.store.models.people import Person, PersonNeed, Referral, ReferralEvent
 from desktop.store.models.training import (
@@ -234,7 +235,7 @@ def median_days_to_close(session: Session, b: Bounds) -> tuple[int, float | None
     closed = int(_rows(session, select(func.count()).select_from(Referral).where(closed_in)).scalar_one())
     if not closed:
         return 0, None
-    days = func.round(_days_between(session, Referral.sent_at, Referral.closed_at), 3).label("days")
+    days = days_between(session, Referral.sent_at, Referral.closed_at, 3).label("days")
     middle = [float(d) for (d,) in _rows(session, select(days).where(closed_in).order_by(literal_column("days"))
                                          .limit(2 - closed % 2).offset((closed - 1) // 2))]
     return closed, sum(middle) / len(middle)
@@ -262,13 +263,6 @@ class ReferralFigures:
     closed_in_period: int
     median_days_to_close: float | None
     overdue_follow_ups: int
-
-
-def _days_between(session: Session, earlier, later):
-    """SQL: days (with fraction) from ``earlier`` to ``later``, on SQLite and PostgreSQL."""
-    if session.get_bind().dialect.name == "sqlite":
-        return func.julianday(later) - func.julianday(earlier)
-    return func.extract("epoch", later - earlier) / 86400.0
 
 
 def referral_figures(referred: int, referrals: ReferralPass) -> ReferralFigures:

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+import desktop.services.core.records  # noqa: F401  (every save is checked for over-long text)
 from desktop.i18n import N_, _
 from desktop.services.core.context import AppContext
 from desktop.services.core.permissions import Permission

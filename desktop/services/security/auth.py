@@ -17,7 +17,7 @@ from desktop.services.core.errors import AuthError, NotFound, ValidationError
 from desktop.services.core.permissions import Permission
 from desktop.services.security import audit
 from desktop.services.security.lockout import LOCKOUT, MAX_FAILED_LOGINS
-from desktop.store import keys
+from desktop.store import keys, server
 from desktop.store.base import utcnow
 from desktop.store.database import Database
 from desktop.store.models import ROLES, User
@@ -212,6 +212,7 @@ def add_user(session: Session, by: str, username: str, full_name: str, role: str
     session.add(user)
     session.flush()
     keys.stage_password(session, username, password, user.password_hash)  # encrypted: wrap the key for it
+    server.sync_login(session, username, role, password=password)  # on a server: its own login
     audit.record(session, by, "create", "user", user.id, ["username", "full_name", "role", "password"])
     return user
 
@@ -278,6 +279,8 @@ def update_user(ctx: AppContext, user_id: uuid.UUID, *, full_name: str | None = 
             changed.append("preferred_language")
         if changed:
             user.updated_by = ctx.username
+            if "role" in changed or "active" in changed:
+                server.sync_login(session, user.username, user.role, active=user.active)
             audit.record(session, ctx.username, "update", "user", user.id, changed)
         return _info(user, utcnow())
 
@@ -297,6 +300,7 @@ def reset_password(ctx: AppContext, user_id: uuid.UUID, new_password: str) -> No
         user.updated_by = ctx.username
         keys.stage_password(session, user.username, new_password, user.password_hash)
         keys.clear_failures(session, user.username)
+        server.set_password(session, user.username, new_password)
         audit.record(session, ctx.username, "update", "user", user.id, ["password"])
 
 
@@ -326,6 +330,7 @@ def change_own_password(ctx: AppContext, old_password: str, new_password: str) -
         user.must_change_password = False
         user.updated_by = ctx.username
         keys.stage_password(session, user.username, new_password, user.password_hash)
+        server.set_password(session, user.username, new_password)
         audit.record(session, ctx.username, "update", "user", user.id, ["password"])
 
 

@@ -38,8 +38,9 @@ from desktop.services.office import current_office, get_setting
 from desktop.services.security import audit
 from desktop.services.training import DOCUMENT_TYPES, MODALITY_LABELS, _course, _progress_rows
 from desktop.store.base import utcnow
-from desktop.store.database import Database
+from desktop.store.database import Database, next_counter_value
 from desktop.store.models import (
+    CaseReferralCounter,
     Certificate,
     CertificateSignatory,
     CertificateTemplate,
@@ -402,11 +403,18 @@ def _local_today(office: Office, now: datetime) -> date:
         return now.date()
 
 
-def _next_seq(session: Session, office_code: str, year: int) -> int:
-    # Runs inside the write transaction (BEGIN IMMEDIATE on SQLite), so no one else can take the same number.
-    last = session.scalar(select(func.max(Certificate.seq)).where(Certificate.office_code == office_code,
-                                                                  Certificate.year == year))
-    return (last or 0) + 1
+def _next_seq(session: Session, office_code: str, year: int, count: int = 1) -> int:
+    """The first of ``count`` new certificate numbers, taken together (they follow each other).
+
+    A locked counter row per office and year (the series table of cases and referrals); a missing
+    row (certificates issued before it existed) starts above the highest number issued.
+    """
+    issued = (select(func.coalesce(func.max(Certificate.seq), 0))
+              .where(Certificate.office_code == office_code, Certificate.year == year).scalar_subquery())
+    last = next_counter_value(session, CaseReferralCounter.__table__,
+                              {"kind": "certificate", "office_code": office_code, "year": year},
+                              floor=issued, count=count)
+    return last - count + 1
 
 
 def _holder_document(document_type: str, number: str) -> str:
@@ -516,7 +524,8 @@ def issue_certificates(ctx: AppContext, course_id: uuid.UUID, out: str | os.Path
             now = utcnow()
             today = _local_today(office, now)
             year = today.year
-            seq = _next_seq(session, office.code, year)
+            new = sum(1 for p in todo if p.enrollment_id not in existing)
+            seq = _next_seq(session, office.code, year, new) if new else 0
             dates = session.execute(select(func.min(TrainingSession.date), func.max(TrainingSession.date))
                                     .where(TrainingSession.course_id == course_id)).one()
             participants = {p.id: p for p in session.scalars(
@@ -614,15 +623,15 @@ def record_certificates(session: Session, ctx: AppContext, course_id: uuid.UUID,
     key = office_key(session, office, ctx.username)
     assert key is not None
     today = _local_today(office, now)
-    seq = _next_seq(session, office.code, today.year)
     have = set(session.scalars(select(Certificate.enrollment_id).where(Certificate.course_id == course_id)))
+    todo = [row for row in _progress_rows(session, course) if row.completed and row.enrollment_id not in have]
+    seq = _next_seq(session, office.code, today.year, len(todo)) if todo else 0
     created = []
-    for row in _progress_rows(session, course):
-        if row.completed and row.enrollment_id not in have:
-            cert = _new_certificate(session, ctx, office, key, course, row, seq, today.year, today, now)
-            cert.created_at = cert.updated_at = now
-            created.append(cert)
-            seq += 1
+    for row in todo:
+        cert = _new_certificate(session, ctx, office, key, course, row, seq, today.year, today, now)
+        cert.created_at = cert.updated_at = now
+        created.append(cert)
+        seq += 1
     return created
 
 

@@ -59,6 +59,24 @@ def _path(location: str | os.PathLike[str]) -> Path | None:
     return None if "://" in text else Path(text).expanduser().resolve()
 
 
+def with_login(location: str | os.PathLike[str], username: str, password: str) -> str:
+    """A server location completed with an account's own server login, when it names no user itself.
+
+    Seats keep only host, port and database; the person's user name and password are their login.
+    """
+    text = str(location)
+    if "://" not in text:
+        return text
+    from desktop.store import server
+    from desktop.store.database import make_url
+
+    url = make_url(text)
+    if url.username:
+        return text
+    return url.set(username=server.login_name(url.database or "", username), password=password).render_as_string(
+        hide_password=False)
+
+
 def key_file(location: str | os.PathLike[str]) -> keys.KeyFile | None:
     """The key file of a database file location (whether or not it exists yet)."""
     path = _path(location)
@@ -160,6 +178,12 @@ def open_store(location: str | os.PathLike[str], unlock: UnlockSource = None, *,
 
     path = _path(location)
     if path is None:
+        from desktop.store.database import make_url
+
+        if not make_url(str(location)).username:  # a seat's server address: the person's own login
+            given = unlock() if callable(unlock) else unlock
+            if given is not None and given.username:
+                location = with_login(location, given.username, given.password or "")
         return open_database(location)
     kf = keys.KeyFile(keys.key_file_for(path))
     if kf.exists() and not kf.usernames():
@@ -252,24 +276,12 @@ def office_label(location: str | os.PathLike[str]) -> str:
 
 def _is_blank_plain(path: Path) -> bool:
     """An unencrypted file with Enlace's tables (or none) and not one office, user or audit event."""
-    from desktop.store.database import connect_raw
+    from desktop.store.files import counts_of_plain_file
 
     if _is_new(path) or not is_plain_sqlite(path) or keys.key_file_for(path).exists():
         return False
-    try:
-        conn = connect_raw(path)
-    except Exception:
-        return False
-    try:
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        for table in ("office", "user_account", "audit_event"):
-            if table in tables and conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]:
-                return False
-        return True
-    except Exception:
-        return False
-    finally:
-        conn.close()
+    counts = counts_of_plain_file(path, ("office", "user_account", "audit_event"))
+    return counts is not None and not any(counts.values())
 
 
 def _discard_new(path: Path | None) -> None:
@@ -384,7 +396,12 @@ def complete_sign_in(start: SignInStart) -> AppContext:
     from desktop.services.security import auth
 
     if start.path is None or start.unlocked is None:
-        db = open_store(start.location, encrypt=False)
+        from desktop.store.files import ServerLoginRefusedError
+
+        try:
+            db = open_store(with_login(start.location, start.username, start.password), encrypt=False)
+        except ServerLoginRefusedError:
+            raise _wrong() from None
         try:
             return AppContext(db, auth.sign_in(db, start.username, start.password))
         except Exception:
@@ -540,8 +557,7 @@ def encrypt_in_place(location: str | os.PathLike[str], username: str, password: 
         saved = backup.create_backup(ctx, reason="pre-encrypt")
         with ctx.db.session() as session:
             others = sorted(u for u in session.scalars(select(User.username)) if u.casefold() != username.casefold())
-        with ctx.db.engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        ctx.db.checkpoint()
     finally:
         ctx.db.dispose()
 

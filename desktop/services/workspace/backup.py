@@ -402,8 +402,7 @@ def restore_backup(location: str | Path, path: str | Path, *, ctx: AppContext | 
         safety = create_backup(ctx, reason="pre-restore")
         current_key = ctx.db.key
         current_kf = ctx.db.keyring.key_file if isinstance(ctx.db.keyring, keys.Keyring) else None
-        with ctx.db.engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        ctx.db.checkpoint()
         ctx.db.dispose()
     target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     if target.exists() and not target_exists:

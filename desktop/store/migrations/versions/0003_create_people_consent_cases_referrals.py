@@ -1,7 +1,7 @@
 """create people consent cases referrals
 
 Revision ID: 0003
-Revises: 0002
+Revises: 0004
 Create Date: 2026-11-23 19:09:53.424958
 """
 
@@ -14,7 +14,7 @@ import desktop.store.base
 
 
 revision: str = '0003'
-down_revision: str | None = '0002'
+down_revision: str | None = '0004'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """index the people register and the referral list in display order (lazy tables page from the index)
 
 Revision ID: 0003b
-Revises: 0003
+Revises: 0007b
 Create Date: 2026-11-23 20:10:00
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = '0003b'
-down_revision: str | None = '0003'
+down_revision: str | None = '0007b'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """create training tables
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-23 19:09:16.592610
 """
 
@@ -14,7 +14,7 @@ import desktop.store.base
 
 
 revision: str = '0004'
-down_revision: str | None = '0001'
+down_revision: str | None = '0002'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """cover the report's referral queries with their indexes
 
 Revision ID: 0007c
-Revises: 0007b
+Revises: 0003c
 Create Date: 2026-12-03 08:20:00
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = '0007c'
-down_revision: str | None = '0007b'
+down_revision: str | None = '0003c'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
