@@ -1,7 +1,7 @@
 """record why a person was saved without registration consent (refused or not yet asked)
 
 Revision ID: 0003d
-Revises: 0003c
+Revises: 0007c
 Create Date: 2026-12-05 08:20:00
 """
 
