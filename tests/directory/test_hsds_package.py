@@ -35,7 +35,7 @@ def row_counts(db) -> dict[str, int]:
 def small_package(folder: Path, services: str = "", organizations: str | None = None) -> Path:
     """A package with one organization and the given services.csv body."""
     folder.mkdir(parents=True, exist_ok=True)
-    shutil.copy(directory_hsds.resource_path(directory_hsds.DESCRIPTOR_PATH), folder / "datapackage.json")
+    (folder / "datapackage.json").write_bytes(directory_hsds.descriptor_bytes())
     (folder / "organizations.csv").write_text(organizations if organizations is not None else (
         "id,name,description\n" f"{ORG_ID},Fundación Ejemplo,Apoyo a migrantes\n"), encoding="utf-8")
     (folder / "services.csv").write_text(SERVICES_HEADER + services, encoding="utf-8")
