@@ -104,17 +104,14 @@ def _completed(value: bool, fmt: str) -> str:
 def cmd_import(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from desktop.services import office
     from desktop.services.training import course_by_code
     from desktop.services.training import roster_import as pi
 
     ctx = sign_in(args)
     course = course_by_code(ctx, args.course)
     path = Path(args.file)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise CommandError(_("Cannot read {path}: {error}").format(path=path, error=exc.strerror)) from exc
-    table = pi.read_spreadsheet(data, path.name)
+    table = pi.read_spreadsheet_file(path, office.import_limits(ctx.db))
     preview = pi.preview_import(ctx, table, path.name, course.id)
     mapped = ", ".join(f"{preview.headers[i]} → {_(pi.FIELDS[f])}" for i, f in sorted(preview.mapping.items()))
     print(_("Header row {row}; columns: {columns}").format(row=preview.header_index + 1, columns=mapped))

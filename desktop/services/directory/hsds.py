@@ -32,6 +32,8 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from desktop.i18n import _
+from desktop.services import office
+from desktop.services.core.bounded import ImportLimits, RowCounter
 from desktop.services.core.context import AppContext
 from desktop.services.core.errors import Cancelled, ValidationError
 from desktop.services.core.permissions import Permission
@@ -59,6 +61,7 @@ from desktop.services.directory.hsds_read import (  # noqa: F401
     MAX_FILE_BYTES,
     PackageError,
     decode_csv,
+    read_package,
     read_package_bytes,
     resource_files,
 )
@@ -144,11 +147,14 @@ def preview_tables(session: Session, source: str, parsed: dict[str, TableParse],
     return ImportPreview(source, counts, rejects, warnings, notices, tables)
 
 
-def parse_package(path: Path, progress: Progress | None = None, cancelled: IsCancelled | None = None
-                  ) -> tuple[dict[str, TableParse], list[str]]:
-    """Read a package from disk and parse every HSDS table in it (no database)."""
-    descriptor, files = read_package_bytes(Path(path))
+def parse_package(path: Path, progress: Progress | None = None, cancelled: IsCancelled | None = None,
+                  limits: ImportLimits | None = None) -> tuple[dict[str, TableParse], list[str]]:
+    """Read a package from disk and parse every HSDS table in it (no database), within ``limits``."""
+    limits = limits or ImportLimits()
+    descriptor, files, read_notices = read_package(Path(path), limits)
     mapping, notices = resource_files(descriptor, files)
+    notices = read_notices + notices
+    counter = RowCounter(Path(path).name, limits)
     parsed: dict[str, TableParse] = {}
     missing = [standard()[t].path for t in standard() if t not in mapping]
     if missing:
@@ -157,9 +163,10 @@ def parse_package(path: Path, progress: Progress | None = None, cancelled: IsCan
     for done, (table, file) in enumerate(sorted(mapping.items())):
         if cancelled and cancelled():
             raise Cancelled()
-        text, encoding_notices = decode_csv(files[file], file)
+        text, encoding_notices = decode_csv(files.pop(file), file)
         notices.extend(encoding_notices)
-        parsed[table] = parse_table(table, text, file)
+        parsed[table] = parse_table(table, text, file, limits, counter)
+        del text
         if progress:
             progress(done + 1, len(mapping) * 2)
     return parsed, notices
@@ -169,7 +176,7 @@ def preview_import(ctx: AppContext, path: Path | str, progress: Progress | None 
                    cancelled: IsCancelled | None = None) -> ImportPreview:
     """Read, validate and compare a package with the directory; change nothing."""
     ctx.require(Permission.IMPORT_DIRECTORY)
-    parsed, notices = parse_package(Path(path), progress, cancelled)
+    parsed, notices = parse_package(Path(path), progress, cancelled, office.import_limits(ctx.db))
     with ctx.db.session() as session:
         return preview_tables(session, str(path), parsed, notices)
 

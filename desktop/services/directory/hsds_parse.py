@@ -21,6 +21,7 @@ from typing import Any
 
 from desktop.i18n import _, ngettext
 from desktop.resources import resource_path
+from desktop.services.core.bounded import ImportLimits, RowCounter, bounded_lines, csv_rows
 from desktop.services.directory import valid_email
 from desktop.services.directory.hours import validate_rrule
 from desktop.store.models.directory import HSDS_COLUMN_RENAMES
@@ -245,16 +246,19 @@ def _converter(spec: FieldSpec) -> Callable[[str], Any]:
     return str
 
 
-def parse_table(table: str, text: str, file: str) -> TableParse:
+def parse_table(table: str, text: str, file: str, limits: ImportLimits | None = None,
+                counter: RowCounter | None = None) -> TableParse:
     """Parse one HSDS CSV: typed rows keyed by column name, plus rejected rows and notices.
 
     Checks the header (a missing required column refuses the whole file; unknown columns are
     ignored with a notice), each value's type and format, required values, duplicate ids, and
-    a schedule's RRULE. Pure: no database.
+    a schedule's RRULE. Pure: no database. Past ``limits`` (rows, columns, cells, characters in
+    a cell; ``counter`` counts cells across the tables of one package) it raises LimitExceeded.
     """
     spec = standard()[table]
     result = TableParse(table, file)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    limits = limits or ImportLimits()
+    reader = csv_rows(bounded_lines(io.StringIO(text, newline=""), file, limits), file, limits, ",", counter)
     try:
         header = next(reader, None)
     except csv.Error as exc:

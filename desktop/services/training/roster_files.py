@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import csv
-import io
-import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from desktop.i18n import _
+from desktop.services.core.bounded import (
+    MB,
+    ImportLimits,
+    LimitExceeded,
+    RowCounter,
+    Sheet,
+    bounded_lines,
+    csv_rows,
+    detect_encoding,
+    read_file,
+    read_xlsx,
+    text_stream,
+)
 from desktop.services.training.roster_cells import find_header_row, guess_mapping
 
 
@@ -55,29 +67,42 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
-def read_csv_rows(data: bytes) -> list[list[Any]]:
-    """Rows of a delimited text file, whatever its encoding and delimiter."""
-    text = decode_text(data).replace("\x00", "")
-    delimiter = sniff_delimiter(text)
+def read_csv_rows(data: bytes, limits: ImportLimits | None = None, filename: str = "") -> list[list[Any]]:
+    """Rows of a delimited text file, whatever its encoding and delimiter, streamed within ``limits``."""
+    limits = limits or ImportLimits()
+    filename = filename or _("the file")
+    encoding = detect_encoding(data)
+    head = data[:65536].decode(encoding, errors="replace").lstrip("\ufeff").replace("\x00", "")
+    delimiter = sniff_delimiter(head)
     try:
-        return [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+        return list(csv_rows(bounded_lines(text_stream(data, encoding), filename, limits), filename, limits,
+                             delimiter))
     except csv.Error:
         # An unbalanced quote: fall back to plain splitting rather than refusing the file.
-        return [line.split(delimiter) for line in text.splitlines()]
+        counter = RowCounter(filename, limits)
+        rows = []
+        for number, line in enumerate(bounded_lines(text_stream(data, encoding), filename, limits), 1):
+            row = line.rstrip("\r\n").split(delimiter)
+            counter.row(number, row)
+            rows.append(row)
+        return rows
 
 
 # -- reading files -------------------------------------------------------------------------------
 
 
-def read_spreadsheet(data: bytes, filename: str) -> Table:
+def read_spreadsheet(data: bytes, filename: str, limits: ImportLimits | None = None) -> Table:
     """Cells of an XLSX workbook (the sheet that looks most like a participant list) or a CSV file.
 
     Raises ValidationError with a message the trainer can act on for protected, damaged or
-    unsupported files.
+    unsupported files, and LimitExceeded (naming the limit) for a file past the office's limits.
     """
     from desktop.services.core.errors import ValidationError
 
+    limits = limits or ImportLimits()
     name = filename.lower()
+    if len(data) > limits.max_file_mb * MB:
+        raise LimitExceeded(filename, "max_file_mb", limits.max_file_mb, f"{-(-len(data) // MB):,} MB")
     if not data.strip():
         raise ValidationError(_("The file {name} is empty.").format(name=filename))
     if data.startswith(b"\xd0\xcf\x11\xe0"):
@@ -89,48 +114,64 @@ def read_spreadsheet(data: bytes, filename: str) -> Table:
         raise ValidationError(_("{name} is in the old Excel 97–2003 format. Open it in Excel or LibreOffice and "
                                 "save it as .xlsx or CSV.").format(name=filename))
     if data.startswith(b"PK") or name.endswith((".xlsx", ".xlsm")):
-        return _read_xlsx(data, filename)
+        return _read_xlsx(data, filename, limits)
     if name.endswith((".csv", ".txt", ".tsv")) or not name.rpartition(".")[1]:
-        return Table(read_csv_rows(data), sheet="")
+        return Table(read_csv_rows(data, limits, filename), sheet="")
     raise ValidationError(_("{name}: only .xlsx and .csv files can be imported.").format(name=filename))
 
 
-def _read_xlsx(data: bytes, filename: str) -> Table:
-    import warnings
-
-    from openpyxl import load_workbook
-
+def read_spreadsheet_file(path: Path | str, limits: ImportLimits | None = None) -> Table:
+    """:func:`read_spreadsheet` of a file on disk; its size is checked before it is read."""
     from desktop.services.core.errors import ValidationError
 
-    damaged = _("The file {name} is damaged or is not an Excel workbook. Open it in Excel and save it again, "
-                "or save it as CSV.").format(name=filename)
+    path = Path(path)
+    limits = limits or ImportLimits()
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl warns about data validation and styles it drops
-            workbook = load_workbook(io.BytesIO(data), data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, IndexError, AttributeError) as exc:
-        raise ValidationError(damaged) from exc
-    except Exception as exc:  # openpyxl raises many kinds of errors on malformed XML
-        raise ValidationError(damaged) from exc
+        data = read_file(path, limits)
+    except OSError as exc:
+        raise ValidationError(_("Cannot read {path}: {error}").format(path=path, error=exc.strerror or exc)) from exc
+    return read_spreadsheet(data, path.name, limits)
+
+
+def _read_xlsx(data: bytes, filename: str, limits: ImportLimits) -> Table:
+    from desktop.services.core.errors import ValidationError
+
     best: Table | None = None
     best_score = -1
-    for sheet in workbook.worksheets:
-        rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-        for merged in list(sheet.merged_cells.ranges):
-            # Every cell of a merged block gets the block's value: a header spread over two rows is
-            # found on whichever row holds the others, and an institution merged over rows applies to each.
-            value = sheet.cell(merged.min_row, merged.min_col).value
-            for r in range(merged.min_row, min(merged.max_row, len(rows)) + 1):
-                row = rows[r - 1]
-                if len(row) < merged.max_col:
-                    row.extend([None] * (merged.max_col - len(row)))
-                for c in range(merged.min_col, merged.max_col + 1):
-                    row[c - 1] = value
+    for sheet in read_xlsx(data, filename, limits):
+        rows = _spread_merged(sheet, limits)
         index = find_header_row(rows)
         score = len(guess_mapping(rows[index])) if index >= 0 else 0
         if score > best_score:
             best, best_score = Table(rows, sheet=sheet.title), score
-    workbook.close()
     if best is None:
-        raise ValidationError(damaged)
+        raise ValidationError(_("The file {name} is damaged or is not an Excel workbook. Open it in Excel and save "
+                                "it again, or save it as CSV.").format(name=filename))
     return best
+
+
+def _spread_merged(sheet: Sheet, limits: ImportLimits) -> list[Any]:
+    """Every cell of a merged block gets the block's value, within the cells the sheet really has.
+
+    A header spread over two rows is found on whichever row holds the others, and an institution
+    merged over rows applies to each. A block reaching past the rows read or the widest row is
+    ignored (a range over the whole sheet hides the list, it does not describe it).
+    """
+    rows = sheet.rows
+    width = max((len(r) for r in rows), default=0)
+    budget = limits.max_cells
+    for min_row, min_col, max_row, max_col in sheet.merged:
+        if max_row > len(rows) or max_col > width:
+            continue
+        budget -= (max_row - min_row + 1) * (max_col - min_col + 1)
+        if budget < 0:
+            break
+        first = rows[min_row - 1]
+        value = first[min_col - 1] if min_col <= len(first) else None
+        for r in range(min_row, max_row + 1):
+            row = list(rows[r - 1])
+            if len(row) < max_col:
+                row.extend([None] * (max_col - len(row)))
+            row[min_col - 1:max_col] = [value] * (max_col - min_col + 1)
+            rows[r - 1] = row
+    return rows

@@ -45,6 +45,7 @@ from desktop.services.training.roster_files import (  # noqa: F401
     decode_text,
     read_csv_rows,
     read_spreadsheet,
+    read_spreadsheet_file,
     sniff_delimiter,
 )
 
