@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from desktop.i18n import N_, _
@@ -89,7 +90,18 @@ def normalize_header(value: Any) -> str:
     """Lower case, accents and punctuation removed, spaces collapsed: "N° de Cédula" → "n de cedula"."""
     if value is None:
         return ""
-    text = unicodedata.normalize("NFKD", str(value))
+    if isinstance(value, str) and len(value) <= 64:
+        return _normalize_short(value)  # the same few words ("CC", "F", "Mujer") on every row
+    return _normalize(str(value))
+
+
+@lru_cache(maxsize=4096)
+def _normalize_short(value: str) -> str:
+    return _normalize(value)
+
+
+def _normalize(value: str) -> str:
+    text = unicodedata.normalize("NFKD", value)
     text = "".join(c for c in text if not unicodedata.combining(c)).lower()
     text = text.replace("°", " ").replace("º", " ")
     text = re.sub(r"[^a-z0-9]+", " ", text)
@@ -181,7 +193,14 @@ def normalize_name(value: Any) -> str:
 
     "MARÍA DE LOS ÁNGELES" → "María de los Ángeles"; mixed case as typed is kept.
     """
-    text = _text(value).strip(" ,.;-")
+    return _name_case(_text(value).strip(" ,.;-"))
+
+
+_NAME_PUNCTUATION = re.compile(r"([-'’])")
+
+
+@lru_cache(maxsize=8192)
+def _name_case(text: str) -> str:
     letters = [c for c in text if c.isalpha()]
     if not letters or not (all(c.isupper() for c in letters) or all(c.islower() for c in letters)):
         return text
@@ -190,7 +209,7 @@ def normalize_name(value: Any) -> str:
         if i > 0 and word in _PARTICLES:
             words.append(word)
             continue
-        parts = re.split(r"([-'’])", word)
+        parts = _NAME_PUNCTUATION.split(word)
         words.append("".join(p[:1].upper() + p[1:] if p not in "-'’" else p for p in parts))
     return " ".join(words)
 
@@ -244,6 +263,8 @@ def parse_document(value: Any) -> tuple[str, str | None]:
             return "", _("the document number {value} is not a whole number").format(value=value)
         value = int(value)
     text = str(value).strip().upper()
+    if text.isascii() and text.isdigit() and 3 <= len(text) <= 20:
+        return text, None  # the usual case, already clean
     if re.fullmatch(r"\d+([.,]\d+)?E\+?\d+", text):
         return "", _("the document number was turned into scientific notation ({value}); its digits are lost — "
                      "format the column as text").format(value=text)
@@ -294,11 +315,15 @@ def parse_sex(value: Any, m_means_female: bool = False) -> tuple[str, str | None
     return "", _("sex “{value}” not recognized; left blank").format(value=_text(value))
 
 
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[a-z]{2,}")
+_NOT_PHONE = re.compile(r"[^\d+]")
+
+
 def parse_email(value: Any) -> tuple[str, str | None]:
     text = _text(value).strip().strip("<>").lower().replace(" ", "")
     if not text:
         return "", None
-    if re.fullmatch(r"[^@\s]+@[^@\s]+\.[a-z]{2,}", text):
+    if _EMAIL.fullmatch(text):
         return text, None
     return "", _("email “{value}” is not valid; left blank").format(value=_text(value))
 
@@ -309,12 +334,13 @@ def parse_phone(value: Any) -> tuple[str, str | None]:
     text = _text(value)
     if not text:
         return "", None
-    cleaned = re.sub(r"[^\d+]", "", text)
+    cleaned = _NOT_PHONE.sub("", text)
     if 7 <= len(cleaned.lstrip("+")) <= 15:
         return cleaned, None
     return "", _("phone “{value}” is not valid; left blank").format(value=text)
 
 
+_DAY_MONTH_YEAR = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})")
 _MONTHS = {"enero": 1, "febrero": 2, "marzo": 3, "abril": 4, "mayo": 5, "junio": 6, "julio": 7, "agosto": 8,
            "septiembre": 9, "setiembre": 9, "octubre": 10, "noviembre": 11, "diciembre": 12,
            "ene": 1, "feb": 2, "mar": 3, "abr": 4, "may": 5, "jun": 6, "jul": 7, "ago": 8, "sep": 9,
@@ -334,6 +360,12 @@ def parse_date(value: Any) -> tuple[date | None, str | None]:
             return date(1899, 12, 30) + timedelta(days=int(value)), None
         return None, _("“{value}” is not a date").format(value=_text(value))
     text = _text(value).strip()
+    quick = _DAY_MONTH_YEAR.fullmatch(text)  # the usual 15/03/2026, without strptime's cost
+    if quick:
+        try:
+            return date(int(quick.group(4)), int(quick.group(3)), int(quick.group(1))), None
+        except ValueError:
+            pass
     for fmt in ("%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d", "%d.%m.%Y", "%d/%m/%y", "%Y/%m/%d"):
         try:
             return datetime.strptime(text, fmt).date(), None
@@ -380,9 +412,13 @@ def parse_rows(rows: Sequence[Sequence[Any]], header_index: int, mapping: dict[i
     seen: dict[tuple[str, str], int] = {}
     for offset, raw in enumerate(rows[header_index + 1:]):
         number = header_index + offset + 2
-        cells = {name: (raw[i] if i < len(raw) else None) for i, name in mapping.items()}
-        if _is_empty(list(cells.values())):
-            continue
+        width = len(raw)
+        cells = {name: (raw[i] if i < width else None) for i, name in mapping.items()}
+        for value in cells.values():
+            if value is not None and (value.__class__ is not str or value.strip()):
+                break
+        else:
+            continue  # an empty row
         row = ParsedRow(number, {})
         given = normalize_name(cells.get("given_names"))
         family = normalize_name(cells.get("family_names"))
@@ -412,12 +448,18 @@ def parse_rows(rows: Sequence[Sequence[Any]], header_index: int, mapping: dict[i
         enrolled_on, problem = parse_date(cells.get("enrolled_on"))
         if problem:
             row.problems.append(problem)
+        institution, position = _text(cells.get("institution")), _text(cells.get("position"))
+        municipality = normalize_name(cells.get("municipality"))
+        for name, text, size in (("given_names", given, 120), ("family_names", family, 120),
+                                 ("institution", institution, 300), ("position", position, 200),
+                                 ("municipality", municipality, 120)):
+            if len(text) > size:  # said, not silently cut
+                row.notes.append(_("{field} is longer than {size} characters; only the first {size} are kept").format(
+                    field=_(FIELDS[name]), size=size))
         row.values = {
             "given_names": given[:120], "family_names": family[:120], "document_type": doc_type,
-            "document_number": doc, "sex": sex, "institution_text": _text(cells.get("institution"))[:300],
-            "position": _text(cells.get("position"))[:200],
-            "municipality": normalize_name(cells.get("municipality"))[:120],
-            "email": email[:200], "phone": phone[:40], "enrolled_on": enrolled_on,
+            "document_number": doc, "sex": sex, "institution_text": institution[:300], "position": position[:200],
+            "municipality": municipality[:120], "email": email[:200], "phone": phone[:40], "enrolled_on": enrolled_on,
         }
         if doc:
             key = (doc_type, doc)
