@@ -382,8 +382,18 @@ def importers_for(path: Path) -> list[str]:
     return ["roster", "sheet"]
 
 
-def run(db_path: Path, files: list[Path]) -> None:
+def _peak_mb() -> int:
+    """This process's peak resident memory since it started (VmHWM: unlike ru_maxrss, not inherited
+    from the forking parent)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) // 1024
     import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+
+
+def run(db_path: Path, files: list[Path]) -> None:
     import time
     import traceback
 
@@ -433,7 +443,7 @@ def run(db_path: Path, files: list[Path]) -> None:
             seconds = time.perf_counter() - started
             after = counts()
             partial = outcome != "imported" and after != before
-            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+            peak = _peak_mb()
             print(json.dumps({"file": path.name, "importer": importer, "outcome": outcome, "message": message,
                               "seconds": round(seconds, 3), "peak_mb": peak, "partial": partial}), flush=True)
     db.dispose()

@@ -18,7 +18,7 @@ from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from desktop.i18n import N_, _, language_name
 from desktop.services import office
@@ -530,8 +530,14 @@ def _apply_sheet(ctx: AppContext, preview: SheetPreview, progress: Progress | No
         seed_catalogs(session)
         counts = apply_tables(session, preview.tables, ctx.username, progress, cancelled)
         ext = ServiceExtension.__table__
-        for sid, values in preview.extensions.items():
-            session.execute(update(ext).where(ext.c.service_id == sid).values(**values, updated_by=ctx.username))
+        if preview.extensions:  # one executemany, not one statement per service
+            names = ("accepts_referrals", "referral_contact_name", "referral_contact_phone",
+                     "referral_contact_email", "internal_notes")
+            stmt = (update(ext).where(ext.c.service_id == bindparam("b_sid"))
+                    .values({name: bindparam(f"b_{name}") for name in names} | {"updated_by": ctx.username}))
+            session.execute(stmt.execution_options(synchronize_session=False),
+                            [{"b_sid": sid, **{f"b_{name}": values[name] for name in names}}
+                             for sid, values in preview.extensions.items()])
         if cancelled and cancelled():
             raise Cancelled()
         audit.record(session, ctx.username, "import", "directory", None, [],
