@@ -133,6 +133,33 @@ def huge_shared_string(folder: Path, size: int = 40_000_000) -> Path:
     return path
 
 
+def rich_text_runs(folder: Path, runs: int = 1_000_000) -> Path:
+    """One shared string made of a million rich-text runs (16 MB of XML, about 50 KB compressed)."""
+    path = folder / "un-millon-de-tramos.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        for name, text in (("[Content_Types].xml", CONTENT_TYPES), ("_rels/.rels", ROOT_RELS),
+                           ("xl/workbook.xml", WORKBOOK), ("xl/_rels/workbook.xml.rels", WORKBOOK_RELS),
+                           ("xl/worksheets/sheet1.xml", sheet_xml(header_row() + '<row r="2"><c r="A2" t="s">'
+                                                                  '<v>0</v></c></row>'))):
+            zf.writestr(name, text)
+        with zf.open("xl/sharedStrings.xml", "w") as fh:
+            fh.write(f'<sst xmlns="{MAIN}" count="1" uniqueCount="1"><si>'.encode())
+            fh.write(b"<r><t>a</t></r>" * runs)
+            fh.write(b"</si></sst>")
+    return path
+
+
+def rich_text_cell(folder: Path, runs: int = 1_000_000) -> Path:
+    """One inline cell made of a million rich-text runs."""
+    def chunks():
+        yield (f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{MAIN}"><sheetData>' + header_row()
+               + '<row r="2"><c r="A2" t="inlineStr"><is>')
+        for _ in range(runs // 10_000):
+            yield "<r><t>a</t></r>" * 10_000
+        yield "</is></c></row></sheetData></worksheet>"
+    return xlsx(folder / "celda-de-tramos.xlsx", sheet_chunks=chunks())
+
+
 def oversized_member(folder: Path, size: int = 300 * (1 << 20)) -> Path:
     """A workbook whose shared strings unpack to 300 MB (compressed: 300 KB)."""
     path = folder / "miembro-enorme.xlsx"
@@ -289,6 +316,8 @@ SHAPES = {
     "merged A1:XFD1048576": merged_everything,
     "one 40 MB shared string": huge_shared_string,
     "shared strings unpacking to 300 MB": oversized_member,
+    "a shared string of a million runs": rich_text_runs,
+    "a cell of a million runs": rich_text_cell,
     "2 million rows (XLSX)": two_million_rows,
     "entity bomb in shared strings": entity_bomb,
     "entity bomb in the sheet": entity_bomb_in_sheet,

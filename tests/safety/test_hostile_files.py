@@ -74,6 +74,8 @@ REFUSED_FOR = {  # shape → words of the message that must say why
     "one 40 MB shared string": "characters in one cell",
     "shared strings unpacking to 300 MB": "unpacked size",
     "2 million rows (XLSX)": "rows",
+    "a shared string of a million runs": "damaged",
+    "a cell of a million runs": "damaged",
     "entity bomb in shared strings": "damaged",
     "entity bomb in the sheet": "damaged",
     "200 MB CSV": "file size",

@@ -40,6 +40,7 @@ MB = 1_000_000
 XLSX_MAX_COLUMNS = 16_384  # Excel's own last column (XFD); no row of a real workbook has more cells
 XML_PART_BYTES = 10 * MB  # workbook, styles, relationships…: parsed whole by openpyxl, so kept small
 XML_OTHER_ELEMENTS = 200_000  # elements of a sheet outside its rows (column widths, formats, merges…)
+XML_INNER_ELEMENTS = 20_000  # elements inside one row, or inside one shared string (real ones hold dozens)
 MERGES_KEPT = 1_000
 CSV_LINE_CHARS = 2 * MB
 
@@ -332,11 +333,17 @@ def _bounded_strings(src: BinaryIO, file: str, limits: ImportLimits) -> list[str
     tag = f"{{{ns}}}si"
     strings: list[str] = []
     root = None
+    inner = 0  # elements of the string being read (rich-text runs): a string of a million runs is not a list
     for event, node in iterparse(src, events=("start", "end")):
         if root is None:
             root = node
             continue
-        if event == "end" and node.tag == tag:
+        if event == "end" and node.tag != tag:
+            inner += 1
+            if inner > XML_INNER_ELEMENTS:
+                raise damaged(file, "xlsx")
+        elif event == "end":
+            inner = 0
             text = Text.from_tree(node).content.replace("x005F_", "")
             if len(text) > limits.max_cell_chars:
                 raise LimitExceeded(file, "max_cell_chars", limits.max_cell_chars, f"{len(text):,}")
@@ -360,7 +367,7 @@ def _sheet(archive: zipfile.ZipFile, path: str, title: str, workbook: Any, share
                   f"{{{ns}}}t", f"{{{ns}}}r", f"{{{ns}}}rPr"}
     rows: list[Any] = []
     merged: list[tuple[int, int, int, int]] = []
-    cells_in_row = other = 0
+    cells_in_row = in_row = other = 0
     with archive.open(path) as src:
         parser = WorkSheetParser(src, shared, data_only=True, epoch=workbook.epoch,
                                  date_formats=workbook._date_formats, timedelta_formats=workbook._timedelta_formats)
@@ -369,7 +376,7 @@ def _sheet(archive: zipfile.ZipFile, path: str, title: str, workbook: Any, share
             if tag == row_tag:
                 number, cells = parser.parse_row(element)
                 element.clear()
-                cells_in_row = 0
+                cells_in_row = in_row = 0
                 if number > limits.max_rows:
                     raise LimitExceeded(file, "max_rows", limits.max_rows)
                 values = [c for c in cells if c["value"] is not None]
@@ -391,6 +398,11 @@ def _sheet(archive: zipfile.ZipFile, path: str, title: str, workbook: Any, share
                     cells_in_row += 1
                     if cells_in_row > XLSX_MAX_COLUMNS:
                         raise LimitExceeded(file, "max_columns", limits.max_columns)
+                in_row += 1
+                if in_row > XML_INNER_ELEMENTS:  # a row's cells, values and rich-text runs, held until the row ends
+                    if cells_in_row > limits.max_columns:
+                        raise LimitExceeded(file, "max_columns", limits.max_columns)
+                    raise damaged(file, "xlsx")
             else:
                 if tag == merge_tag and len(merged) < MERGES_KEPT:
                     merged.append(_merge_bounds(element.get("ref", "")))
