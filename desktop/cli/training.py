@@ -85,13 +85,16 @@ def cmd_participants(args: argparse.Namespace) -> int:
     ctx = sign_in(args)
     course = course_by_code(ctx, args.course)
     labels = institution_labels(ctx.db) if args.format == "text" else {}
+    # institution: the name as written (in text, the type's label when none was written); institution_type: the
+    # catalog code (its label in text).
     rows = ((p.document_type, p.document_number, p.given_names, p.family_names, p.sex,
-             labels.get(p.institution, p.institution), p.position, p.municipality, _hours(p.hours_attended),
+             p.institution_detail or labels.get(p.institution, ""), labels.get(p.institution, p.institution),
+             p.position, p.municipality, _hours(p.hours_attended),
              _completed(p.completed, args.format), p.email, p.phone, p.certificate_number or "")
             for p in course_progress(ctx, course.id))
     write_rows(rows, ["document_type", "document_number", "given_names", "family_names", "sex", "institution",
-                      "position", "municipality", "hours_attended", "completed", "email", "phone", "certificate"],
-               args.format)
+                      "institution_type", "position", "municipality", "hours_attended", "completed", "email", "phone",
+                      "certificate"], args.format)
     return EXIT_OK
 
 
@@ -104,20 +107,19 @@ def _completed(value: bool, fmt: str) -> str:
 def cmd_import(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from desktop.services import office
     from desktop.services.training import course_by_code
     from desktop.services.training import roster_import as pi
 
     ctx = sign_in(args)
     course = course_by_code(ctx, args.course)
     path = Path(args.file)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise CommandError(_("Cannot read {path}: {error}").format(path=path, error=exc.strerror)) from exc
-    table = pi.read_spreadsheet(data, path.name)
+    table = pi.read_spreadsheet_file(path, office.import_limits(ctx.db))
     preview = pi.preview_import(ctx, table, path.name, course.id)
     mapped = ", ".join(f"{preview.headers[i]} → {_(pi.FIELDS[f])}" for i, f in sorted(preview.mapping.items()))
     print(_("Header row {row}; columns: {columns}").format(row=preview.header_index + 1, columns=mapped))
+    for line in preview.unmapped_lines():
+        print(line)
     for row in preview.rows:
         if row.status == pi.REJECTED:
             print(_("Row {row}: rejected — {reasons}").format(row=row.row_number, reasons="; ".join(row.reasons)))

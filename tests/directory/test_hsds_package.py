@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from desktop.services import directory
+from desktop.services.core.bounded import LimitExceeded
 from desktop.services.core.errors import Cancelled, PermissionDenied
 from desktop.services.directory import hsds as directory_hsds
 from desktop.services.directory.hsds import PackageError
@@ -35,7 +36,7 @@ def row_counts(db) -> dict[str, int]:
 def small_package(folder: Path, services: str = "", organizations: str | None = None) -> Path:
     """A package with one organization and the given services.csv body."""
     folder.mkdir(parents=True, exist_ok=True)
-    shutil.copy(directory_hsds.resource_path(directory_hsds.DESCRIPTOR_PATH), folder / "datapackage.json")
+    (folder / "datapackage.json").write_bytes(directory_hsds.descriptor_bytes())
     (folder / "organizations.csv").write_text(organizations if organizations is not None else (
         "id,name,description\n" f"{ORG_ID},Fundación Ejemplo,Apoyo a migrantes\n"), encoding="utf-8")
     (folder / "services.csv").write_text(SERVICES_HEADER + services, encoding="utf-8")
@@ -279,7 +280,7 @@ def test_a_fifty_megabyte_file_is_refused_before_reading(clerk, tmp_path) -> Non
     folder = small_package(tmp_path / "p", service_line())
     with (folder / "services.csv").open("r+b") as fh:
         fh.truncate(50 * 1024 * 1024)  # sparse: costs no disk
-    with pytest.raises(PackageError, match="too large"):
+    with pytest.raises(LimitExceeded, match="file size; the import limit is 50 MB"):
         directory_hsds.preview_import(clerk, folder)
 
 

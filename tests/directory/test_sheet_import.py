@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from desktop.services import directory
+from desktop.services.core.bounded import LimitExceeded
 from desktop.services.directory import sheet as directory_sheet
 from desktop.services.directory.hsds import PackageError
 
@@ -130,5 +131,5 @@ def test_a_fifty_megabyte_sheet_is_refused_before_reading(clerk, tmp_path) -> No
     path = tmp_path / "enorme.csv"
     with path.open("wb") as fh:
         fh.truncate(50 * 1024 * 1024)  # sparse: costs no disk
-    with pytest.raises(PackageError, match="too large"):
+    with pytest.raises(LimitExceeded, match="file size; the import limit is 50 MB"):
         directory_sheet.preview_sheet(clerk, path)

@@ -45,11 +45,53 @@ def test_courses_and_participants_csv_have_the_documented_columns(cli, ctx_for) 
                            "2026-03-30", "20", "4"]
     status, out, _err = cli("training", "participants", "--course", "mesa-2026", "--format", "csv")
     rows = _csv(out)
-    assert rows[0][:10] == ["document_type", "document_number", "given_names", "family_names", "sex", "institution",
-                            "position", "municipality", "hours_attended", "completed"]
+    assert rows[0][:11] == ["document_type", "document_number", "given_names", "family_names", "sex", "institution",
+                            "institution_type", "position", "municipality", "hours_attended", "completed"]
     by_doc = {r[1]: r for r in rows[1:]}
-    assert by_doc["13456789"][8:10] == ["8", "false"]
-    assert by_doc["1098765432"][2:6] == ["María de los Ángeles", "Pérez Gómez", "F", "alcaldia"]
+    assert by_doc["13456789"][9:11] == ["8", "false"]
+    assert by_doc["1098765432"][2:5] == ["María de los Ángeles", "Pérez Gómez", "F"]
+    assert by_doc["1098765432"][6] == "alcaldia"
+
+
+ROSTER_INSTITUTIONS = ["FUNDACIÓN ÁNGELES DE LA CALLE – SEDE NORTE", "Alcaldía de Girón — Secretaría de Gobierno",
+                       "Corporación Nuevo Arco Iris", "ICBF Regional Santander", "Mesa Técnica “Migrantes” Ñ&Co.",
+                       "Red de Apoyo Comunitario La Esperanza (barrio El Carmen)"]
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_a_roster_with_institution_names_round_trips_to_the_participants_csv(cli, ctx_for, tmp_path: Path,
+                                                                             kind: str) -> None:
+    from desktop.services import training
+
+    trainer = ctx_for("trainer")
+    training.create_course(trainer, training.CourseForm(code="MESA-2026", title="Mesa", total_hours=20))
+    header = ["Nombres", "Apellidos", "Cédula", "Entidad", "Cargo", "Talla de camiseta"]
+    body = [[f"Persona {n}", "Pérez", str(1_000_000 + n), name, "Enlace", "M"]
+            for n, name in enumerate(ROSTER_INSTITUTIONS)]
+    if kind == "csv":
+        path = tmp_path / "lista.csv"
+        with path.open("w", encoding="utf-8-sig", newline="") as fh:
+            csv.writer(fh, delimiter=";").writerows([header, *body])
+    else:
+        from openpyxl import Workbook
+
+        path = tmp_path / "lista.xlsx"
+        wb = Workbook()
+        for row in [header, *body]:
+            wb.active.append(row)
+        wb.save(path)
+    status, out, _err = cli("training", "import-participants", str(path), "--course", "MESA-2026")
+    assert status == 0, out
+    assert "Column “Talla de camiseta” will not be imported." in out  # never silently dropped
+    status, out, _err = cli("training", "participants", "--course", "MESA-2026", "--format", "csv")
+    rows = _csv(out)
+    header_out = rows[0]
+    exported = {r[header_out.index("document_number")]: r for r in rows[1:]}
+    for n, name in enumerate(ROSTER_INSTITUTIONS):
+        row = exported[str(1_000_000 + n)]
+        assert row[header_out.index("institution")] == name  # as written, accents, dashes and all
+    types = {exported[str(1_000_000 + n)][header_out.index("institution_type")] for n in range(len(body))}
+    assert {"ong", "icbf", "secretaria_gobierno"} <= types  # the catalog type next to the name
 
 
 def test_import_dry_run_writes_nothing_then_import_does(cli, ctx_for, tmp_path: Path) -> None:

@@ -211,3 +211,83 @@ def test_supervisors_cannot_import(ctx_for) -> None:
     table = pi.read_spreadsheet("Nombres;Apellidos;Cédula\nAna;Ruiz;123456\n".encode(), "l.csv")
     with pytest.raises(PermissionDenied):
         pi.preview_import(ctx_for("supervisor"), table, "l.csv", None)
+
+
+def _roster_csv(count: int, start: int = 0) -> bytes:
+    lines = ["Nombres;Apellidos;Cédula;Entidad"]
+    lines += [f"Persona {n};Pérez;{5_000_000 + n};Fundación Número {n % 7}" for n in range(start, start + count)]
+    return "\n".join(lines).encode()
+
+
+def _statements(db, job) -> int:
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany) -> None:
+        seen.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        job()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_preview_and_import_cost_the_same_statements_for_30_or_900_rows(ctx_for) -> None:
+    trainer = ctx_for("trainer")
+    costs = []
+    previews: list = []
+    for n, size in enumerate((30, 900)):
+        course = _course(trainer, f"C-{n}")
+        table = pi.read_spreadsheet(_roster_csv(size, start=n * 10_000), "l.csv")
+        preview_cost = _statements(trainer.db, lambda t=table, c=course: previews.append(
+            pi.preview_import(trainer, t, "l.csv", c.id)))
+        import_cost = _statements(trainer.db, lambda: pi.apply_import(trainer, previews[-1]))
+        costs.append((preview_cost, import_cost))
+    assert costs[0] == costs[1]  # one lookup, one insert, one audit statement per batch: not per row
+
+
+def test_an_import_cancelled_after_its_first_batch_leaves_nothing(ctx_for) -> None:
+    from desktop.services.core.errors import Cancelled
+    from desktop.store.models import AuditEvent
+
+    trainer = ctx_for("trainer")
+    course = _course(trainer)
+    preview = pi.preview_import(trainer, pi.read_spreadsheet(_roster_csv(pi.BATCH * 2 + 5), "l.csv"), "l.csv",
+                                course.id)
+    with trainer.db.session() as session:
+        events = session.scalar(select(func.count()).select_from(AuditEvent))
+    progress: list[int] = []
+    with pytest.raises(Cancelled):
+        pi.apply_import(trainer, preview, progress=lambda done, total: progress.append(done),
+                        cancelled=lambda: bool(progress))
+    assert progress == [pi.BATCH]  # the first batch was written, inside the transaction, then rolled back
+    with trainer.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Participant)) == 0
+        assert session.scalar(select(func.count()).select_from(Enrollment)) == 0
+        assert session.scalar(select(func.count()).select_from(AuditEvent)) == events
+
+
+def test_unmapped_columns_are_named_in_the_preview(ctx_for) -> None:
+    trainer = ctx_for("trainer")
+    course = _course(trainer)
+    data = "Nombres;Apellidos;Cédula;Talla;;Observaciones\nAna;Ruiz;52111222;M;x;\n".encode()
+    preview = pi.preview_import(trainer, pi.read_spreadsheet(data, "l.csv"), "l.csv", course.id)
+    assert preview.unmapped_lines() == ["Column “Talla” will not be imported.",
+                                        "Column “column E” will not be imported.",
+                                        "Column “Observaciones” will not be imported."]
+
+
+def test_a_matched_participant_gets_the_institution_name_as_written(ctx_for) -> None:
+    trainer = ctx_for("trainer")
+    course = _course(trainer)
+    training.save_participant(trainer, training.ParticipantForm("María", "Pérez", "1098765432", institution="ong"))
+    data = "Nombres;Apellidos;Cédula;Entidad\nMaría;Pérez;1098765432;FUNDACIÓN ÁNGELES DE LA CALLE – SEDE NORTE\n"
+    preview = pi.preview_import(trainer, pi.read_spreadsheet(data.encode(), "l.csv"), "l.csv", course.id)
+    pi.apply_import(trainer, preview)
+    with trainer.db.session() as session:
+        person = session.scalars(select(Participant)).one()
+        assert (person.institution, person.institution_detail) == ("ong", "FUNDACIÓN ÁNGELES DE LA CALLE – SEDE NORTE")

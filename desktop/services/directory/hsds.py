@@ -22,507 +22,57 @@ from an export gives the same bytes.
 from __future__ import annotations
 
 import csv
-import io
-import json
-import math
-import re
 import uuid
-import zipfile
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
-from functools import cache
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from desktop.i18n import _, ngettext
-from desktop.resources import resource_path
+from desktop.i18n import _
+from desktop.services import office
+from desktop.services.core.bounded import ImportLimits, RowCounter
 from desktop.services.core.context import AppContext
 from desktop.services.core.errors import Cancelled, ValidationError
 from desktop.services.core.permissions import Permission
-from desktop.services.directory import refresh_search_text, valid_email
-from desktop.services.directory.hours import validate_rrule
+from desktop.services.directory import refresh_search_text
+from desktop.services.directory.hsds_parse import (  # noqa: F401 (the module's public names)
+    DESCRIPTOR_PATH,
+    EXTRA_REFERENCES,
+    WRITE_ORDER,
+    FieldSpec,
+    ImportPreview,
+    ImportResult,
+    Reject,
+    TableCounts,
+    TableParse,
+    TableSpec,
+    _convert,
+    _converter,
+    check_references,
+    descriptor_bytes,
+    parse_table,
+    required_reference,
+    standard,
+)
+from desktop.services.directory.hsds_read import (  # noqa: F401
+    MAX_FILE_BYTES,
+    PackageError,
+    decode_csv,
+    read_package,
+    read_package_bytes,
+    resource_files,
+)
 from desktop.services.security import audit
 from desktop.store.base import utcnow
-from desktop.store.models.directory import HSDS_COLUMN_RENAMES, HSDS_MODELS, Service, ServiceAtLocation
+from desktop.store.models.directory import HSDS_MODELS, Service, ServiceAtLocation
 
-MAX_FILE_BYTES = 50 * 1000 * 1000  # a "50 MB" CSV is refused before it is read
 BATCH = 1000
 
 Progress = Callable[[int, int], None]
 IsCancelled = Callable[[], bool]
-
-
-class PackageError(ValidationError):
-    """The package cannot be read at all (no descriptor, broken zip, file too large, …)."""
-
-
-# --- the standard -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FieldSpec:
-    name: str
-    column: str
-    type: str  # string, number, date, time, datetime
-    format: str | None
-    required: bool
-    enum: tuple[str, ...] | None
-
-
-@dataclass(frozen=True)
-class TableSpec:
-    name: str
-    path: str
-    fields: tuple[FieldSpec, ...]
-    references: dict[str, str]  # field → referenced table (every *_id uuid field we know the target of)
-
-    @property
-    def required_fields(self) -> list[str]:
-        return [f.name for f in self.fields if f.required]
-
-
-DESCRIPTOR_PATH = "resources/hsds/hsds-3.0-datapackage.json"
-# Table order for writing: every table after the tables its required references point at.
-WRITE_ORDER = ("organization", "program", "taxonomy", "taxonomy_term", "attribute", "service", "location",
-               "service_at_location", "cost_option", "organization_identifier", "address", "contact", "phone",
-               "schedule", "funding", "service_area", "required_document", "language", "accessibility",
-               "metadata", "meta_table_description")
-# Optional references whose target is not declared as a foreign key in the descriptor.
-EXTRA_REFERENCES = {("organization", "parent_organization_id"): "organization",
-                    ("taxonomy_term", "parent_id"): "taxonomy_term",
-                    ("taxonomy_term", "taxonomy_id"): "taxonomy"}
-
-
-@cache
-def descriptor_bytes() -> bytes:
-    return resource_path(DESCRIPTOR_PATH).read_bytes()
-
-
-@cache
-def standard() -> dict[str, TableSpec]:
-    """The HSDS 3.0 tables, read from the standard's own descriptor."""
-    data = json.loads(descriptor_bytes())
-    tables = {}
-    for resource in data["resources"]:
-        name = resource["name"]
-        refs = {fk["fields"]: fk["reference"]["resource"] for fk in resource["schema"].get("foreignKeys") or []}
-        refs.update({f: t for (tbl, f), t in EXTRA_REFERENCES.items() if tbl == name})
-        fields = []
-        for f in resource["schema"]["fields"]:
-            constraints = f.get("constraints", {})
-            fields.append(FieldSpec(f["name"], HSDS_COLUMN_RENAMES.get((name, f["name"]), f["name"]), f["type"],
-                                    f.get("format"), bool(constraints.get("required")),
-                                    tuple(constraints["enum"]) if "enum" in constraints else None))
-        tables[name] = TableSpec(name, resource["path"], tuple(fields), refs)
-    return tables
-
-
-def required_reference(table: str, field_name: str) -> bool:
-    spec = standard()[table]
-    return field_name in spec.references and any(f.name == field_name and f.required for f in spec.fields)
-
-
-# --- reports ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Reject:
-    """One refused row: ``row`` is the spreadsheet row number (the header is row 1; 0: the whole file)."""
-
-    file: str
-    row: int
-    field: str
-    reason: str
-
-    def line(self) -> str:
-        if self.row == 0:
-            return _("{file}: {reason}").format(file=self.file, reason=self.reason)
-        return _("{file}, row {row}, field {field}: {reason}").format(
-            file=self.file, row=self.row, field=self.field or "—", reason=self.reason)
-
-
-@dataclass
-class TableParse:
-    table: str
-    file: str
-    rows: list[dict[str, Any]] = field(default_factory=list)
-    row_numbers: list[int] = field(default_factory=list)
-    rejects: list[Reject] = field(default_factory=list)
-    notices: list[str] = field(default_factory=list)
-
-
-@dataclass
-class TableCounts:
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: int = 0
-
-
-@dataclass
-class ImportPreview:
-    """What an import would do. ``tables`` holds the accepted rows, ready for :func:`apply_import`."""
-
-    source: str
-    counts: dict[str, TableCounts]
-    rejects: list[Reject]
-    warnings: list[str]
-    notices: list[str]
-    tables: dict[str, list[dict[str, Any]]]
-
-    @property
-    def total_rejected(self) -> int:
-        return len(self.rejects)
-
-    @property
-    def total_accepted(self) -> int:
-        return sum(len(rows) for rows in self.tables.values())
-
-    @property
-    def changes(self) -> int:
-        return sum(c.new + c.updated for c in self.counts.values())
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    counts: dict[str, TableCounts]
-    rejected: int
-
-
-# --- reading the container --------------------------------------------------------------------
-
-
-def _too_large(name: str, size: int) -> PackageError:
-    return PackageError(_("{file} is too large to import ({size} MB; the limit is {limit} MB). Split the "
-                          "directory into smaller packages.").format(
-        file=name, size=math.ceil(size / 1_000_000), limit=MAX_FILE_BYTES // 1_000_000))
-
-
-def read_package_bytes(path: Path) -> tuple[bytes, dict[str, bytes]]:
-    """Read a package folder or zip: (``datapackage.json`` bytes, {file name: bytes} of its CSVs).
-
-    Raises ``PackageError`` with a clear message for a missing path, a broken zip, a missing
-    ``datapackage.json`` or a file over the size limit. A zip may hold the package in one folder.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise PackageError(_("{path} does not exist.").format(path=path))
-    files: dict[str, bytes] = {}
-    if path.is_dir():
-        descriptor = path / "datapackage.json"
-        if not descriptor.is_file():
-            raise PackageError(_("{path} has no datapackage.json: it is not an Open Referral data package "
-                                 "(a folder or .zip with datapackage.json and the CSV files).").format(path=path))
-        for item in sorted(path.iterdir()):
-            if item.is_file() and item.suffix.lower() in (".csv", ".json"):
-                size = item.stat().st_size
-                if size > MAX_FILE_BYTES:
-                    raise _too_large(item.name, size)
-                files[item.name] = item.read_bytes()
-        return files.pop("datapackage.json"), {k: v for k, v in files.items() if k.lower().endswith(".csv")}
-    if path.stat().st_size > 20 * MAX_FILE_BYTES:
-        raise _too_large(path.name, path.stat().st_size)
-    try:
-        with zipfile.ZipFile(path) as archive:
-            infos = [i for i in archive.infolist() if not i.is_dir()
-                     and not PurePosixPath(i.filename).name.startswith(".") and "__MACOSX" not in i.filename]
-            descriptors = [i for i in infos if PurePosixPath(i.filename).name == "datapackage.json"]
-            if not descriptors:
-                raise PackageError(_("{path} has no datapackage.json: it is not an Open Referral data package "
-                                     "(a folder or .zip with datapackage.json and the CSV files).").format(path=path))
-            root = PurePosixPath(min(descriptors, key=lambda i: i.filename.count("/")).filename).parent
-            for info in infos:
-                item = PurePosixPath(info.filename)
-                if item.parent != root or item.suffix.lower() not in (".csv", ".json"):
-                    continue
-                if info.file_size > MAX_FILE_BYTES:
-                    raise _too_large(item.name, info.file_size)
-                files[item.name] = archive.read(info)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, NotImplementedError) as exc:
-        raise PackageError(_("{path} is not a readable zip file ({reason}). Open it on the computer it came "
-                             "from, or ask for the package again.").format(path=path.name, reason=exc)) from exc
-    return files.pop("datapackage.json"), {k: v for k, v in files.items() if k.lower().endswith(".csv")}
-
-
-def decode_csv(data: bytes, file: str) -> tuple[str, list[str]]:
-    """Bytes → text. UTF-8 (with or without BOM) is expected; Windows-1252 is read with a notice."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return data.decode("utf-8"), []
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = data.decode("cp1252")
-        notice = _("{file} is not UTF-8; it was read as Windows-1252 (Excel's default). Check the accents "
-                   "in the preview.").format(file=file)
-    except UnicodeDecodeError:
-        text = data.decode("latin-1")
-        notice = _("{file} is not UTF-8; it was read as Latin-1. Check the accents in the preview.").format(file=file)
-    return text, [notice]
-
-
-def resource_files(descriptor: bytes, files: dict[str, bytes]) -> tuple[dict[str, str], list[str]]:
-    """Match the package's files to the standard's tables: ({table: file name}, notices)."""
-    try:
-        data = json.loads(descriptor.decode("utf-8-sig"))
-        if not isinstance(data, dict):
-            raise ValueError(_("it is not a JSON object"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise PackageError(_("datapackage.json cannot be read: {reason}").format(reason=exc)) from exc
-    spec = standard()
-    declared: dict[str, str] = {}
-    for resource in data.get("resources") or []:
-        if isinstance(resource, dict) and resource.get("name") in spec and isinstance(resource.get("path"), str):
-            declared[resource["name"]] = PurePosixPath(resource["path"]).name
-    mapping, notices = {}, []
-    by_lower = {name.lower(): name for name in files}
-    for table, tspec in spec.items():
-        for candidate in (declared.get(table), tspec.path):
-            if candidate and candidate.lower() in by_lower:
-                mapping[table] = by_lower[candidate.lower()]
-                break
-    unknown = sorted(set(files) - set(mapping.values()))
-    if unknown:
-        notices.append(_("Files that are not HSDS 3.0 tables were ignored: {files}").format(files=", ".join(unknown)))
-    if not mapping:
-        raise PackageError(_("The package holds none of the HSDS 3.0 tables (organizations.csv, services.csv, …)."))
-    return mapping, notices
-
-
-# --- parsing one table ------------------------------------------------------------------------
-
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_TIME_RE = re.compile(r"^(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
-_URI_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
-
-
-def _convert(spec: FieldSpec, raw: str) -> Any:
-    """Raw CSV text → typed value; raises ValueError with a translated reason."""
-    return _converter(spec)(raw)
-
-
-@cache
-def _converter(spec: FieldSpec) -> Callable[[str], Any]:
-    """The conversion function for one field, built once (parsing calls it for every value)."""
-    if spec.format == "uuid":
-        def to_uuid(raw: str) -> uuid.UUID:
-            try:
-                return uuid.UUID(raw.strip())
-            except ValueError:
-                raise ValueError(_("“{value}” is not a valid id (HSDS 3.0 ids are UUIDs)").format(value=raw)) from None
-        return to_uuid
-    if spec.type == "string":
-        if spec.enum is not None:
-            allowed = spec.enum
-
-            def to_enum(raw: str) -> str:
-                value = raw.strip()
-                if value not in allowed:
-                    raise ValueError(_("“{value}” is not one of: {allowed}").format(value=raw,
-                                                                                   allowed=", ".join(allowed)))
-                return value
-            return to_enum
-        if spec.format == "email":
-            def to_email(raw: str) -> str:
-                if not valid_email(raw.strip()):
-                    raise ValueError(_("“{value}” is not an email address").format(value=raw))
-                return raw
-            return to_email
-        if spec.format == "uri":
-            def to_uri(raw: str) -> str:
-                if not _URI_RE.match(raw.strip()):
-                    raise ValueError(_("“{value}” is not a web address (URI)").format(value=raw))
-                return raw
-            return to_uri
-        return str
-    if spec.type == "number":
-        def to_number(raw: str) -> float:
-            try:
-                value = float(raw.strip())
-            except ValueError:
-                value = math.nan
-            if not math.isfinite(value):
-                raise ValueError(_("“{value}” is not a number").format(value=raw))
-            return value
-        return to_number
-    if spec.type == "date":
-        def to_date(raw: str) -> date:
-            try:
-                if not _DATE_RE.match(raw.strip()):
-                    raise ValueError
-                return date.fromisoformat(raw.strip())
-            except ValueError:
-                raise ValueError(_("“{value}” is not a date (use YYYY-MM-DD)").format(value=raw)) from None
-        return to_date
-    if spec.type == "time":
-        def to_time(raw: str) -> time:
-            match = _TIME_RE.match(raw.strip())
-            try:
-                if not match:
-                    raise ValueError
-                return time(int(match.group(1)), int(match.group(2)), int(match.group(3) or 0))
-            except ValueError:
-                raise ValueError(_("“{value}” is not a time of day (use HH:MM:SS)").format(value=raw)) from None
-        return to_time
-    if spec.type == "datetime":
-        def to_datetime(raw: str) -> datetime:
-            try:
-                value = datetime.fromisoformat(raw.strip())
-            except ValueError:
-                raise ValueError(_("“{value}” is not a date and time (use ISO 8601, e.g. "
-                                   "2024-03-15T10:30:00Z)").format(value=raw)) from None
-            return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-        return to_datetime
-    return str
-
-
-def parse_table(table: str, text: str, file: str) -> TableParse:
-    """Parse one HSDS CSV: typed rows keyed by column name, plus rejected rows and notices.
-
-    Checks the header (a missing required column refuses the whole file; unknown columns are
-    ignored with a notice), each value's type and format, required values, duplicate ids, and
-    a schedule's RRULE. Pure: no database.
-    """
-    spec = standard()[table]
-    result = TableParse(table, file)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader, None)
-    except csv.Error as exc:
-        result.rejects.append(Reject(file, 0, "", _("the file is not a readable CSV ({reason})").format(reason=exc)))
-        return result
-    if header is None:
-        return result
-    header = [h.strip().lstrip("\ufeff") for h in header]
-    known = {f.name for f in spec.fields}
-    missing = [name for name in spec.required_fields if name not in header]
-    if missing:
-        result.rejects.append(Reject(file, 0, missing[0], ngettext(
-            "the required column “{columns}” is missing, so none of its rows can be read",
-            "the required columns “{columns}” are missing, so none of its rows can be read",
-            len(missing)).format(columns="”, “".join(missing))))
-        return result
-    unknown = [h for h in header if h and h not in known]
-    if unknown:
-        result.notices.append(_("{file}: unknown columns were ignored: {columns}").format(
-            file=file, columns=", ".join(unknown)))
-    positions = [(f, header.index(f.name), _converter(f)) for f in spec.fields if f.name in header]
-    absent = [f.column for f in spec.fields if f.name not in header]
-    seen: dict[uuid.UUID, int] = {}
-    row_number = 1
-    while True:
-        try:
-            values = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            result.rejects.append(Reject(file, row_number + 1, "", _("the file is not a readable CSV ({reason})")
-                                         .format(reason=exc)))
-            break
-        row_number += 1
-        if not any(v.strip() for v in values):
-            continue
-        row: dict[str, Any] = dict.fromkeys(absent)
-        problem: Reject | None = None
-        width = len(values)
-        for fspec, index, convert in positions:
-            raw = values[index] if index < width else ""
-            if not raw or raw.isspace():
-                if fspec.required:
-                    problem = Reject(file, row_number, fspec.name, _("a value is required"))
-                    break
-                row[fspec.column] = None
-                continue
-            try:
-                row[fspec.column] = convert(raw)
-            except ValueError as exc:
-                problem = Reject(file, row_number, fspec.name, str(exc))
-                break
-        if problem is None and row["id"] in seen:
-            problem = Reject(file, row_number, "id", _("duplicate id: row {row} already has it").format(
-                row=seen[row["id"]]))
-        if problem is None and table == "schedule":
-            issues = validate_rrule(row)
-            if issues:
-                name, reason = next(iter(issues.items()))
-                problem = Reject(file, row_number, name, reason)
-        if problem is not None:
-            result.rejects.append(problem)
-            continue
-        seen[row["id"]] = row_number
-        result.rows.append(row)
-        result.row_numbers.append(row_number)
-    return result
-
-
-# --- cross-table rules ------------------------------------------------------------------------
-
-
-def check_references(parsed: dict[str, TableParse], existing: Callable[[str, set[uuid.UUID]], set[uuid.UUID]]
-                     ) -> list[str]:
-    """Apply the reference rules across tables, in place; return warnings.
-
-    A row whose *required* reference (a service's organization, a service_at_location's service
-    or location, …) is neither in the package nor in the directory is rejected, and so in turn
-    are rows that needed it. A dangling *optional* reference is kept, with a warning.
-    ``existing(table, ids)`` says which of ``ids`` the database already holds.
-    """
-    warnings: list[str] = []
-    spec = standard()
-    available: dict[str, set[uuid.UUID]] = {}
-
-    def ids_of(table: str) -> set[uuid.UUID]:
-        if table not in available:
-            available[table] = {r["id"] for r in parsed[table].rows} if table in parsed else set()
-        return available[table]
-
-    for table in WRITE_ORDER:
-        if table not in parsed:
-            continue
-        tp = parsed[table]
-        tspec = spec[table]
-        dangling: dict[str, set[uuid.UUID]] = {}
-        keep_rows, keep_numbers = [], []
-        wanted: dict[str, set[uuid.UUID]] = {}
-        for fname, target in tspec.references.items():
-            column = HSDS_COLUMN_RENAMES.get((table, fname), fname)
-            refs = {r[column] for r in tp.rows if r.get(column) is not None} - ids_of(target)
-            if refs:
-                wanted[fname] = existing(target, refs)
-        for row, number in zip(tp.rows, tp.row_numbers, strict=True):
-            problem = None
-            for fname, target in tspec.references.items():
-                value = row.get(fname)
-                if value is None or value in ids_of(target) or value in wanted.get(fname, set()):
-                    continue
-                if required_reference(table, fname):
-                    problem = Reject(tp.file, number, fname, _(
-                        "refers to {table} {id}, which is neither in the package (or was rejected there) nor in "
-                        "the directory").format(table=target, id=value))
-                    break
-                dangling.setdefault(fname, set()).add(value)
-            if problem:
-                tp.rejects.append(problem)
-                continue
-            keep_rows.append(row)
-            keep_numbers.append(number)
-        tp.rows, tp.row_numbers = keep_rows, keep_numbers
-        available.pop(table, None)
-        for fname, values in sorted(dangling.items()):
-            target = tspec.references[fname]
-            warnings.append(ngettext(
-                "{file}: {count} row refers through {field} to a record of {table} that is not in the package; "
-                "it is kept as is and will be exported unchanged ({ids})",
-                "{file}: {count} rows refer through {field} to records of {table} that are not in the package; "
-                "they are kept as is and will be exported unchanged ({ids})", len(values)).format(
-                file=tp.file, count=sum(1 for r in tp.rows if r.get(fname) in values), field=fname, table=target,
-                ids=", ".join(sorted(str(v) for v in values)[:3]) + ("…" if len(values) > 3 else "")))
-    return warnings
 
 
 def _existing_ids(session: Session) -> Callable[[str, set[uuid.UUID]], set[uuid.UUID]]:
@@ -597,11 +147,14 @@ def preview_tables(session: Session, source: str, parsed: dict[str, TableParse],
     return ImportPreview(source, counts, rejects, warnings, notices, tables)
 
 
-def parse_package(path: Path, progress: Progress | None = None, cancelled: IsCancelled | None = None
-                  ) -> tuple[dict[str, TableParse], list[str]]:
-    """Read a package from disk and parse every HSDS table in it (no database)."""
-    descriptor, files = read_package_bytes(Path(path))
+def parse_package(path: Path, progress: Progress | None = None, cancelled: IsCancelled | None = None,
+                  limits: ImportLimits | None = None) -> tuple[dict[str, TableParse], list[str]]:
+    """Read a package from disk and parse every HSDS table in it (no database), within ``limits``."""
+    limits = limits or ImportLimits()
+    descriptor, files, read_notices = read_package(Path(path), limits)
     mapping, notices = resource_files(descriptor, files)
+    notices = read_notices + notices
+    counter = RowCounter(Path(path).name, limits)
     parsed: dict[str, TableParse] = {}
     missing = [standard()[t].path for t in standard() if t not in mapping]
     if missing:
@@ -610,9 +163,10 @@ def parse_package(path: Path, progress: Progress | None = None, cancelled: IsCan
     for done, (table, file) in enumerate(sorted(mapping.items())):
         if cancelled and cancelled():
             raise Cancelled()
-        text, encoding_notices = decode_csv(files[file], file)
+        text, encoding_notices = decode_csv(files.pop(file), file)
         notices.extend(encoding_notices)
-        parsed[table] = parse_table(table, text, file)
+        parsed[table] = parse_table(table, text, file, limits, counter)
+        del text
         if progress:
             progress(done + 1, len(mapping) * 2)
     return parsed, notices
@@ -622,7 +176,7 @@ def preview_import(ctx: AppContext, path: Path | str, progress: Progress | None 
                    cancelled: IsCancelled | None = None) -> ImportPreview:
     """Read, validate and compare a package with the directory; change nothing."""
     ctx.require(Permission.IMPORT_DIRECTORY)
-    parsed, notices = parse_package(Path(path), progress, cancelled)
+    parsed, notices = parse_package(Path(path), progress, cancelled, office.import_limits(ctx.db))
     with ctx.db.session() as session:
         return preview_tables(session, str(path), parsed, notices)
 

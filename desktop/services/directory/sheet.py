@@ -10,7 +10,6 @@ importing the same sheet again updates the same records instead of duplicating t
 from __future__ import annotations
 
 import csv
-import io
 import re
 import uuid
 from collections.abc import Sequence
@@ -19,9 +18,20 @@ from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from desktop.i18n import N_, _, language_name
+from desktop.services import office
+from desktop.services.core.bounded import (
+    ImportLimits,
+    LimitExceeded,
+    bounded_lines,
+    csv_rows,
+    detect_encoding,
+    read_file,
+    read_xlsx,
+    text_stream,
+)
 from desktop.services.core.context import AppContext
 from desktop.services.core.errors import Cancelled, ValidationError
 from desktop.services.core.permissions import Permission
@@ -39,7 +49,6 @@ from desktop.services.directory import (
 )
 from desktop.services.directory.hours import parse_hours_text
 from desktop.services.directory.hsds import (
-    MAX_FILE_BYTES,
     IsCancelled,
     PackageError,
     Progress,
@@ -47,7 +56,6 @@ from desktop.services.directory.hsds import (
     TableCounts,
     _diff,
     apply_tables,
-    decode_csv,
     standard,
 )
 from desktop.services.security import audit
@@ -121,51 +129,50 @@ def _cell(value: Any) -> str:
     return str(value).strip()
 
 
-def read_sheet(path: Path | str) -> SheetData:
-    """The first worksheet of an XLSX, or a CSV (comma or semicolon, UTF-8 or Windows-1252)."""
+def read_sheet(path: Path | str, limits: ImportLimits | None = None) -> SheetData:
+    """The first worksheet of an XLSX, or a CSV (comma or semicolon, UTF-8 or Windows-1252).
+
+    Streamed within ``limits`` (the office's import limits; safe defaults when None): past one,
+    LimitExceeded names it and nothing is kept.
+    """
     path = Path(path)
+    limits = limits or ImportLimits()
     if not path.is_file():
         raise PackageError(_("{path} does not exist.").format(path=path))
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise PackageError(_("{file} is too large to import ({size} MB; the limit is {limit} MB). Split the "
-                             "directory into smaller packages.").format(
-            file=path.name, size=-(-size // 1_000_000), limit=MAX_FILE_BYTES // 1_000_000))
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        import zipfile
-
-        from openpyxl import load_workbook
-
+    suffix = path.suffix.lower()
+    if suffix not in (".xlsx", ".xlsm", ".csv", ".txt"):
+        raise PackageError(_("Choose an Excel workbook (.xlsx) or a CSV file."))
+    data = read_file(path, limits)
+    notices: list[str] = []
+    if suffix in (".xlsx", ".xlsm"):
         try:
-            book = load_workbook(path, read_only=True, data_only=True)
-        except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+            sheets = read_xlsx(data, path.name, limits, first_only=True)
+        except LimitExceeded:
+            raise
+        except ValidationError as exc:
             raise PackageError(_("{file} cannot be read as an Excel workbook ({reason}).").format(
                 file=path.name, reason=exc)) from exc
-        try:
-            sheet = book.worksheets[0]
-            rows = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-        finally:
-            book.close()
-        notices: list[str] = []
-    elif path.suffix.lower() in (".csv", ".txt"):
-        text, notices = decode_csv(path.read_bytes(), path.name)
-        sample = text[:4096]
+        rows = [[_cell(v) for v in row] for row in sheets[0].rows] if sheets else []
+    else:
+        encoding = detect_encoding(data)
+        if encoding == "cp1252":
+            notices = [_("{file} is not UTF-8; it was read as Windows-1252 (Excel's default). Check the accents "
+                         "in the preview.").format(file=path.name)]
+        sample = data[:4096].decode(encoding, errors="replace")
         delimiter = ";" if sample.count(";") > sample.count(",") else ","
         try:
-            reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-            rows = [[c.strip() for c in row] for row in reader]
+            rows = [[c.strip() for c in row] for row in csv_rows(
+                bounded_lines(text_stream(data, encoding), path.name, limits), path.name, limits, delimiter)]
         except csv.Error as exc:
             raise PackageError(_("{file} is not a readable CSV ({reason}).").format(
                 file=path.name, reason=exc)) from exc
-    else:
-        raise PackageError(_("Choose an Excel workbook (.xlsx) or a CSV file."))
-    while rows and not any(rows[0]):
-        rows.pop(0)
-    if not rows:
+    del data
+    first = next((i for i, row in enumerate(rows) if any(row)), None)
+    if first is None:
         raise PackageError(_("{file} is empty.").format(file=path.name))
-    headers = rows[0]
+    headers = rows[first]
     width = len(headers)
-    body = [(r + [""] * width)[:max(width, len(r))] for r in rows[1:]]
+    body = [(r + [""] * width)[:max(width, len(r))] for r in rows[first + 1:]]
     return SheetData(headers, body, notices)
 
 
@@ -471,13 +478,16 @@ def _term_names(session) -> tuple[dict[str, uuid.UUID], dict[str, uuid.UUID]]:
 
 
 def preview_sheet(ctx: AppContext, path: Path | str, mapping: dict[str, int] | None = None,
-                  progress: Progress | None = None, cancelled: IsCancelled | None = None) -> SheetPreview:
+                  progress: Progress | None = None, cancelled: IsCancelled | None = None,
+                  sheet: SheetData | None = None) -> SheetPreview:
     """Read a spreadsheet and say what importing it would change; writes nothing.
 
-    ``mapping`` (field key → column index) defaults to :func:`guess_mapping`.
+    ``mapping`` (field key → column index) defaults to :func:`guess_mapping`. ``sheet``: the
+    file as :func:`read_sheet` already read it (the mapping step), so it is not read twice.
     """
     ctx.require(Permission.IMPORT_DIRECTORY)
-    sheet = read_sheet(path)
+    if sheet is None:
+        sheet = read_sheet(path, office.import_limits(ctx.db))
     if progress:
         progress(1, 3)
     if cancelled and cancelled():
@@ -487,9 +497,9 @@ def preview_sheet(ctx: AppContext, path: Path | str, mapping: dict[str, int] | N
         categories, populations = _term_names(session)
         parse = parse_sheet_rows(sheet.headers, sheet.rows, mapping, Path(path).name, categories, populations)
         orgs, services = _known_ids(session)
-        office = session.scalar(select(Office).limit(1))
-        defaults = {"city": office.municipality, "state_province": office.region,
-                    "country": office.country} if office else {}
+        profile = session.scalar(select(Office).limit(1))
+        defaults = {"city": profile.municipality, "state_province": profile.region,
+                    "country": profile.country} if profile else {}
         tables, extensions = build_tables(parse, orgs, services, defaults)
         counts = {}
         for table in ("organization", "service"):
@@ -520,8 +530,14 @@ def _apply_sheet(ctx: AppContext, preview: SheetPreview, progress: Progress | No
         seed_catalogs(session)
         counts = apply_tables(session, preview.tables, ctx.username, progress, cancelled)
         ext = ServiceExtension.__table__
-        for sid, values in preview.extensions.items():
-            session.execute(update(ext).where(ext.c.service_id == sid).values(**values, updated_by=ctx.username))
+        if preview.extensions:  # one executemany, not one statement per service
+            names = ("accepts_referrals", "referral_contact_name", "referral_contact_phone",
+                     "referral_contact_email", "internal_notes")
+            stmt = (update(ext).where(ext.c.service_id == bindparam("b_sid"))
+                    .values({name: bindparam(f"b_{name}") for name in names} | {"updated_by": ctx.username}))
+            session.execute(stmt.execution_options(synchronize_session=False),
+                            [{"b_sid": sid, **{f"b_{name}": values[name] for name in names}}
+                             for sid, values in preview.extensions.items()])
         if cancelled and cancelled():
             raise Cancelled()
         audit.record(session, ctx.username, "import", "directory", None, [],

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from desktop.i18n import _
+from desktop.services.core.bounded import ImportLimits
 from desktop.services.core.context import AppContext
 from desktop.services.core.errors import ValidationError
 from desktop.services.core.permissions import Permission
@@ -28,6 +29,8 @@ SETTINGS_DEFAULTS: dict[str, Any] = {
     "age_bands": [[0, 5], [6, 11], [12, 17], [18, 59], [60, None]],
     "completion_share": 0.8,
     "backup_dir": None,
+    # What an import may read (rows, columns, cells, sizes): see services/core/bounded.py.
+    **ImportLimits.defaults(),
 }
 
 LOCALES = ("es_CO", "es_MX", "es_GT", "es_HN", "es_SV", "es_PE", "es_EC", "es_CL", "es_AR", "es_CR",
@@ -146,9 +149,29 @@ def get_setting(db_or_session: Database | Session, key: str) -> Any:
     return json.loads(row.value) if row else default
 
 
+def import_limits(db_or_session: Database | Session) -> ImportLimits:
+    """The office's import limits (safe defaults where an administrator set none)."""
+    names = ImportLimits.setting_names()
+    if isinstance(db_or_session, Database):
+        with db_or_session.session() as session:
+            return import_limits(session)
+    stored = {row.key: row.value for row in db_or_session.scalars(
+        select(OfficeSetting).where(OfficeSetting.key.in_(list(names.values()))))}
+    values = {}
+    for name, key in names.items():
+        try:
+            value = json.loads(stored[key]) if key in stored else SETTINGS_DEFAULTS[key]
+        except ValueError:
+            value = SETTINGS_DEFAULTS[key]
+        values[name] = value if isinstance(value, int) and not isinstance(value, bool) and value > 0 \
+            else SETTINGS_DEFAULTS[key]
+    return ImportLimits(**values)
+
+
 def _check_setting(key: str, value: Any) -> None:
     """Refuse values a screen or a command could not use (wrong type, out of range)."""
-    ranges = {"idle_lock_minutes": (1, 240), "stale_after_months": (1, 120)}
+    ranges = {"idle_lock_minutes": (1, 240), "stale_after_months": (1, 120),
+              **dict.fromkeys(ImportLimits.defaults(), (1, 10**9))}
     if key in ranges:
         low, high = ranges[key]
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:

@@ -1,572 +1,59 @@
 """Importing participant lists from the spreadsheets trainers already have (XLSX, CSV).
 
-Two layers:
+Three modules, one responsibility each; every public name stays importable from here:
 
-* Pure functions (no database, never raise on bad cell values; they return ``(value, problem)``):
-  :func:`decode_text`, :func:`sniff_delimiter`, :func:`read_csv_rows`, :func:`normalize_header`,
-  :func:`guess_field`, :func:`guess_mapping`, :func:`find_header_row`, :func:`normalize_name`,
-  :func:`split_full_name`, :func:`parse_document`, :func:`parse_document_type`, :func:`parse_sex`,
-  :func:`parse_email`, :func:`parse_phone`, :func:`parse_date`, :func:`parse_rows`.
-  They are what a fuzzer should exercise.
-* Service functions: :func:`read_spreadsheet` (bytes → table, translated errors for protected
-  or damaged files), :func:`preview_import` (new / matched / rejected rows, nothing written) and
+* :mod:`~desktop.services.training.roster_files`: files → a :class:`Table` of cells, bounded by
+  the office's import limits (:func:`read_spreadsheet`, :func:`read_spreadsheet_file`).
+* :mod:`~desktop.services.training.roster_cells`: pure functions (no database, never raise on bad
+  cell values): headers → mapping, cells → values, :func:`parse_rows`. They are what a fuzzer exercises.
+* this module: :func:`preview_import` (new / matched / rejected rows, nothing written) and
   :func:`apply_import` (one transaction).
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import re
-import unicodedata
 import uuid
-import zipfile
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
 from typing import Any
 
 from desktop.i18n import N_, _
-
-# -- fields ---------------------------------------------------------------------------------
-
-FIELDS: dict[str, str] = {
-    "given_names": N_("Given names"),
-    "family_names": N_("Family names"),
-    "full_name": N_("Full name (given names first)"),
-    "full_name_family_first": N_("Full name (family names first)"),
-    "document_type": N_("Document type"),
-    "document_number": N_("Document number"),
-    "sex": N_("Sex"),
-    "institution": N_("Institution"),
-    "position": N_("Position"),
-    "municipality": N_("Municipality"),
-    "email": N_("Email"),
-    "phone": N_("Phone"),
-    "enrolled_on": N_("Enrollment date"),
-}
-
-# Header words trainers use, normalized (lower case, no accents, no punctuation).
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    "given_names": ("nombres", "nombre", "primer y segundo nombre", "given names", "first name", "first names",
-                    "name"),
-    "family_names": ("apellidos", "apellido", "primer y segundo apellido", "family names", "last name",
-                     "surname", "surnames", "last names"),
-    "full_name": ("nombre completo", "nombres y apellidos", "nombre y apellido", "nombre y apellidos",
-                  "nombres completos", "participante", "asistente", "nombre del participante",
-                  "nombre del asistente", "nombre completo del participante", "full name"),
-    "full_name_family_first": ("apellidos y nombres", "apellido y nombre", "apellidos nombres"),
-    "document_type": ("tipo de documento", "tipo documento", "tipo doc", "tipo de identificacion",
-                      "tipo identificacion", "tipo id", "td", "document type"),
-    "document_number": ("cedula", "documento", "numero de documento", "no documento", "n documento",
-                        "nro documento", "num documento", "numero documento", "identificacion",
-                        "numero de identificacion", "no de identificacion", "no identificacion", "cc",
-                        "c c", "numero de cedula", "no cedula", "documento de identidad", "doc",
-                        "id", "document number", "document", "cedula de ciudadania"),
-    "sex": ("sexo", "genero", "sexo genero", "sex"),
-    "institution": ("entidad", "institucion", "organizacion", "entidad institucion", "nombre de la entidad",
-                    "entidad a la que pertenece", "dependencia", "entidad u organizacion", "institution"),
-    "position": ("cargo", "rol", "ocupacion", "cargo rol", "profesion", "position", "job title"),
-    "municipality": ("municipio", "ciudad", "municipio ciudad", "lugar", "municipality", "city"),
-    "email": ("correo", "correo electronico", "email", "e mail", "mail", "correo e"),
-    "phone": ("celular", "telefono", "tel", "movil", "numero de celular", "telefono celular", "whatsapp",
-              "contacto", "phone", "telefono de contacto"),
-    "enrolled_on": ("fecha", "fecha de inscripcion", "fecha inscripcion", "fecha de registro", "date"),
-}
-
-# Document types: code -> words that mean it in a spreadsheet.
-DOCUMENT_TYPE_WORDS: dict[str, tuple[str, ...]] = {
-    "CC": ("cc", "c c", "cedula", "cedula de ciudadania", "cedula ciudadania", "cedula de ciudadano"),
-    "CE": ("ce", "c e", "cedula de extranjeria", "cedula extranjeria"),
-    "TI": ("ti", "t i", "tarjeta de identidad"),
-    "PA": ("pa", "pas", "pasaporte", "passport", "pp"),
-    "PPT": ("ppt", "permiso por proteccion temporal", "permiso de proteccion temporal"),
-    "PEP": ("pep", "permiso especial de permanencia"),
-    "DPI": ("dpi", "documento personal de identificacion"),
-    "CURP": ("curp",),
-    "INE": ("ine", "credencial para votar", "credencial ine"),
-    "DNI": ("dni",),
-    "OTRO": ("otro", "otra", "other"),
-}
-
-MAX_HEADER_SCAN = 20
-_PARTICLES = {"de", "del", "la", "las", "los", "y", "e", "da", "das", "do", "dos", "di", "van", "von", "der"}
-
-
-@dataclass
-class Table:
-    """Cells of one sheet, as read: ``rows[i][j]`` is a str, number, date or None."""
-
-    rows: list[list[Any]]
-    sheet: str = ""
-    notes: list[str] = field(default_factory=list)
-
-
-# -- text files ------------------------------------------------------------------------------
-
-
-def decode_text(data: bytes) -> str:
-    """UTF-8 with or without BOM, UTF-16 with BOM (Excel "Unicode text"), else Windows-1252."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", errors="replace")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
-
-
-def sniff_delimiter(text: str) -> str:
-    """The delimiter (``,`` ``;`` or tab) that splits the first lines most consistently."""
-    lines = [line for line in text.splitlines()[:40] if line.strip()]
-    best, best_score = ",", (-1, -1)
-    for delimiter in (";", ",", "\t"):
-        try:
-            counts = [len(row) for row in csv.reader(lines, delimiter=delimiter)]
-        except csv.Error:
-            continue
-        if not counts:
-            continue
-        mode, freq = Counter(counts).most_common(1)[0]
-        score = (freq if mode > 1 else 0, mode)
-        if score > best_score:
-            best, best_score = delimiter, score
-    return best
-
-
-def read_csv_rows(data: bytes) -> list[list[Any]]:
-    """Rows of a delimited text file, whatever its encoding and delimiter."""
-    text = decode_text(data).replace("\x00", "")
-    delimiter = sniff_delimiter(text)
-    try:
-        return [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
-    except csv.Error:
-        # An unbalanced quote: fall back to plain splitting rather than refusing the file.
-        return [line.split(delimiter) for line in text.splitlines()]
-
-
-# -- headers ----------------------------------------------------------------------------------
-
-
-def normalize_header(value: Any) -> str:
-    """Lower case, accents and punctuation removed, spaces collapsed: "N° de Cédula" → "n de cedula"."""
-    if value is None:
-        return ""
-    text = unicodedata.normalize("NFKD", str(value))
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    text = text.replace("°", " ").replace("º", " ")
-    text = re.sub(r"[^a-z0-9]+", " ", text)
-    return " ".join(text.split())
-
-
-def guess_field(header: Any) -> str | None:
-    """The participant field a header names, or None."""
-    norm = normalize_header(header)
-    if not norm:
-        return None
-    for name, words in SYNONYMS.items():
-        if norm in words:
-            return name
-    best: tuple[int, str] | None = None
-    padded = f" {norm} "
-    for name, words in SYNONYMS.items():
-        for word in words:
-            if len(word) >= 4 and f" {word} " in padded and (best is None or len(word) > best[0]):
-                best = (len(word), name)
-    if best:
-        return best[1]
-    from rapidfuzz import fuzz, process
-
-    choices = {word: name for name, words in SYNONYMS.items() for word in words if len(word) >= 5}
-    match = process.extractOne(norm, list(choices), scorer=fuzz.ratio, score_cutoff=88)
-    return choices[match[0]] if match else None
-
-
-def guess_mapping(headers: Sequence[Any], remembered: dict[str, str] | None = None) -> dict[int, str]:
-    """Column index → field. A remembered choice for the same header text wins over guessing.
-
-    Each field is taken by the first column that names it.
-    """
-    remembered = remembered or {}
-    mapping: dict[int, str] = {}
-    used: set[str] = set()
-    for index, header in enumerate(headers):
-        norm = normalize_header(header)
-        if not norm:
-            continue
-        if norm in remembered:
-            name = remembered[norm] or None
-        else:
-            name = guess_field(header)
-        if name and name in FIELDS and name not in used:
-            mapping[index] = name
-            used.add(name)
-    return mapping
-
-
-def find_header_row(rows: Sequence[Sequence[Any]], remembered: dict[str, str] | None = None) -> int:
-    """Index of the row (among the first rows) that looks most like a header; -1 if none does."""
-    best, best_score = -1, 1
-    for index, row in enumerate(rows[:MAX_HEADER_SCAN]):
-        score = len(guess_mapping(row, remembered))
-        if score > best_score:
-            best, best_score = index, score
-    return best
-
-
-def mapping_problem(mapping: dict[int, str]) -> str | None:
-    """The translated reason a column mapping cannot import, or None."""
-    fields = set(mapping.values())
-    missing = []
-    if "document_number" not in fields:
-        label = FIELDS["document_number"]
-        missing.append(_(label))
-    if not ({"given_names", "family_names"} <= fields or fields & {"full_name", "full_name_family_first"}):
-        missing.append(_("Given names and family names, or a full name"))
-    if missing:
-        return _("Choose a column for: {fields}.").format(fields="; ".join(missing))
-    return None
-
-
-# -- cell values --------------------------------------------------------------------------------
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return " ".join(str(value).split())
-
-
-def normalize_name(value: Any) -> str:
-    """Clean a name; one typed all in capitals (or all in small letters) gets sensible case.
-
-    "MARÍA DE LOS ÁNGELES" → "María de los Ángeles"; mixed case as typed is kept.
-    """
-    text = _text(value).strip(" ,.;-")
-    letters = [c for c in text if c.isalpha()]
-    if not letters or not (all(c.isupper() for c in letters) or all(c.islower() for c in letters)):
-        return text
-    words = []
-    for i, word in enumerate(text.lower().split(" ")):
-        if i > 0 and word in _PARTICLES:
-            words.append(word)
-            continue
-        parts = re.split(r"([-'’])", word)
-        words.append("".join(p[:1].upper() + p[1:] if p not in "-'’" else p for p in parts))
-    return " ".join(words)
-
-
-def split_full_name(value: Any, family_first: bool = False) -> tuple[str, str]:
-    """(given names, family names) from one cell. Particles stay with the word after them.
-
-    With three or more parts the last two are family names (two surnames are normal), e.g.
-    "María de los Ángeles Pérez Gómez" → ("María de los Ángeles", "Pérez Gómez").
-    """
-    text = normalize_name(value)
-    if not text:
-        return "", ""
-    if "," in text:  # "Pérez Gómez, María" is family names first whatever the header says
-        family, given = (part.strip() for part in text.split(",", 1))
-        return given, family
-    groups: list[str] = []
-    pending: list[str] = []
-    for word in text.split(" "):
-        pending.append(word)
-        if word.lower() not in _PARTICLES:
-            groups.append(" ".join(pending))
-            pending = []
-    if pending:
-        if groups:
-            groups[-1] += " " + " ".join(pending)
-        else:
-            groups.append(" ".join(pending))
-    if len(groups) == 1:
-        return (groups[0], "") if not family_first else ("", groups[0])
-    n_family = 2 if len(groups) >= 3 else 1
-    if family_first:
-        return " ".join(groups[n_family:]), " ".join(groups[:n_family])
-    return " ".join(groups[:-n_family]), " ".join(groups[-n_family:])
-
-
-def parse_document(value: Any) -> tuple[str, str | None]:
-    """A document number normalized for matching: digits and capitals, no dots or spaces.
-
-    Handles numbers stored as floats (1098765432.0) and "1.098.765.432"; refuses dates and
-    numbers Excel turned into scientific notation (their digits are lost).
-    """
-    if value is None or value == "":
-        return "", _("no document number")
-    if isinstance(value, bool):
-        return "", _("the document number is not valid")
-    if isinstance(value, (datetime, date)):
-        return "", _("the document number cell holds a date; format the column as text and type the number again")
-    if isinstance(value, float):
-        if not value.is_integer() or value <= 0:
-            return "", _("the document number {value} is not a whole number").format(value=value)
-        value = int(value)
-    text = str(value).strip().upper()
-    if re.fullmatch(r"\d+([.,]\d+)?E\+?\d+", text):
-        return "", _("the document number was turned into scientific notation ({value}); its digits are lost — "
-                     "format the column as text").format(value=text)
-    if re.fullmatch(r"\d+\.0+", text):
-        text = text.split(".")[0]
-    if re.fullmatch(r"\d{1,2}[/-]\d{1,2}[/-]\d{2,4}", text):
-        return "", _("“{value}” looks like a date, not a document number").format(value=text)
-    text = re.sub(r"^(C\.?C\.?|CC|NO\.?|N°|NRO\.?)\s*", "", text)
-    text = re.sub(r"[\s.,\-_/]", "", text)
-    if not text:
-        return "", _("no document number")
-    if not re.fullmatch(r"[A-Z0-9]+", text):
-        return "", _("the document number “{value}” has characters that are not letters or digits").format(
-            value=_text(value))
-    if not 3 <= len(text) <= 20:
-        return "", _("the document number “{value}” must have 3 to 20 characters").format(value=text)
-    return text, None
-
-
-def parse_document_type(value: Any, default: str = "CC") -> tuple[str, str | None]:
-    """A document type code (CC, CE, TI, PA, PPT, PEP, …) from what a spreadsheet says."""
-    norm = normalize_header(value)
-    if not norm:
-        return default, None
-    for code, words in DOCUMENT_TYPE_WORDS.items():
-        if norm in words or norm == code.lower():
-            return code, None
-    return default, _("unknown document type “{value}”; {default} assumed").format(value=_text(value),
-                                                                                    default=default)
-
-
-def parse_sex(value: Any, m_means_female: bool = False) -> tuple[str, str | None]:
-    """"F", "M", "I" or "" from Femenino/Mujer/F, Masculino/Hombre/H/M, Intersexual.
-
-    ``m_means_female``: the column uses H/M (hombre/mujer), so "M" is a woman.
-    """
-    norm = normalize_header(value)
-    if not norm:
-        return "", None
-    if norm in ("f", "fem", "femenino", "mujer", "female", "woman"):
-        return "F", None
-    if norm == "m":
-        return ("F" if m_means_female else "M"), None
-    if norm in ("masc", "masculino", "hombre", "h", "male", "man"):
-        return "M", None
-    if norm in ("i", "intersexual", "intersex"):
-        return "I", None
-    return "", _("sex “{value}” not recognized; left blank").format(value=_text(value))
-
-
-def parse_email(value: Any) -> tuple[str, str | None]:
-    text = _text(value).strip().strip("<>").lower().replace(" ", "")
-    if not text:
-        return "", None
-    if re.fullmatch(r"[^@\s]+@[^@\s]+\.[a-z]{2,}", text):
-        return text, None
-    return "", _("email “{value}” is not valid; left blank").format(value=_text(value))
-
-
-def parse_phone(value: Any) -> tuple[str, str | None]:
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = _text(value)
-    if not text:
-        return "", None
-    cleaned = re.sub(r"[^\d+]", "", text)
-    if 7 <= len(cleaned.lstrip("+")) <= 15:
-        return cleaned, None
-    return "", _("phone “{value}” is not valid; left blank").format(value=text)
-
-
-_MONTHS = {"enero": 1, "febrero": 2, "marzo": 3, "abril": 4, "mayo": 5, "junio": 6, "julio": 7, "agosto": 8,
-           "septiembre": 9, "setiembre": 9, "octubre": 10, "noviembre": 11, "diciembre": 12,
-           "ene": 1, "feb": 2, "mar": 3, "abr": 4, "may": 5, "jun": 6, "jul": 7, "ago": 8, "sep": 9,
-           "oct": 10, "nov": 11, "dic": 12}
-
-
-def parse_date(value: Any) -> tuple[date | None, str | None]:
-    """A date from a date cell, an Excel serial number or text (15/03/2026, 2026-03-15, 15 de marzo de 2026)."""
-    if value is None or value == "":
-        return None, None
-    if isinstance(value, datetime):
-        return value.date(), None
-    if isinstance(value, date):
-        return value, None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if 20000 <= value <= 80000:  # Excel's day count from 1899-12-30
-            return date(1899, 12, 30) + timedelta(days=int(value)), None
-        return None, _("“{value}” is not a date").format(value=_text(value))
-    text = _text(value).strip()
-    for fmt in ("%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d", "%d.%m.%Y", "%d/%m/%y", "%Y/%m/%d"):
-        try:
-            return datetime.strptime(text, fmt).date(), None
-        except ValueError:
-            pass
-    m = re.fullmatch(r"(\d{1,2})\s*(?:de\s+)?([a-záéíóú]+)\.?\s*(?:de\s+|del\s+)?(\d{4})", text.lower())
-    if m and normalize_header(m.group(2)) in _MONTHS:
-        try:
-            return date(int(m.group(3)), _MONTHS[normalize_header(m.group(2))], int(m.group(1))), None
-        except ValueError:
-            pass
-    return None, _("“{value}” is not a date (write it as DD/MM/AAAA)").format(value=text)
-
-
-# -- rows --------------------------------------------------------------------------------------
-
-
-@dataclass
-class ParsedRow:
-    """One data row: ``values`` normalized; ``problems`` reject the row; ``notes`` do not."""
-
-    row_number: int  # as the spreadsheet shows it (1-based)
-    values: dict[str, Any]
-    problems: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-
-def _is_empty(cells: Sequence[Any]) -> bool:
-    return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
-
-
-def parse_rows(rows: Sequence[Sequence[Any]], header_index: int, mapping: dict[int, str],
-               default_document_type: str = "CC") -> list[ParsedRow]:
-    """Validate the data rows under ``header_index`` with ``mapping``. Empty rows are skipped;
-    a document repeated inside the file is rejected after its first appearance."""
-    sex_cols = [i for i, f in mapping.items() if f == "sex"]
-    sex_values = {normalize_header(r[i]) for r in rows[header_index + 1:] for i in sex_cols if i < len(r)}
-    m_means_female = "h" in sex_values or "hombre" in sex_values
-    parsed: list[ParsedRow] = []
-    seen: dict[tuple[str, str], int] = {}
-    for offset, raw in enumerate(rows[header_index + 1:]):
-        number = header_index + offset + 2
-        cells = {name: (raw[i] if i < len(raw) else None) for i, name in mapping.items()}
-        if _is_empty(list(cells.values())):
-            continue
-        row = ParsedRow(number, {})
-        given = normalize_name(cells.get("given_names"))
-        family = normalize_name(cells.get("family_names"))
-        for full_field, family_first in (("full_name", False), ("full_name_family_first", True)):
-            if full_field in cells and not (given and family):
-                g, f = split_full_name(cells[full_field], family_first)
-                given, family = given or g, family or f
-        if not given:
-            row.problems.append(_("no given names"))
-        if not family:
-            row.problems.append(_("no family names"))
-        doc, problem = parse_document(cells.get("document_number"))
-        if problem:
-            row.problems.append(problem)
-        doc_type, note = parse_document_type(cells.get("document_type"), default_document_type)
-        if note:
-            row.notes.append(note)
-        sex, note = parse_sex(cells.get("sex"), m_means_female)
-        if note:
-            row.notes.append(note)
-        email, note = parse_email(cells.get("email"))
-        if note:
-            row.notes.append(note)
-        phone, note = parse_phone(cells.get("phone"))
-        if note:
-            row.notes.append(note)
-        enrolled_on, problem = parse_date(cells.get("enrolled_on"))
-        if problem:
-            row.problems.append(problem)
-        row.values = {
-            "given_names": given[:120], "family_names": family[:120], "document_type": doc_type,
-            "document_number": doc, "sex": sex, "institution_text": _text(cells.get("institution"))[:300],
-            "position": _text(cells.get("position"))[:200],
-            "municipality": normalize_name(cells.get("municipality"))[:120],
-            "email": email[:200], "phone": phone[:40], "enrolled_on": enrolled_on,
-        }
-        if doc:
-            key = (doc_type, doc)
-            if key in seen:
-                row.problems.append(_("the same document is already on row {row} of this file").format(row=seen[key]))
-            else:
-                seen[key] = number
-        parsed.append(row)
-    return parsed
-
-
-# -- reading files -------------------------------------------------------------------------------
-
-
-def read_spreadsheet(data: bytes, filename: str) -> Table:
-    """Cells of an XLSX workbook (the sheet that looks most like a participant list) or a CSV file.
-
-    Raises ValidationError with a message the trainer can act on for protected, damaged or
-    unsupported files.
-    """
-    from desktop.services.core.errors import ValidationError
-
-    name = filename.lower()
-    if not data.strip():
-        raise ValidationError(_("The file {name} is empty.").format(name=filename))
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
-        if "EncryptionInfo".encode("utf-16-le") in data or b"EncryptedPackage" in data \
-                or "EncryptedPackage".encode("utf-16-le") in data:
-            raise ValidationError(_("The workbook {name} is protected with a password. Open it in Excel, remove the "
-                                    "password (File › Info › Protect workbook), save it and try again.").format(
-                name=filename))
-        raise ValidationError(_("{name} is in the old Excel 97–2003 format. Open it in Excel or LibreOffice and "
-                                "save it as .xlsx or CSV.").format(name=filename))
-    if data.startswith(b"PK") or name.endswith((".xlsx", ".xlsm")):
-        return _read_xlsx(data, filename)
-    if name.endswith((".csv", ".txt", ".tsv")) or not name.rpartition(".")[1]:
-        return Table(read_csv_rows(data), sheet="")
-    raise ValidationError(_("{name}: only .xlsx and .csv files can be imported.").format(name=filename))
-
-
-def _read_xlsx(data: bytes, filename: str) -> Table:
-    import warnings
-
-    from openpyxl import load_workbook
-
-    from desktop.services.core.errors import ValidationError
-
-    damaged = _("The file {name} is damaged or is not an Excel workbook. Open it in Excel and save it again, "
-                "or save it as CSV.").format(name=filename)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl warns about data validation and styles it drops
-            workbook = load_workbook(io.BytesIO(data), data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, IndexError, AttributeError) as exc:
-        raise ValidationError(damaged) from exc
-    except Exception as exc:  # openpyxl raises many kinds of errors on malformed XML
-        raise ValidationError(damaged) from exc
-    best: Table | None = None
-    best_score = -1
-    for sheet in workbook.worksheets:
-        rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-        for merged in list(sheet.merged_cells.ranges):
-            # Every cell of a merged block gets the block's value: a header spread over two rows is
-            # found on whichever row holds the others, and an institution merged over rows applies to each.
-            value = sheet.cell(merged.min_row, merged.min_col).value
-            for r in range(merged.min_row, min(merged.max_row, len(rows)) + 1):
-                row = rows[r - 1]
-                if len(row) < merged.max_col:
-                    row.extend([None] * (merged.max_col - len(row)))
-                for c in range(merged.min_col, merged.max_col + 1):
-                    row[c - 1] = value
-        index = find_header_row(rows)
-        score = len(guess_mapping(rows[index])) if index >= 0 else 0
-        if score > best_score:
-            best, best_score = Table(rows, sheet=sheet.title), score
-    workbook.close()
-    if best is None:
-        raise ValidationError(damaged)
-    return best
-
+from desktop.services.training.roster_cells import (  # noqa: F401 (the module's public names)
+    DOCUMENT_TYPE_WORDS,
+    FIELDS,
+    MAX_HEADER_SCAN,
+    SYNONYMS,
+    ParsedRow,
+    _text,
+    find_header_row,
+    guess_field,
+    guess_mapping,
+    mapping_problem,
+    normalize_header,
+    normalize_name,
+    parse_date,
+    parse_document,
+    parse_document_type,
+    parse_email,
+    parse_phone,
+    parse_rows,
+    parse_sex,
+    split_full_name,
+)
+from desktop.services.training.roster_files import (  # noqa: F401
+    Table,
+    decode_text,
+    read_csv_rows,
+    read_spreadsheet,
+    read_spreadsheet_file,
+    sniff_delimiter,
+)
 
 # -- preview and import ------------------------------------------------------------------------------
 
 NEW, MATCHED, ENROLLED, REJECTED = "new", "matched", "enrolled", "rejected"
+BATCH = 1000  # rows per lookup query, insert and audit statement
+
 STATUS_LABELS = {NEW: N_("New person"), MATCHED: N_("Already registered"), ENROLLED: N_("Already in the course"),
                  REJECTED: N_("Rejected row")}
 
@@ -578,7 +65,7 @@ class PreviewRow:
     values: dict[str, Any]
     reasons: list[str]
     participant_id: uuid.UUID | None = None
-    institution: str = ""  # catalog code
+    institution: str = ""  # catalog code; values["institution_text"] is the name as written
 
 
 @dataclass
@@ -590,6 +77,7 @@ class ImportPreview:
     mapping: dict[int, str]
     rows: list[PreviewRow]
     course_id: uuid.UUID | None
+    unmapped: list[str] = field(default_factory=list)  # columns with data that will not be imported
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.rows if r.status == status)
@@ -597,6 +85,10 @@ class ImportPreview:
     @property
     def importable(self) -> int:
         return self.count(NEW) + self.count(MATCHED)
+
+    def unmapped_lines(self) -> list[str]:
+        """One translated line per column of the file that will not be imported."""
+        return [_("Column “{column}” will not be imported.").format(column=name) for name in self.unmapped]
 
 
 @dataclass(frozen=True)
@@ -606,13 +98,35 @@ class ImportResult:
     rejected: int
 
 
+def unmapped_columns(rows: Sequence[Sequence[Any]], header_index: int, mapping: dict[int, str]) -> list[str]:
+    """Names of the columns that hold a header or data but are mapped to no field, in file order.
+
+    A column without a header is named by its letter ("column G").
+    """
+    from openpyxl.utils import get_column_letter
+
+    header = rows[header_index] if 0 <= header_index < len(rows) else ()
+    used: set[int] = {i for i, h in enumerate(header) if _text(h)}
+    for raw in rows[header_index + 1:]:
+        for i, value in enumerate(raw):
+            if i not in used and value is not None and _text(value):
+                used.add(i)
+    names = []
+    for index in sorted(used - set(mapping)):
+        text = _text(header[index]) if index < len(header) else ""
+        names.append(text or _("column {letter}").format(letter=get_column_letter(index + 1)))
+    return names
+
+
 def preview_import(ctx, table: Table, filename: str, course_id: uuid.UUID | None = None,
                    mapping: dict[int, str] | None = None, header_index: int | None = None,
                    remembered: dict[str, str] | None = None) -> ImportPreview:
     """Classify every row as new, matched (existing participant), already enrolled or rejected.
 
     Nothing is written. ``mapping``/``header_index`` come from the mapping step; when None they
-    are guessed (``remembered`` holds the user's earlier choices by header text).
+    are guessed (``remembered`` holds the user's earlier choices by header text). Existing
+    participants are looked up by document in batches (one query per batch, not per row);
+    columns mapped to no field are listed in ``unmapped``.
     """
     from sqlalchemy import select
 
@@ -637,11 +151,11 @@ def preview_import(ctx, table: Table, filename: str, course_id: uuid.UUID | None
     parsed = parse_rows(table.rows, header_index, mapping)
     with ctx.db.session() as session:
         matcher = training.InstitutionMatcher(training.institution_choices(session))
-        docs = [r.values["document_number"] for r in parsed if r.values.get("document_number")]
+        docs = sorted({r.values["document_number"] for r in parsed if r.values.get("document_number")})
         existing: dict[tuple[str, str], uuid.UUID] = {}
         by_number: dict[str, list[tuple[str, uuid.UUID]]] = {}
-        for chunk_start in range(0, len(docs), 500):
-            chunk = docs[chunk_start:chunk_start + 500]
+        for chunk_start in range(0, len(docs), BATCH):
+            chunk = docs[chunk_start:chunk_start + BATCH]
             for pid, dtype, dnum in session.execute(
                     select(Participant.id, Participant.document_type, Participant.document_number)
                     .where(Participant.document_number.in_(chunk))):
@@ -650,94 +164,132 @@ def preview_import(ctx, table: Table, filename: str, course_id: uuid.UUID | None
         enrolled: set[uuid.UUID] = set()
         if course_id is not None:
             enrolled = set(session.scalars(select(Enrollment.participant_id).where(Enrollment.course_id == course_id)))
+    institutions: dict[str, str] = {}  # a list names a handful of institutions many times
+    typed = "document_type" in mapping.values()
     rows: list[PreviewRow] = []
     for row in parsed:
-        reasons = list(row.problems) + list(row.notes)
-        if not row.ok:
+        reasons = row.problems + row.notes
+        if row.problems:
             rows.append(PreviewRow(row.row_number, REJECTED, row.values, reasons))
             continue
         key = (row.values["document_type"], row.values["document_number"])
         pid = existing.get(key)
-        if pid is None and len(by_number.get(key[1], [])) == 1 and "document_type" not in mapping.values():
+        if pid is None and not typed and len(by_number.get(key[1], ())) == 1:
             pid = by_number[key[1]][0][1]  # the file gives no type: the number alone identifies them
-        institution = matcher.match(row.values["institution_text"])
-        if pid is None:
-            rows.append(PreviewRow(row.row_number, NEW, row.values, reasons, None, institution))
-        elif pid in enrolled:
-            rows.append(PreviewRow(row.row_number, ENROLLED, row.values, reasons, pid, institution))
-        else:
-            rows.append(PreviewRow(row.row_number, MATCHED, row.values, reasons, pid, institution))
-    return ImportPreview(filename, table.sheet, header_index, headers, dict(mapping), rows, course_id)
+        text = row.values["institution_text"]
+        institution = institutions.get(text)
+        if institution is None:
+            institution = institutions[text] = matcher.match(text)
+        status = NEW if pid is None else ENROLLED if pid in enrolled else MATCHED
+        rows.append(PreviewRow(row.row_number, status, row.values, reasons, pid, institution))
+    return ImportPreview(filename, table.sheet, header_index, headers, dict(mapping), rows, course_id,
+                         unmapped_columns(table.rows, header_index, mapping))
+
+
+BLANK_FILLED = ("sex", "position", "municipality", "email", "phone")
 
 
 def apply_import(ctx, preview: ImportPreview, progress=None, cancelled=None) -> ImportResult:
     """Write an accepted preview in one transaction: create new participants, fill blanks of
-    matched ones, enroll both in the course. Rejected rows are left out."""
-    from sqlalchemy import select
+    matched ones (the institution's name as written included), enroll both in the course.
+    Rejected rows are left out.
+
+    In batches of :data:`BATCH` rows: one query finds who exists now, Core ``executemany``
+    inserts and updates, and one statement appends the batch's audit events. ``cancelled`` is
+    asked before every batch and before the commit; when it says stop, nothing is written.
+    """
+    from sqlalchemy import bindparam, insert, select, update
 
     from desktop.services import training
     from desktop.services.core.errors import Cancelled, ValidationError
     from desktop.services.core.permissions import Permission
     from desktop.services.security import audit
+    from desktop.store.base import new_id, utcnow
     from desktop.store.models import Course, Enrollment, Participant
 
     ctx.require(Permission.EDIT_TRAININGS)
     todo = [r for r in preview.rows if r.status in (NEW, MATCHED)]
+    typed = "document_type" in preview.mapping.values()
     created = enrolled = 0
+    participants, enrollments = Participant.__table__, Enrollment.__table__
+    who, now = ctx.username, utcnow()
+    fill = (update(participants).where(participants.c.id == bindparam("b_id"))
+            .values({name: bindparam(f"b_{name}") for name in (*BLANK_FILLED, "institution", "institution_detail")}
+                    | {"updated_at": now, "updated_by": who, "version": participants.c.version + 1}))
     with ctx.db.transaction() as session:
         training.seed_catalogs(session)
+        already: set[uuid.UUID] = set()
         if preview.course_id is not None:
             course = session.get(Course, preview.course_id)
             if course is None or course.deleted_at is not None:
                 raise ValidationError(_("The course no longer exists."))
             already = set(session.scalars(select(Enrollment.participant_id)
                                           .where(Enrollment.course_id == preview.course_id)))
-        for done, row in enumerate(todo, 1):
+        for start in range(0, len(todo), BATCH):
             if cancelled and cancelled():
                 raise Cancelled()
-            v = row.values
-            participant = None
-            if row.participant_id is not None:
-                participant = session.get(Participant, row.participant_id)
-            if participant is None:
-                participant = session.scalar(select(Participant).where(
-                    Participant.document_type == v["document_type"],
-                    Participant.document_number == v["document_number"]))
-            if participant is None:
-                participant = Participant(
-                    given_names=v["given_names"], family_names=v["family_names"],
-                    document_type=v["document_type"], document_number=v["document_number"], sex=v["sex"],
-                    institution=row.institution, institution_detail=v["institution_text"],
-                    position=v["position"], municipality=v["municipality"], email=v["email"], phone=v["phone"],
-                    created_by=ctx.username, updated_by=ctx.username)
-                session.add(participant)
-                session.flush()
-                created += 1
-                audit.record(session, ctx.username, "import", "participant", participant.id,
-                             ["given_names", "family_names", "document_number"])
-            else:
-                blanks = {}
-                for name in ("sex", "position", "municipality", "email", "phone"):
-                    if not getattr(participant, name) and v[name]:
-                        blanks[name] = v[name]
-                if not participant.institution and row.institution:
-                    blanks["institution"] = row.institution
-                    blanks["institution_detail"] = v["institution_text"]
-                if blanks:
-                    for name, value in blanks.items():
-                        setattr(participant, name, value)
-                    participant.updated_by = ctx.username
-                    audit.record(session, ctx.username, "update", "participant", participant.id, list(blanks))
-            if preview.course_id is not None and participant.id not in already:
-                session.add(Enrollment(course_id=preview.course_id, participant_id=participant.id,
-                                       enrolled_on=v.get("enrolled_on"), created_by=ctx.username,
-                                       updated_by=ctx.username))
-                already.add(participant.id)
-                enrolled += 1
+            batch = todo[start:start + BATCH]
+            current = {}  # (type, number) → the participant's fillable columns, as they are now
+            numbers = list({r.values["document_number"] for r in batch})
+            for record in session.execute(
+                    select(participants.c.id, participants.c.document_type, participants.c.document_number,
+                           *[participants.c[n] for n in (*BLANK_FILLED, "institution", "institution_detail")])
+                    .where(participants.c.document_number.in_(numbers))):
+                current[(record.document_type, record.document_number)] = record
+            by_number: dict[str, list] = {}
+            for (_dtype, dnum), record in current.items():
+                by_number.setdefault(dnum, []).append(record)
+            new_rows, fills, enroll_rows, events = [], [], [], []
+            for row in batch:
+                v = row.values
+                record = current.get((v["document_type"], v["document_number"]))
+                if record is None and not typed and len(by_number.get(v["document_number"], ())) == 1:
+                    record = by_number[v["document_number"]][0]
+                if record is None:
+                    pid = new_id()
+                    new_rows.append({
+                        "id": pid, "given_names": v["given_names"], "family_names": v["family_names"],
+                        "document_type": v["document_type"], "document_number": v["document_number"],
+                        "sex": v["sex"], "institution": row.institution, "institution_detail": v["institution_text"],
+                        "position": v["position"], "municipality": v["municipality"], "email": v["email"],
+                        "phone": v["phone"], "created_at": now, "created_by": who, "updated_at": now,
+                        "updated_by": who, "version": 1, "deleted_at": None, "deleted_by": None})
+                    events.append(("import", "participant", pid, ("given_names", "family_names", "document_number")))
+                else:
+                    pid = record.id
+                    values = {name: getattr(record, name) for name in (*BLANK_FILLED, "institution",
+                                                                       "institution_detail")}
+                    changed = [name for name in BLANK_FILLED if not values[name] and v[name]]
+                    if not values["institution"] and row.institution:
+                        changed.append("institution")
+                    if not values["institution_detail"] and v["institution_text"]:
+                        changed.append("institution_detail")
+                    if changed:
+                        for name in changed:
+                            values[name] = v["institution_text"] if name == "institution_detail" else \
+                                row.institution if name == "institution" else v[name]
+                        fills.append({"b_id": pid, **{f"b_{k}": value for k, value in values.items()}})
+                        events.append(("update", "participant", pid, changed))
+                if preview.course_id is not None and pid not in already:
+                    enroll_rows.append({"id": new_id(), "course_id": preview.course_id, "participant_id": pid,
+                                        "enrolled_on": v.get("enrolled_on"), "evaluation_passed": None,
+                                        "created_at": now, "created_by": who, "updated_at": now, "updated_by": who,
+                                        "version": 1})
+                    already.add(pid)
+            if new_rows:
+                session.execute(insert(participants), new_rows)
+            if fills:
+                session.execute(fill.execution_options(synchronize_session=False), fills)
+            if enroll_rows:
+                session.execute(insert(enrollments), enroll_rows)
+            audit.record_many(session, who, events)
+            created += len(new_rows)
+            enrolled += len(enroll_rows)
             if progress:
-                progress(done, len(todo))
-        session.flush()
-        audit.record(session, ctx.username, "import", "course", preview.course_id, [],
+                progress(min(start + BATCH, len(todo)), len(todo))
+        if cancelled and cancelled():
+            raise Cancelled()
+        audit.record(session, who, "import", "course", preview.course_id, [],
                      {"created": created, "enrolled": enrolled, "rejected": preview.count(REJECTED)})
     return ImportResult(created, enrolled, preview.count(REJECTED))
 

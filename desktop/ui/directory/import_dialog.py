@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _, ngettext
+from desktop.services import office
 from desktop.services.core.context import AppContext
 from desktop.services.core.errors import EnlaceError
 from desktop.services.directory import hsds as directory_hsds
@@ -258,7 +259,7 @@ class SheetImportDialog(QDialog):
         from desktop.ui import settings
 
         try:
-            self.sheet = directory_sheet.read_sheet(self.path.text().strip())
+            self.sheet = directory_sheet.read_sheet(self.path.text().strip(), office.import_limits(self.ctx.db))
         except EnlaceError as exc:
             show_error(self, exc)
             return
@@ -286,7 +287,7 @@ class SheetImportDialog(QDialog):
         mapping = self.mapping()
         settings.DIRECTORY_IMPORT_MAPPING.set(directory_sheet.mapping_by_header(self.sheet.headers, mapping))
         self.jobs.start(_("Checking…"), directory_sheet.preview_sheet, self.ctx, self.path.text().strip(), mapping,
-                        kind="import", on_done=self._previewed)
+                        sheet=self.sheet, kind="import", on_done=self._previewed)
 
     def _previewed(self, preview: directory_sheet.SheetPreview) -> None:
         self.preview = preview

@@ -161,11 +161,17 @@ class ImportDialog(QDialog):
         layout = QVBoxLayout(page)
         self.counts = QLabel()
         self.counts.setObjectName("importCounts")
+        self.unmapped = QLabel()
+        self.unmapped.setObjectName("unmappedColumns")
+        self.unmapped.setWordWrap(True)
+        self.unmapped.setStyleSheet("color: #8a5a00;")
+        self.unmapped.hide()
         self.preview_table = QTableWidget()
         self.preview_table.setObjectName("previewTable")
         self.preview_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.preview_table.verticalHeader().setVisible(False)
         layout.addWidget(self.counts)
+        layout.addWidget(self.unmapped)
         layout.addWidget(self.preview_table, 1)
         return page
 
@@ -183,6 +189,8 @@ class ImportDialog(QDialog):
                               "the course · {rejected} rejected").format(
             new=p.count(pi.NEW), matched=p.count(pi.MATCHED), enrolled=p.count(pi.ENROLLED),
             rejected=p.count(pi.REJECTED)))
+        self.unmapped.setText("\n".join(p.unmapped_lines()))
+        self.unmapped.setVisible(bool(p.unmapped))
         columns = [_("Row"), _("Result"), _("Given names"), _("Family names"), _("Document"), _("Institution"),
                    _("Position"), _("Reasons and notes")]
         t = self.preview_table

@@ -20,12 +20,12 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _, format_date, format_time
-from desktop.services import training
+from desktop.services import office, training
 from desktop.services.core.context import AppContext
 from desktop.services.core.permissions import Permission
 from desktop.services.training import roster_import as pi
 from desktop.ui import settings
-from desktop.ui.common import EmptyState, confirm, guarded, show_error, show_info
+from desktop.ui.common import EmptyState, confirm, guarded, show_info
 from desktop.ui.search_box import SearchBox
 from desktop.ui.training.attendance import AttendancePanel
 from desktop.ui.training.certificates import CertificatesPanel, VerifyPanel
@@ -241,13 +241,7 @@ class ParticipantsPanel(QWidget):
                                                         _("Spreadsheets (*.xlsx *.csv *.txt)"))
             if not path:
                 return None
-        try:
-            with open(path, "rb") as fh:
-                data = fh.read()
-        except OSError as exc:
-            show_error(self, _("Cannot read {path}: {error}").format(path=path, error=exc.strerror))
-            return None
-        table = guarded(self, pi.read_spreadsheet, data, os.path.basename(path))
+        table = guarded(self, pi.read_spreadsheet_file, path, office.import_limits(self.ctx.db))
         if table is None:
             return None
         dialog = ImportDialog(self.ctx, self.course.id, table, os.path.basename(path), self)

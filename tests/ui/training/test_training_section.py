@@ -74,6 +74,20 @@ def test_import_with_a_column_mapping_that_is_remembered(qtbot, ctx_for, qt_sett
     second.reject()
 
 
+def test_the_preview_names_the_columns_that_will_not_be_imported(qtbot, ctx_for, qt_settings, tmp_path: Path) -> None:
+    trainer = ctx_for("trainer")
+    training.create_course(trainer, training.CourseForm(code="MESA-2026", title="Mesa", total_hours=20))
+    section = _section(qtbot, trainer)
+    path = tmp_path / "lista.csv"
+    path.write_bytes("Nombres;Apellidos;Cédula;Talla de camiseta\nAna;Ruiz;52111222;M\n".encode())
+    dialog = section.participants.import_file(str(path))
+    qtbot.waitUntil(dialog.isVisible)
+    qtbot.mouseClick(dialog.next_button, Qt.MouseButton.LeftButton)
+    assert dialog.unmapped.isVisible()
+    assert dialog.unmapped.text() == "Column “Talla de camiseta” will not be imported."
+    dialog.reject()
+
+
 def test_a_protected_workbook_is_refused_with_a_message(qtbot, ctx_for, qt_settings, monkeypatch,
                                                        tmp_path: Path) -> None:
     trainer = ctx_for("trainer")
