@@ -61,7 +61,6 @@ from desktop.services.reports.suppression import (
     WITHHELD_MARK,
     MarginKey,
     SuppressedTable,
-    is_small,
     suppress_tables,
 )
 from desktop.services.reports.tables import (
@@ -466,25 +465,53 @@ def _totals_only(table: Table) -> Table:
 
 
 def _suppress(report: Report) -> None:
-    """Suppress small counts in every table and figure. A two-way table that cannot be protected
-    whole is shared as its row totals; only if even those cannot, it is withheld."""
+    """Suppress small counts in every table and figure so that nothing withheld can be worked out
+    from the whole export. A two-way table that cannot be protected whole is shared as its row
+    totals; then the export is protected as one system (:mod:`.partner`)."""
+    from desktop.services.reports.partner import ExportModel
+
     counted = ("people", "referrals", "participants")
     tables = [t for t in report.tables() if t.measure in counted]
-    figures = [f for s in report.sections for f in s.figures]
-    shown, withheld = suppress_tables(tables)
+    figures = {f.key: f for s in report.sections for f in s.figures}
+    shown, _withheld = suppress_tables(tables)
     reduced = {t.key for t, sh in zip(tables, shown, strict=True)
                if sh.withheld and t.additive and not t.single_column}
     if reduced:
         for section in report.sections:
             section.tables = [_totals_only(t) if t.key in reduced else t for t in section.tables]
         tables = [t for t in report.tables() if t.measure in counted]
-        shown, withheld = suppress_tables(tables)
+        shown, _withheld = suppress_tables(tables)
     report.suppressed = {t.key: s for t, s in zip(tables, shown, strict=True)}
-    for f in figures:
+
+    export = ExportModel(tables)
+    quantities: dict[str, int] = {}
+    for f in figures.values():
+        if f.kind == "count" and isinstance(f.value, int) and f.key != "people_referred":
+            quantities[f.key] = export.figure(f.key, f.value, f.margin)
+    referred = figures.get("people_referred")
+    if referred is not None and isinstance(referred.value, int):
+        model = export.model
+        low = quantities.get("people_returning")
+        high = quantities.get("referrals_made")
+        quantities["people_referred"] = export.figure(
+            "people_referred", referred.value,
+            between=(model.quantities[model.resolve(low)].form if low is not None else None,
+                     model.quantities[model.resolve(high)].form if high is not None else None))
+    export.seed(report.suppressed)
+    export.protect()
+    export.render(report.suppressed)
+
+    def withheld(key) -> bool:
+        qid = export.key_quantity(key)
+        return qid is not None and isinstance(export.mark(qid), str)
+
+    for f in figures.values():
         f.shown = f.value
-        if f.kind == "count" and isinstance(f.value, int) and is_small(f.value):
-            f.shown = SMALL_MARK
-        elif f.margin is not None and f.margin in withheld:
-            f.shown = WITHHELD_MARK
+        if f.key in quantities:
+            f.shown = export.mark(quantities[f.key])
         elif f.kind in ("percent", "days") and f.basis is not None and f.basis < 10:
             f.shown = WITHHELD_MARK  # a rate over fewer than 10 tells too much about each person
+    rate = figures.get("completion_rate")
+    if rate is not None and any(withheld(("referrals", *k)) for k in (("*", "*"), ("status", "completed"),
+                                                                      ("status", "cancelled"))):
+        rate.shown = WITHHELD_MARK  # its terms are withheld: the rate would give them away
