@@ -41,10 +41,19 @@ def table_grid(report: Any, table: Any) -> tuple[list[str], list[list[Cell]]]:
     return header, rows
 
 
+def percent(fraction: float) -> float:
+    """A rate as a percentage rounded once, to one decimal (every format prints this number)."""
+    return round(fraction * 100, 1)
+
+
 def figure_value(report: Any, figure: Any) -> Cell | None:
-    """A figure as printed: a partner export's marks; rates as fractions (0–1)."""
+    """A figure as printed: a partner export's marks; rates as percentages with one decimal (21.6)."""
     value = figure.shown if report.anonymized else figure.value
-    return round_value(value) if value is not None else None
+    if value is None:
+        return None
+    if figure.kind == "percent" and isinstance(value, int | float):
+        return percent(value)
+    return round_value(value)
 
 
 def figure_text(report: Any, figure: Any) -> str:
@@ -54,7 +63,7 @@ def figure_text(report: Any, figure: Any) -> str:
     if isinstance(value, str):
         return value
     if figure.kind == "percent":
-        return format_percent(value, 1)
+        return format_percent(value / 100, 1)
     if figure.kind == "days":
         return _("{n} days").format(n=format_number(value))
     return format_number(value)
@@ -261,8 +270,8 @@ def render_pdf(report: Any, *, page_size: str = "Letter", logo: bytes | None = N
     if report.anonymized:
         story += [Spacer(1, 0.8 * cm), Paragraph(_esc(_(
             "Partner export: no names, documents, phones, addresses or birth dates. Counts from 1 to 4 are shown "
-            "as <5; counts marked * are withheld so that small counts cannot be worked out from totals.")),
-            styles["body"])]
+            "as <5; counts marked * are withheld so that no small count can be worked out from the export as a "
+            "whole. The method is on the definitions page.")), styles["body"])]
     story.append(PageBreak())
 
     # Sections.

@@ -11,7 +11,7 @@ from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
 
 from desktop.documents.fonts import BOLD, REGULAR
-from desktop.i18n import format_number
+from desktop.i18n import format_number, format_percent
 
 PALETTE = [colors.HexColor(c) for c in ("#1f5f8b", "#e07b39", "#5a9e4b", "#b8860b", "#8c5a9e", "#4aa3a3",
                                         "#c04a4a", "#7f7f7f", "#2e8b57", "#d4a017")]
@@ -126,7 +126,7 @@ def pie(title: str, categories: Sequence[str], values: Sequence[float], width: f
     legend.alignment = "right"
     legend.columnMaximum = 10
     legend.colorNamePairs = [(PALETTE[i % len(PALETTE)],
-                              f"{_short(c, 30)}: {format_number(int(v))} ({round(100 * v / total)} %)")
+                              f"{_short(c, 30)}: {format_number(int(v))} ({format_percent(round(v / total, 3), 1)})")
                              for i, (c, v) in enumerate(pairs)]
     drawing.add(legend)
     return drawing

@@ -43,7 +43,7 @@ FIGURES = {
 WORDS = ("Total", "Figures", "About", "Female", "Male", "Intersex", "Not recorded", "under 18", "18 and over",
          "age not recorded", "{sex}, {age}", "New in the period", "Returning", "Completed", "Cancelled",
          "Age not recorded", "Section", "Table", "Row", "Column", "Value", "Figure", "About this report",
-         "Sheet")
+         "Sheet", "Definitions")
 
 
 class Words:
@@ -139,12 +139,15 @@ def read_xlsx(path: Path, language: str) -> Export:
     tables: dict[str, Grid] = {}
     for sheet in book.worksheets[1:]:
         rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-        if not rows:
+        if not rows or sheet.title == w["Definitions"]:
             continue
         if sheet.title not in titles:  # the figures sheet: section, figure, value
-            for r in rows[1:]:
-                if r and r[1] is not None:
-                    figures[str(r[1])] = parse_value(r[2])
+            for r in list(sheet.iter_rows())[1:]:
+                if r and r[1].value is not None:
+                    value = parse_value(r[2].value)
+                    if isinstance(value, float) and "%" in r[2].number_format:
+                        value = ("%", round(value * 100, 10))  # type: ignore[assignment]
+                    figures[str(r[1].value)] = value
             continue
         grid = Grid()
         header = [str(h) for h in rows[0]]

@@ -422,11 +422,22 @@ def _training_section(courses, participants, figs, institutions, anonymized: boo
     return Section("trainings", _("Trainings"), figures, tables)
 
 
+def PARTNER_METHOD() -> str:  # noqa: N802 (a text, translated when used)
+    return _("Complementary (secondary) suppression across every table of this export. Counts from 1 to 4 are "
+             "shown as {small}; more counts are withheld ({withheld}: any count, 0 or more, possibly one from 1 "
+             "to 4) until no withheld count can be worked out, or narrowed to fewer values than its mark "
+             "admits, from all the numbers of the export taken together: totals repeated in several tables, "
+             "the 5W table, figures and rates (checked with an integer-programming solver, HiGHS). Totals and "
+             "rates are of all the people counted, withheld cells included; a total that would give a withheld "
+             "count away is withheld too.").format(small=SMALL_MARK, withheld=WITHHELD_MARK)
+
+
 def definitions(bands) -> list[tuple[str, str]]:
     return [
         (_("Period"), _("Calendar days in the office's time zone, first and last day included.")),
         (_("People served"), _("People registered in the period, or referred to a service in the period; each "
-                               "person counted once. Deleted and merged records are left out.")),
+                               "person counted once in the period however many services they used. Deleted and "
+                               "merged records are left out.")),
         (_("New / returning"), _("New: registered in the period. Returning: registered before it and referred in "
                                  "it.")),
         (_("Age band"), _("Age at the end of the period, from the birth date (or the date estimated from the "
@@ -440,16 +451,19 @@ def definitions(bands) -> list[tuple[str, str]]:
         (_("Median days from sent to closed"), _("Over referrals closed in the period.")),
         (_("Overdue follow-ups"), _("Referrals open at the end of the period (or today) whose follow-up date had "
                                     "passed.")),
-        (_("Trainings"), _("Courses and sessions held: sessions dated in the period. Participants: attended (present "
-                           "or late) at least one of them. Completion rate: enrollments of courses whose last "
-                           "session fell in the period that met the course's attendance share (and evaluation).")),
+        (_("Trainings"), _("Sessions held: sessions dated in the period and on or before the day the report was "
+                           "made (a planned session is not held). Courses held: courses with a session held. "
+                           "Participants: people who attended (present or late) at least one session held, each "
+                           "counted once. Completion rate: enrollments of courses finished in the period (their last "
+                           "session fell in it and has been held; a running course is not finished) that met the "
+                           "course's attendance share (and evaluation).")),
+        (_("Rates"), _("Computed from the exact counts and rounded once, to one decimal, the same in the PDF, the "
+                       "spreadsheet and the CSV.")),
         (_("Certificates"), _("Issued or revoked in the period.")),
         (_("5W"), _("Population type × sex × under/over 18, each person once. Indigenous, Afro-descendant "
                     "and LGBTIQ+ people are counted where they said so themselves; people not asked are not "
                     "counted in those columns.")),
-        (_("Partner export"), _("Counts from 1 to 4 are shown as {small}; other counts are withheld ({withheld}) "
-                                "so that no small count can be worked out from the totals.").format(
-            small=SMALL_MARK, withheld=WITHHELD_MARK)),
+        (_("Partner export"), PARTNER_METHOD()),
     ]
 
 

@@ -25,6 +25,7 @@ from desktop.services.core.context import AppContext
 from desktop.services.core.errors import ValidationError
 from desktop.services.core.permissions import Permission
 from desktop.services.reports import (
+    PARTNER_METHOD,
     CancelFlag,
     Period,
     Progress,
@@ -105,9 +106,13 @@ def _csv_rows(report: Report) -> Iterator[list[Cell]]:
     yield [_("Section"), _("Table"), _("Row"), _("Column"), _("Value")]
     for label, text in about_rows(report)[:9]:
         yield [_("About"), "", label, "", text]
+    if report.anonymized:
+        yield [_("About"), "", _("Partner export"), "", PARTNER_METHOD()]
     for section in report.sections:
         for fig in section.figures:
             value = figure_value(report, fig)
+            if fig.kind == "percent" and isinstance(value, float):
+                value = f"{value:.1f}%"  # what spreadsheets read as a percentage
             yield [section.title, _("Figures"), fig.label, "", "" if value is None else value]
         for table in section.tables:
             header, rows = table_grid(report, table)
@@ -184,7 +189,8 @@ def _add_sheet(book, used: set[str], title: str, header: list[str], rows: list[l
 
 
 def render_xlsx(report: Report) -> bytes:
-    """One sheet per table (numbers as numbers), a figures sheet, and a sheet on period and definitions."""
+    """A sheet on the report (office, period, index of sheets), one of definitions, one of figures, and
+    one per table (numbers as numbers)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
@@ -192,11 +198,22 @@ def render_xlsx(report: Report) -> bytes:
     about = book.active
     about.title = _sheet_name(_("About this report"), used := set())
     about.append([_("Item"), _("Description")])
-    for label, text in about_rows(report):
+    for label, text in about_rows(report)[:9]:
         about.append([label, text])
     about.append([])
     about.append([_("Sheet"), _("Table")])
     index_row = about.max_row
+    definitions = book.create_sheet(_sheet_name(_("Definitions"), used))
+    definitions.append([_("Term"), _("Definition")])
+    for label, text in report.definitions:
+        definitions.append([label, text])
+    definitions["A1"].font = definitions["B1"].font = Font(bold=True)
+    definitions.column_dimensions["A"].width = 34
+    definitions.column_dimensions["B"].width = 100
+    for row in definitions.iter_rows(min_row=2):
+        row[0].alignment = Alignment(wrap_text=True, vertical="top")
+        row[1].alignment = Alignment(wrap_text=True, vertical="top")
+    definitions.freeze_panes = "A2"
     figures_rows: list[list[Cell]] = []
     for section in report.sections:
         for fig in section.figures:
@@ -205,8 +222,11 @@ def render_xlsx(report: Report) -> bytes:
     fig_sheet = _add_sheet(book, used, _("Figures"), [_("Section"), _("Figure"), _("Value")], figures_rows, False)
     sheet = book[fig_sheet]
     for i, fig in enumerate(f for s in report.sections for f in s.figures):
-        if fig.kind == "percent" and isinstance(figure_value(report, fig), float):
-            sheet.cell(row=i + 2, column=3).number_format = "0.0%"
+        value = figure_value(report, fig)
+        if fig.kind == "percent" and isinstance(value, float):
+            cell = sheet.cell(row=i + 2, column=3)
+            cell.value = value / 100
+            cell.number_format = "0.0%"
     for table in report.tables():
         header, rows = table_grid(report, table)
         name = _add_sheet(book, used, table.title, header, rows, bold_last=True)
