@@ -79,7 +79,14 @@ def parse_value(text) -> Value:
         value = float(number)
     except ValueError:
         return text
-    return ("%", value) if percent else value  # type: ignore[return-value]
+    if percent:  # a rate: the fraction and how far the printed digits leave it open
+        decimals = len(number.partition(".")[2]) + 2
+        return rate(value / 100, decimals)
+    return value
+
+
+def rate(fraction: float, decimals: int) -> tuple:
+    return ("rate", round(fraction, decimals), 0.5 * 10**-decimals)
 
 
 @dataclass
@@ -146,7 +153,9 @@ def read_xlsx(path: Path, language: str) -> Export:
                 if r and r[1].value is not None:
                     value = parse_value(r[2].value)
                     if isinstance(value, float) and "%" in r[2].number_format:
-                        value = ("%", round(value * 100, 10))  # type: ignore[assignment]
+                        # As precise as the cell shows it, or as its stored digits, whichever is less.
+                        shown = len(r[2].number_format.partition(".")[2].rstrip("%")) + 2
+                        value = rate(value, min(shown, len(repr(value).partition(".")[2])))  # type: ignore
                     figures[str(r[1].value)] = value
             continue
         grid = Grid()
@@ -307,12 +316,12 @@ class Attack:
                     for r in sg.rows:
                         if r in og.columns:
                             self.equal((st, r, col), (ot, total, r))
-            rate = self.export.figures.get(fig["rate"][1])
-            if rate is not None and not isinstance(rate, str):
-                if isinstance(rate, tuple):
-                    low, high = (rate[1] - 0.05) / 100, (rate[1] + 0.05) / 100
+            printed = self.export.figures.get(fig["rate"][1])
+            if printed is not None and not isinstance(printed, str):
+                if isinstance(printed, tuple):
+                    low, high = printed[1] - printed[2], printed[1] + printed[2]
                 else:  # a fraction printed with two decimals
-                    low, high = rate - 0.005, rate + 0.005
+                    low, high = printed - 0.005, printed + 0.005
                 made, completed, cancelled = fig["made"], (st, w["Completed"], col), (st, w["Cancelled"], col)
                 # completed / (made - cancelled) in [low, high]
                 self.rel([(1, completed), (-low, made), (low, cancelled)], 0, self.BIG)

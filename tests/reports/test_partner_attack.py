@@ -58,7 +58,10 @@ def _export_both(ctx, period, tmp_path: Path, language: str, now=None) -> tuple[
 def _assert_safe(csv_path: Path, xlsx_path: Path, language: str) -> None:
     from_csv, from_xlsx = read_csv(csv_path, language), read_xlsx(xlsx_path, language)
     assert from_csv.tables == from_xlsx.tables  # both files publish the same numbers
-    assert from_csv.figures == from_xlsx.figures
+    def numbers(figures):  # a rate's fraction; how many digits each file prints may differ
+        return {k: v[:2] if isinstance(v, tuple) else v for k, v in figures.items()}
+
+    assert numbers(from_csv.figures) == numbers(from_xlsx.figures)
     a, findings = attack(csv_path, language)
     assert a.withheld() > 0
     assert not findings, "\n".join(map(str, findings))

@@ -422,7 +422,7 @@ def _training_section(courses, participants, figs, institutions, anonymized: boo
     return Section("trainings", _("Trainings"), figures, tables)
 
 
-def PARTNER_METHOD() -> str:  # noqa: N802 (a text, translated when used)
+def PARTNER_METHOD() -> str:
     return _("Complementary (secondary) suppression across every table of this export. Counts from 1 to 4 are "
              "shown as {small}; more counts are withheld ({withheld}: any count, 0 or more, possibly one from 1 "
              "to 4) until no withheld count can be worked out, or narrowed to fewer values than its mark "
