@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import calendar
 import re
-import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -23,7 +22,7 @@ from desktop.i18n import (
     current_language,
     current_locale,
     format_date,
-    set_language,
+    use_language,
 )
 from desktop.services import office as office_service
 from desktop.services.core.context import AppContext
@@ -31,6 +30,7 @@ from desktop.services.core.errors import Cancelled, ValidationError
 from desktop.services.core.permissions import Permission
 from desktop.services.reports.disaggregation import (
     age_band_dimension,
+    category_names,
     labelled_dimension,
     municipality_dimension,
     nationality_dimension,
@@ -193,26 +193,16 @@ class Report:
         return next(f for s in self.sections for f in s.figures if f.key == key)
 
 
-_language_lock = threading.RLock()
-
-
 @contextmanager
 def report_language(language: str | None, office_locale: str | None = None) -> Iterator[str]:
-    """Build and write a report in ``language`` (``es`` by default), then restore the interface's."""
+    """Build and write a report in ``language`` (``es`` by default). Only this job (this thread) uses
+    it: the window, and any other job running meanwhile, keep their own language."""
     language = language or "es"
     if language not in ("es", "en"):
         raise ValidationError(_("The report language must be es or en."))
-    with _language_lock:
-        before_language, before_locale = current_language(), current_locale()
-        locale = office_locale if office_locale and office_locale.startswith(language) else None
-        if language == before_language and (locale is None or locale == before_locale):
-            yield language  # already so (the window's own language): nothing global changes
-            return
-        set_language(language, locale)
-        try:
-            yield language
-        finally:
-            set_language(before_language, before_locale)
+    locale = office_locale if office_locale and office_locale.startswith(language) else None
+    with use_language(language, locale):
+        yield language
 
 
 def _read(ctx: AppContext, part):
@@ -379,7 +369,7 @@ def _referral_section(cube, figs, bands, categories, organizations) -> Section:
                basis=figs.closed_in_period),
         Figure("overdue_follow_ups", _("Overdue follow-ups"), figs.overdue_follow_ups),
     ]
-    category = labelled_dimension("category", _("Service category"), categories)
+    category = labelled_dimension("category", _("Service category"), category_names(categories))
     organization = labelled_dimension("organization", _("Organization"), organizations)
     tables = [
         build_table("referrals_status", _("Referrals made, by status at period end"),
