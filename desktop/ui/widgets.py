@@ -10,6 +10,7 @@ from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentM
 from PySide6.QtWidgets import QDateEdit, QHBoxLayout, QLabel, QWidget
 
 from desktop.i18n import _
+from desktop.services.core.files import write_private
 
 NO_DATE = QDate(1900, 1, 1)
 
@@ -152,7 +153,7 @@ def save_pdf(parent: QWidget | None, pdf: bytes, suggested: str) -> str | None:
     if not path.lower().endswith(".pdf"):
         path += ".pdf"
     try:
-        Path(path).write_bytes(pdf)
+        write_private(path, pdf)  # personal data: the owner's only
     except OSError as exc:
         show_error(parent, _("Cannot write {path}: {reason}").format(path=path, reason=exc.strerror))
         return None

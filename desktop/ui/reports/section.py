@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.i18n import _
+from desktop.i18n import _, current_locale
 from desktop.services.core.context import AppContext
 from desktop.services.core.errors import EnlaceError
 from desktop.services.core.permissions import Permission
@@ -81,7 +81,15 @@ class ExportDialog(QDialog):
         self.language = QComboBox()
         for code, name in language_choices():
             self.language.addItem(name, code)
+        self.csv_dialect = QComboBox()  # the office's locale decides the default (es_CO writes 1,5)
+        self.csv_dialect.addItem(_("Semicolons, decimal comma (Excel in Spanish)"), "excel-es")
+        self.csv_dialect.addItem(_("Commas, decimal point"), "excel")
+        self.csv_dialect.setCurrentIndex(0 if report_export.decimal_comma(current_locale()) else 1)
+        self.format.currentIndexChanged.connect(
+            lambda: self.csv_dialect.setEnabled(self.format.currentData() == "csv"))
+        self.csv_dialect.setEnabled(False)
         form.addRow(_("Format"), self.format)
+        form.addRow(_("CSV separators"), self.csv_dialect)
         form.addRow("", self.anonymized)
         form.addRow(_("Language of the report"), self.language)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -406,8 +414,11 @@ class ReportsSection(QWidget):
         self.status.setText(_("Writing {path}…").format(path=path))
         self._start(report_export.export_report, self.ctx, period, fmt, path,
                     anonymized=dialog.anonymized.isChecked(), language=dialog.language.currentData(),
-                    on_done=lambda written: (self.status.setText(_("Report written: {path}").format(path=written)),
-                                             show_info(self, _("Report written: {path}").format(path=written))))
+                    csv_dialect=dialog.csv_dialect.currentData(), on_done=self._written)
+
+    def _written(self, written) -> None:
+        self.status.setText(_("Report written: {path}").format(path=written))
+        show_info(self, _("Report written: {path}").format(path=written))
 
     def refresh(self) -> None:
         """Called when the section is shown: nothing runs until the person asks for a period."""
