@@ -174,23 +174,6 @@ def _data_table(header: list[str], rows: list[list[Cell]], width: float, styles,
     return table
 
 
-def _chart_for(report: Any, table: Any, width: float):
-    """A chart of the table (never of a partner export's suppressed counts)."""
-    from desktop.documents import monthly_report_charts as charts
-
-    if not table.chart or report.anonymized or table.total == 0:
-        return None
-    rows = [r.label for r in table.rows]
-    if table.chart == "pie":
-        return charts.pie(table.title, rows, [r[0] for r in table.cells], width)
-    if table.chart == "bar" or table.single_column:
-        return charts.horizontal_bars(table.title, rows, table.row_totals, width)
-    keep = [j for j in range(len(table.columns)) if any(r[j] for r in table.cells)]
-    series = [table.columns[j].label for j in keep]
-    values = [[r[j] for r in table.cells] for j in keep]
-    return charts.stacked_bars(table.title, rows, series, values, width)
-
-
 def _numbered_canvas(footer_left: str):
     from reportlab.pdfgen import canvas
 
@@ -240,6 +223,7 @@ def render_pdf(report: Any, *, page_size: str = "Letter", logo: bytes | None = N
     )
 
     from desktop.documents.fonts import register_fonts
+    from desktop.documents.monthly_report_charts import chart_for
 
     register_fonts()
     styles = _styles()
@@ -301,7 +285,7 @@ def render_pdf(report: Any, *, page_size: str = "Letter", logo: bytes | None = N
                 block.append(Paragraph(_esc(table.note), styles["small"]))
             story.append(CondPageBreak(4 * cm))
             story += block if len(rows) > 30 else [KeepTogether(block)]
-            chart = _chart_for(report, table, width)
+            chart = chart_for(report, table, width)
             if chart is not None:
                 story += [Spacer(1, 6), KeepTogether([chart])]
     story.append(PageBreak())

@@ -100,6 +100,21 @@ def render(ctx: AppContext | None, report: Report, fmt: str) -> bytes:
     return render_pdf(report, page_size=page_size, logo=logo)
 
 
+def chart_svg(report: Report, table_key: str, width: float = 500) -> bytes | None:
+    """A table's chart as SVG, the very drawing the PDF prints (the window shows it); None if it has none."""
+    from desktop.documents.monthly_report_charts import chart_svg as svg
+
+    with report_language(report.language):
+        return svg(report, report.table(table_key), width)
+
+
+def chart_fonts() -> list[Path]:
+    """The font files the charts are drawn with, for a screen that must show the same glyphs."""
+    from desktop.documents.fonts import font_files
+
+    return font_files()
+
+
 def preview_pdf(ctx: AppContext, report: Report) -> bytes:
     """The PDF of a report already built (the screen's preview); no file, so no export event."""
     ctx.require(Permission.VIEW_REPORTS)

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QStackedBarSeries, QValueAxis
 from PySide6.QtCore import QBuffer, QByteArray, QDate, QIODevice, Qt
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QFontDatabase, QPainter
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
+from PySide6.QtSvgWidgets import QSvgWidget
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -64,6 +64,18 @@ def recent_months(today: date, count: int = 36) -> list[date]:
         months.append(date(year, month, 1))
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     return months
+
+
+_fonts_loaded = False
+
+
+def _load_chart_fonts() -> None:
+    """The PDF's font (DejaVu Sans) for the charts on screen, once."""
+    global _fonts_loaded
+    if not _fonts_loaded:
+        for path in report_export.chart_fonts():
+            QFontDatabase.addApplicationFont(str(path))
+        _fonts_loaded = True
 
 
 class ExportDialog(QDialog):
@@ -168,8 +180,11 @@ class ReportsSection(QWidget):
         self.tables = QTabWidget()
         self.tables.setObjectName("report_tables")
         self.tables.currentChanged.connect(self._show_chart)
-        self.chart_view = QChartView()
-        self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
+        # The chart is the PDF's own drawing (ReportLab), shown as SVG: screen and paper look the same.
+        _load_chart_fonts()
+        self.chart_view = QSvgWidget()
+        self.chart_view.setObjectName("report_chart")
+        self.chart_view.renderer().setAspectRatioMode(Qt.AspectRatioMode.KeepAspectRatio)
         self.chart_view.setMinimumHeight(220)
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.tables)
@@ -316,40 +331,12 @@ class ReportsSection(QWidget):
         self._show_chart(self.tables.currentIndex())
 
     def _show_chart(self, index: int) -> None:
-        chart = QChart()
-        chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
         tables = list(self.report.tables()) if self.report else []
-        if 0 <= index < len(tables) and tables[index].chart:
-            table = tables[index]
-            chart.setTitle(table.title)
-            single = table.single_column or table.chart in ("pie", "bar")
-            series = QBarSeries() if single else QStackedBarSeries()
-            if single:
-                bar = QBarSet(table.columns[0].label if table.single_column else _("Total"))
-                bar.append([float(v) for v in (table.row_totals if not table.single_column else
-                                               [r[0] for r in table.cells])])
-                series.append(bar)
-                chart.legend().setVisible(False)
-            else:
-                for j, column in enumerate(table.columns):
-                    if any(r[j] for r in table.cells):
-                        bar = QBarSet(column.label)
-                        bar.append([float(r[j]) for r in table.cells])
-                        series.append(bar)
-            chart.addSeries(series)
-            axis_x = QBarCategoryAxis()
-            axis_x.append([r.label for r in table.rows])
-            chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
-            series.attachAxis(axis_x)
-            axis_y = QValueAxis()
-            axis_y.setLabelFormat("%d")
-            top = max((table.row_totals if not single else
-                       [r[0] for r in table.cells] if table.single_column else table.row_totals), default=0)
-            axis_y.setRange(0, _nice_ceiling(top))
-            axis_y.setTickCount(6)
-            chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
-            series.attachAxis(axis_y)
-        self.chart_view.setChart(chart)
+        svg = None
+        if 0 <= index < len(tables) and self.report is not None:
+            svg = report_export.chart_svg(self.report, tables[index].key)
+        self.chart_view.load(QByteArray(svg or b'<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>'))
+        self.chart_view.setToolTip(tables[index].title if svg else "")
 
     # -- PDF, printing, export -----------------------------------------------------------------
 
@@ -422,17 +409,6 @@ class ReportsSection(QWidget):
 
     def refresh(self) -> None:
         """Called when the section is shown: nothing runs until the person asks for a period."""
-
-
-def _nice_ceiling(value: float) -> float:
-    """The next 5, 10, 25, 50, 100… at or above ``value``: round axis ticks in fifths."""
-    step = 5.0
-    while step < value:
-        for factor in (2, 2.5, 2):
-            if step >= value:
-                break
-            step *= factor
-    return step
 
 
 PRINT_DPI = 300  # enough for text and charts; a page at the printer's 1200 dpi would take half a gigabyte
