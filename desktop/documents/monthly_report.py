@@ -268,10 +268,13 @@ def render_pdf(report: Any, *, page_size: str = "Letter", logo: bytes | None = N
                 ("FONT", (1, 0), (1, -1), "EnlaceSans-Bold", 10), ("ALIGN", (1, 0), (1, -1), "RIGHT"),
                 ("LINEBELOW", (0, 0), (-1, -1), 0.25, "#cccccc"), ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
             heading += [grid, Spacer(1, 8)]
-        story.append(KeepTogether(heading))  # a section title never sits alone at a page's foot
+        if section.figures or not section.tables:
+            story.append(KeepTogether(heading))  # a section title never sits alone at a page's foot
+            heading = []
         for table in section.tables:
             header, rows = table_grid(report, table)
-            block = [Paragraph(_esc(table.title), styles["h2"])]
+            block = [*heading, Paragraph(_esc(table.title), styles["h2"])]  # a bare title goes with its table
+            heading = []
             if not rows[:-1]:
                 block.append(Paragraph(_esc(_("Nothing in this period.")), styles["small"]))
                 story.append(KeepTogether(block))
