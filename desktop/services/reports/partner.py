@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import product
 
-from desktop.services.reports.disclosure import Form, Model, protect
+from desktop.services.reports.disclosure import WITHHELD, Form, Model, protect
 from desktop.services.reports.suppression import SMALL_MARK, WITHHELD_MARK, SuppressedTable, is_small
 from desktop.services.reports.tables import NOT_RECORDED, Table
 
@@ -209,8 +209,9 @@ class ExportModel:
         grand = {q for key in (("people", "*", "*"), ("referrals", "*", "*"), ("participants", "*", "*"))
                  if (q := self.key_quantity(key)) is not None}
         self.withhold_all(keep={q for q in grand if not self.model.quantities[q].withheld})
-        if not protect(self.model):
-            self.withhold_all()
+        if not protect(self.model):  # nothing published at all: nothing to work anything out from
+            for qid in self.model.live():
+                self.model.quantities[qid].mark = WITHHELD
 
     def render(self, shown: dict[str, SuppressedTable]) -> None:
         """Write the marks back into the per-table results."""
