@@ -11,6 +11,10 @@ import gettext as _gettext
 import io
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,9 +30,24 @@ DEFAULT_LANGUAGE = "es"
 DEFAULT_LOCALE = "es_CO"
 
 _lock = threading.Lock()
-_translations: _gettext.NullTranslations = _gettext.NullTranslations()
-_language = "en"
-_locale = "en_US"
+
+
+@dataclass(frozen=True)
+class _Language:
+    translations: _gettext.NullTranslations
+    language: str
+    locale: str
+
+
+# The interface's language (the window's, or the command's): what every thread uses by default.
+_interface = _Language(_gettext.NullTranslations(), "en", "en_US")
+# A job's own language (a report in English while the window is in Spanish): set by use_language()
+# for the code it runs, in its thread (or task) only; other threads never see it.
+_job: ContextVar[_Language | None] = ContextVar("enlace_job_language", default=None)
+
+
+def _current() -> _Language:
+    return _job.get() or _interface
 
 
 _loaded: dict[str, tuple[tuple[float, float], _gettext.NullTranslations]] = {}
@@ -85,34 +104,51 @@ def compile_po(po: Path) -> bytes:
     return buf.getvalue()
 
 
-def set_language(language: str, locale: str | None = None) -> None:
-    """Switch the interface language (``es``/``en``) and the formatting locale."""
-    global _translations, _language, _locale
+def _make(language: str, locale: str | None) -> _Language:
     language = language if language in LANGUAGES else DEFAULT_LANGUAGE
+    if locale is None or not locale.startswith(language):
+        locale = DEFAULT_LOCALE if language == "es" else "en_US"
+    translations = _load_catalog(language) if language != "en" else _gettext.NullTranslations()
+    return _Language(translations, language, locale)
+
+
+def set_language(language: str, locale: str | None = None) -> None:
+    """Switch the interface language (``es``/``en``) and the formatting locale (every thread's default)."""
+    global _interface
     with _lock:
-        _translations = _load_catalog(language) if language != "en" else _gettext.NullTranslations()
-        _language = language
-        if locale is None or not locale.startswith(language):
-            locale = DEFAULT_LOCALE if language == "es" else "en_US"
-        _locale = locale
+        _interface = _make(language, locale)
 
 
 def set_locale(locale: str) -> None:
-    """Set the formatting locale (e.g. the office's ``es_MX``) without changing the language."""
-    global _locale
-    _locale = locale
+    """Set the interface's formatting locale (e.g. the office's ``es_MX``) without changing its language."""
+    global _interface
+    with _lock:
+        _interface = _Language(_interface.translations, _interface.language, locale)
+
+
+@contextmanager
+def use_language(language: str, locale: str | None = None) -> Iterator[str]:
+    """Run a job (a report, a certificate, a slip) in ``language`` without touching anyone else's:
+    only the code inside the block, in this thread, translates and formats in it."""
+    with _lock:
+        state = _make(language, locale)
+    token = _job.set(state)
+    try:
+        yield state.language
+    finally:
+        _job.reset(token)
 
 
 def current_language() -> str:
-    return _language
+    return _current().language
 
 
 def current_locale() -> str:
-    return _locale
+    return _current().locale
 
 
 def _(message: str) -> str:
-    return _translations.gettext(message)
+    return _current().translations.gettext(message)
 
 
 def N_(message: str) -> str:
@@ -120,11 +156,11 @@ def N_(message: str) -> str:
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    return _translations.ngettext(singular, plural, n)
+    return _current().translations.ngettext(singular, plural, n)
 
 
 def pgettext(context: str, message: str) -> str:
-    return _translations.pgettext(context, message)
+    return _current().translations.pgettext(context, message)
 
 
 # --- formatting -----------------------------------------------------------------------------
@@ -135,7 +171,7 @@ def format_date(value: date | datetime | None, fmt: str = "medium") -> str:
         return ""
     from babel.dates import format_date as _fd
 
-    return _fd(value, format=fmt, locale=_locale)
+    return _fd(value, format=fmt, locale=_current().locale)
 
 
 def format_datetime(value: datetime | None, fmt: str = "medium", tz: tzinfo | str | None = None) -> str:
@@ -143,7 +179,7 @@ def format_datetime(value: datetime | None, fmt: str = "medium", tz: tzinfo | st
         return ""
     from babel.dates import format_datetime as _fdt
 
-    return _fdt(value, format=fmt, tzinfo=tz, locale=_locale)
+    return _fdt(value, format=fmt, tzinfo=tz, locale=_current().locale)
 
 
 def format_time(value: time | datetime | None, fmt: str = "short") -> str:
@@ -151,20 +187,20 @@ def format_time(value: time | datetime | None, fmt: str = "short") -> str:
         return ""
     from babel.dates import format_time as _ft
 
-    return _ft(value, format=fmt, locale=_locale)
+    return _ft(value, format=fmt, locale=_current().locale)
 
 
 def format_number(value: int | float | Decimal) -> str:
     from babel.numbers import format_decimal
 
-    return format_decimal(value, locale=_locale)
+    return format_decimal(value, locale=_current().locale)
 
 
 def format_percent(value: float, digits: int = 0) -> str:
     from babel.numbers import format_percent as _fp
 
     pattern = "#,##0" + ("." + "0" * digits if digits else "") + " %"
-    return _fp(value, format=pattern, locale=_locale)
+    return _fp(value, format=pattern, locale=_current().locale)
 
 
 def date_order(locale: str | None = None) -> str:
@@ -263,7 +299,7 @@ def country_name(code: str | None) -> str:
         return ""
     from babel import Locale
 
-    return Locale.parse(_locale).territories.get(code.upper(), code.upper())
+    return Locale.parse(_current().locale).territories.get(code.upper(), code.upper())
 
 
 def country_names() -> list[tuple[str, str]]:
@@ -272,7 +308,7 @@ def country_names() -> list[tuple[str, str]]:
 
     from babel import Locale
 
-    territories = Locale.parse(_locale).territories
+    territories = Locale.parse(_current().locale).territories
     pairs = [(code, name) for code, name in territories.items() if len(code) == 2 and code.isalpha()]
     pairs = [p for p in pairs if p[0] not in {"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"}]
     return sorted(pairs, key=lambda p: unicodedata.normalize("NFKD", p[1]).casefold())
@@ -281,7 +317,7 @@ def country_names() -> list[tuple[str, str]]:
 def language_name(code: str) -> str:
     from babel import Locale
 
-    return Locale.parse(_locale).languages.get(code, code)
+    return Locale.parse(_current().locale).languages.get(code, code)
 
 
 set_language(DEFAULT_LANGUAGE)

@@ -97,4 +97,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_gui(db_path=args.db, language=args.lang)
     from desktop.cli.common import run_command
 
-    return run_command(args)
+    try:
+        status = run_command(args)
+        sys.stdout.flush()  # here, not at exit: a reader that left is noticed while we can still answer
+        return status
+    except BrokenPipeError:
+        return _reader_left()
+
+
+def _reader_left() -> int:
+    """The reader of our output went away (``enlace people list | head``): end quietly, as ``cat``
+    does. Standard output now goes nowhere, so Python's own flush at exit raises nothing either."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file behind stdout (tests)
+        pass
+    return 0

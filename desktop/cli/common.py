@@ -123,10 +123,12 @@ def write_rows(rows: Iterable[Sequence[object]], header: Sequence[str], fmt: str
     """Print rows as CSV (one row per record, header first) or as aligned text columns."""
     out = out or sys.stdout
     if fmt == "csv":
+        from desktop.services.core.files import spreadsheet_text
+
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(header)
-        for row in rows:
-            writer.writerow(["" if v is None else v for v in row])
+        for row in rows:  # a name like "=HYPERLINK(…)" must reach a spreadsheet as text, not as a formula
+            writer.writerow(["" if v is None else spreadsheet_text(v) for v in row])
         return
     table = [list(map(str, header))] + [["" if v is None else str(v) for v in row] for row in rows]
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]

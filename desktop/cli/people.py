@@ -30,9 +30,14 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
     p = sub.add_parser("referrals", parents=[common], help=_("referrals to services"))
     rsub = p.add_subparsers(dest="referrals_command", required=True, metavar=_("ACTION"))
-    ls = rsub.add_parser("list", parents=[common], help=_("list referrals created in a period"))
+    ls = rsub.add_parser("list", parents=[common], help=_("list referrals sent (or created, or closed) in a period"),
+                         description=_("List referrals. --from/--to are office days and bound the date the "
+                                       "monthly report counts by, the date sent, unless --by says otherwise."))
     ls.add_argument("--from", dest="date_from", metavar="DATE", help=_("first day (YYYY-MM-DD), inclusive"))
     ls.add_argument("--to", dest="date_to", metavar="DATE", help=_("last day (YYYY-MM-DD), inclusive"))
+    ls.add_argument("--by", choices=("created", "sent", "closed"), default="sent",
+                    help=_("which date --from/--to apply to: sent (default, as the report counts), created or "
+                           "closed; drafts have no sent date"))
     add_format_option(ls)
     ls.set_defaults(func=cmd_referrals_list)
     sl = rsub.add_parser("slip", parents=[common], help=_("write the referral slip as PDF"))
@@ -127,7 +132,8 @@ def cmd_referrals_list(args: argparse.Namespace) -> int:
     ctx = sign_in(args)
     flt = referrals.ReferralFilter(
         created_from=_office_midnight_utc(ctx, start) if start else None,
-        created_to=_office_midnight_utc(ctx, end + timedelta(days=1)) if end else None)
+        created_to=_office_midnight_utc(ctx, end + timedelta(days=1)) if end else None,
+        by=args.by if (start or end) else "created")
     csv = args.format == "csv"
     zone = _office_zone(ctx)
 
@@ -148,13 +154,14 @@ def cmd_referrals_slip(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from desktop.services import referrals
+    from desktop.services.core.files import write_private
 
     ctx = sign_in(args)
     pdf = referrals.slip_pdf(ctx, args.number, page=args.page)
     out = Path(args.out)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(pdf)
+        write_private(out, pdf)  # personal data: the owner's only
     except OSError as exc:
         raise CommandError(_("Cannot write {path}: {reason}").format(path=out, reason=exc.strerror)) from exc
     print(_("Referral slip {number} written to {path}").format(number=args.number.upper(), path=out))

@@ -19,6 +19,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--to", dest="date_to", metavar="DATE", help=_("last day, YYYY-MM-DD (with --from)"))
     p.add_argument("--format", required=True, choices=("pdf", "xlsx", "csv"), help=_("file format"))
     p.add_argument("--out", required=True, metavar="FILE", help=_("file to write"))
+    p.add_argument("--csv-dialect", choices=("excel", "excel-es"), default="excel",
+                   help=_("CSV form: excel (comma, decimal point) or excel-es (semicolon, decimal comma, as "
+                          "Excel opens CSV files where decimals are written with a comma)"))
     p.add_argument("--anonymized", action="store_true",
                    help=_("partner export: no personal data, counts from 1 to 4 shown as <5"))
     p.set_defaults(func=cmd_report)
@@ -36,7 +39,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     language = getattr(args, "lang", None) or "es"
     ctx = sign_in(args)
     try:
-        path = export_report(ctx, period, args.format, args.out, anonymized=args.anonymized, language=language)
+        path = export_report(ctx, period, args.format, args.out, anonymized=args.anonymized, language=language,
+                             csv_dialect=args.csv_dialect)
     finally:
         ctx.db.dispose()
     print(_("Report written: {path}").format(path=path), file=sys.stderr)

@@ -141,6 +141,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_attendance_sheet(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from desktop.services.core.files import write_private
     from desktop.services.training import attendance_sheet_pdf, course_by_code
 
     ctx = sign_in(args)
@@ -148,7 +149,7 @@ def cmd_attendance_sheet(args: argparse.Namespace) -> int:
     pdf = attendance_sheet_pdf(ctx, course.id, args.session)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(pdf)
+    write_private(out, pdf)  # names and documents: the owner's only
     print(_("Attendance sheet written to {path}").format(path=out))
     return EXIT_OK
 

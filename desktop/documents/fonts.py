@@ -26,6 +26,11 @@ def _find(candidates: list[str]) -> Path:
     raise FileNotFoundError(candidates[0])
 
 
+def font_files() -> list[Path]:
+    """The font files the PDFs use (for a screen that must draw the same glyphs)."""
+    return [_find(_CANDIDATES[name]) for name in (REGULAR, BOLD)]
+
+
 def register_fonts() -> None:
     """Register the bundled DejaVu fonts with ReportLab (once)."""
     global _registered

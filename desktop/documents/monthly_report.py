@@ -41,10 +41,19 @@ def table_grid(report: Any, table: Any) -> tuple[list[str], list[list[Cell]]]:
     return header, rows
 
 
+def percent(fraction: float) -> float:
+    """A rate as a percentage rounded once, to one decimal (every format prints this number)."""
+    return round(fraction * 100, 1)
+
+
 def figure_value(report: Any, figure: Any) -> Cell | None:
-    """A figure as printed: a partner export's marks; rates as fractions (0–1)."""
+    """A figure as printed: a partner export's marks; rates as percentages with one decimal (21.6)."""
     value = figure.shown if report.anonymized else figure.value
-    return round_value(value) if value is not None else None
+    if value is None:
+        return None
+    if figure.kind == "percent" and isinstance(value, int | float):
+        return percent(value)
+    return round_value(value)
 
 
 def figure_text(report: Any, figure: Any) -> str:
@@ -54,7 +63,7 @@ def figure_text(report: Any, figure: Any) -> str:
     if isinstance(value, str):
         return value
     if figure.kind == "percent":
-        return format_percent(value, 1)
+        return format_percent(value / 100, 1)
     if figure.kind == "days":
         return _("{n} days").format(n=format_number(value))
     return format_number(value)
@@ -165,23 +174,6 @@ def _data_table(header: list[str], rows: list[list[Cell]], width: float, styles,
     return table
 
 
-def _chart_for(report: Any, table: Any, width: float):
-    """A chart of the table (never of a partner export's suppressed counts)."""
-    from desktop.documents import monthly_report_charts as charts
-
-    if not table.chart or report.anonymized or table.total == 0:
-        return None
-    rows = [r.label for r in table.rows]
-    if table.chart == "pie":
-        return charts.pie(table.title, rows, [r[0] for r in table.cells], width)
-    if table.chart == "bar" or table.single_column:
-        return charts.horizontal_bars(table.title, rows, table.row_totals, width)
-    keep = [j for j in range(len(table.columns)) if any(r[j] for r in table.cells)]
-    series = [table.columns[j].label for j in keep]
-    values = [[r[j] for r in table.cells] for j in keep]
-    return charts.stacked_bars(table.title, rows, series, values, width)
-
-
 def _numbered_canvas(footer_left: str):
     from reportlab.pdfgen import canvas
 
@@ -231,6 +223,7 @@ def render_pdf(report: Any, *, page_size: str = "Letter", logo: bytes | None = N
     )
 
     from desktop.documents.fonts import register_fonts
+    from desktop.documents.monthly_report_charts import chart_for
 
     register_fonts()
     styles = _styles()
@@ -261,8 +254,8 @@ def render_pdf(report: Any, *, page_size: str = "Letter", logo: bytes | None = N
     if report.anonymized:
         story += [Spacer(1, 0.8 * cm), Paragraph(_esc(_(
             "Partner export: no names, documents, phones, addresses or birth dates. Counts from 1 to 4 are shown "
-            "as <5; counts marked * are withheld so that small counts cannot be worked out from totals.")),
-            styles["body"])]
+            "as <5; counts marked * are withheld so that no small count can be worked out from the export as a "
+            "whole. The method is on the definitions page.")), styles["body"])]
     story.append(PageBreak())
 
     # Sections.
@@ -275,10 +268,13 @@ def render_pdf(report: Any, *, page_size: str = "Letter", logo: bytes | None = N
                 ("FONT", (1, 0), (1, -1), "EnlaceSans-Bold", 10), ("ALIGN", (1, 0), (1, -1), "RIGHT"),
                 ("LINEBELOW", (0, 0), (-1, -1), 0.25, "#cccccc"), ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
             heading += [grid, Spacer(1, 8)]
-        story.append(KeepTogether(heading))  # a section title never sits alone at a page's foot
+        if section.figures or not section.tables:
+            story.append(KeepTogether(heading))  # a section title never sits alone at a page's foot
+            heading = []
         for table in section.tables:
             header, rows = table_grid(report, table)
-            block = [Paragraph(_esc(table.title), styles["h2"])]
+            block = [*heading, Paragraph(_esc(table.title), styles["h2"])]  # a bare title goes with its table
+            heading = []
             if not rows[:-1]:
                 block.append(Paragraph(_esc(_("Nothing in this period.")), styles["small"]))
                 story.append(KeepTogether(block))
@@ -292,7 +288,7 @@ def render_pdf(report: Any, *, page_size: str = "Letter", logo: bytes | None = N
                 block.append(Paragraph(_esc(table.note), styles["small"]))
             story.append(CondPageBreak(4 * cm))
             story += block if len(rows) > 30 else [KeepTogether(block)]
-            chart = _chart_for(report, table, width)
+            chart = chart_for(report, table, width)
             if chart is not None:
                 story += [Spacer(1, 6), KeepTogether([chart])]
     story.append(PageBreak())

@@ -33,6 +33,7 @@ from desktop.services import office as office_service
 from desktop.services import workspace
 from desktop.services.core.context import AppContext
 from desktop.services.core.errors import EnlaceError, ValidationError
+from desktop.services.core.files import write_private
 from desktop.ui.common import FieldErrors, PasswordRules, confirm, password_field, select_data, show_error
 
 # The zone most offices in a country use, where the country has several.
@@ -409,7 +410,7 @@ class RecoveryKeyDialog(QDialog):
 
     def save_to(self, path: Path) -> bool:
         try:
-            path.write_bytes(workspace.recovery_sheet(self.ctx, self.recovery_key))
+            write_private(path, workspace.recovery_sheet(self.ctx, self.recovery_key))
         except OSError as exc:
             show_error(self, _("The file {path} cannot be written: {reason}").format(path=path, reason=exc.strerror))
             return False

@@ -9,6 +9,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from desktop.i18n import _
+from desktop.services.core.files import write_private
 
 
 class ConsentBadges(QWidget):
@@ -122,7 +123,7 @@ def save_pdf(parent: QWidget | None, pdf: bytes, suggested: str) -> str | None:
     if not path.lower().endswith(".pdf"):
         path += ".pdf"
     try:
-        Path(path).write_bytes(pdf)
+        write_private(path, pdf)  # personal data: the owner's only
     except OSError as exc:
         show_error(parent, _("Cannot write {path}: {reason}").format(path=path, reason=exc.strerror))
         return None

@@ -48,7 +48,8 @@ def test_xlsx_has_a_sheet_per_table_numbers_as_numbers_and_frozen_headers(filled
         if row and row[0]:
             values.setdefault(row[0], row[1])
     assert values["Period"] == "November 2026" and values["From"] == "2026-11-01"  # ISO in spreadsheets
-    assert "Referrals made" in values  # definitions are there
+    definitions = {r[0]: r[1] for r in book["Definitions"].iter_rows(min_row=2, values_only=True)}
+    assert "Referrals made" in definitions and "Rates" in definitions  # definitions have their own sheet
     sheet = next(book[n] for n in book.sheetnames if n.startswith("People served by age band"))
     assert sheet.freeze_panes == "B2"
     assert [c.value for c in sheet[1]][:4] == ["Age band", "Female", "Male", "Intersex"]

@@ -263,9 +263,13 @@ def _to_row(v) -> ReferralRow:
 class ReferralFilter:
     status: str | None = None
     person_id: uuid.UUID | None = None
-    created_from: datetime | None = None  # inclusive, UTC
+    created_from: datetime | None = None  # inclusive, UTC (of the date named by ``by``)
     created_to: datetime | None = None  # exclusive, UTC
     text: str = ""  # referral number prefix
+    by: str = "created"  # which date created_from/created_to bound: created, sent (as reports count) or closed
+
+
+DATE_FIELDS = ("created", "sent", "closed")
 
 
 def _filtered(stmt, flt: ReferralFilter):
@@ -273,10 +277,11 @@ def _filtered(stmt, flt: ReferralFilter):
         stmt = stmt.where(Referral.status == flt.status)
     if flt.person_id:
         stmt = stmt.where(Referral.person_id == flt.person_id)
+    when = {"created": Referral.created_at, "sent": Referral.sent_at, "closed": Referral.closed_at}[flt.by]
     if flt.created_from:
-        stmt = stmt.where(Referral.created_at >= flt.created_from)
+        stmt = stmt.where(when >= flt.created_from)
     if flt.created_to:
-        stmt = stmt.where(Referral.created_at < flt.created_to)
+        stmt = stmt.where(when < flt.created_to)
     if flt.text.strip():
         stmt = stmt.where(Referral.number.like(f"%{flt.text.strip().upper()}%"))
     return stmt

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import calendar
 import re
-import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -23,7 +22,7 @@ from desktop.i18n import (
     current_language,
     current_locale,
     format_date,
-    set_language,
+    use_language,
 )
 from desktop.services import office as office_service
 from desktop.services.core.context import AppContext
@@ -31,6 +30,7 @@ from desktop.services.core.errors import Cancelled, ValidationError
 from desktop.services.core.permissions import Permission
 from desktop.services.reports.disaggregation import (
     age_band_dimension,
+    category_names,
     labelled_dimension,
     municipality_dimension,
     nationality_dimension,
@@ -61,7 +61,6 @@ from desktop.services.reports.suppression import (
     WITHHELD_MARK,
     MarginKey,
     SuppressedTable,
-    is_small,
     suppress_tables,
 )
 from desktop.services.reports.tables import (
@@ -194,26 +193,16 @@ class Report:
         return next(f for s in self.sections for f in s.figures if f.key == key)
 
 
-_language_lock = threading.RLock()
-
-
 @contextmanager
 def report_language(language: str | None, office_locale: str | None = None) -> Iterator[str]:
-    """Build and write a report in ``language`` (``es`` by default), then restore the interface's."""
+    """Build and write a report in ``language`` (``es`` by default). Only this job (this thread) uses
+    it: the window, and any other job running meanwhile, keep their own language."""
     language = language or "es"
     if language not in ("es", "en"):
         raise ValidationError(_("The report language must be es or en."))
-    with _language_lock:
-        before_language, before_locale = current_language(), current_locale()
-        locale = office_locale if office_locale and office_locale.startswith(language) else None
-        if language == before_language and (locale is None or locale == before_locale):
-            yield language  # already so (the window's own language): nothing global changes
-            return
-        set_language(language, locale)
-        try:
-            yield language
-        finally:
-            set_language(before_language, before_locale)
+    locale = office_locale if office_locale and office_locale.startswith(language) else None
+    with use_language(language, locale):
+        yield language
 
 
 def _read(ctx: AppContext, part):
@@ -380,7 +369,7 @@ def _referral_section(cube, figs, bands, categories, organizations) -> Section:
                basis=figs.closed_in_period),
         Figure("overdue_follow_ups", _("Overdue follow-ups"), figs.overdue_follow_ups),
     ]
-    category = labelled_dimension("category", _("Service category"), categories)
+    category = labelled_dimension("category", _("Service category"), category_names(categories))
     organization = labelled_dimension("organization", _("Organization"), organizations)
     tables = [
         build_table("referrals_status", _("Referrals made, by status at period end"),
@@ -423,11 +412,22 @@ def _training_section(courses, participants, figs, institutions, anonymized: boo
     return Section("trainings", _("Trainings"), figures, tables)
 
 
+def PARTNER_METHOD() -> str:
+    return _("Complementary (secondary) suppression across every table of this export. Counts from 1 to 4 are "
+             "shown as {small}; more counts are withheld ({withheld}: any count, 0 or more, possibly one from 1 "
+             "to 4) until no withheld count can be worked out, or narrowed to fewer values than its mark "
+             "admits, from all the numbers of the export taken together: totals repeated in several tables, "
+             "the 5W table, figures and rates (checked with an integer-programming solver, HiGHS). Totals and "
+             "rates are of all the people counted, withheld cells included; a total that would give a withheld "
+             "count away is withheld too.").format(small=SMALL_MARK, withheld=WITHHELD_MARK)
+
+
 def definitions(bands) -> list[tuple[str, str]]:
     return [
         (_("Period"), _("Calendar days in the office's time zone, first and last day included.")),
         (_("People served"), _("People registered in the period, or referred to a service in the period; each "
-                               "person counted once. Deleted and merged records are left out.")),
+                               "person counted once in the period however many services they used. Deleted and "
+                               "merged records are left out.")),
         (_("New / returning"), _("New: registered in the period. Returning: registered before it and referred in "
                                  "it.")),
         (_("Age band"), _("Age at the end of the period, from the birth date (or the date estimated from the "
@@ -441,16 +441,19 @@ def definitions(bands) -> list[tuple[str, str]]:
         (_("Median days from sent to closed"), _("Over referrals closed in the period.")),
         (_("Overdue follow-ups"), _("Referrals open at the end of the period (or today) whose follow-up date had "
                                     "passed.")),
-        (_("Trainings"), _("Courses and sessions held: sessions dated in the period. Participants: attended (present "
-                           "or late) at least one of them. Completion rate: enrollments of courses whose last "
-                           "session fell in the period that met the course's attendance share (and evaluation).")),
+        (_("Trainings"), _("Sessions held: sessions dated in the period and on or before the day the report was "
+                           "made (a planned session is not held). Courses held: courses with a session held. "
+                           "Participants: people who attended (present or late) at least one session held, each "
+                           "counted once. Completion rate: enrollments of courses finished in the period (their last "
+                           "session fell in it and has been held; a running course is not finished) that met the "
+                           "course's attendance share (and evaluation).")),
+        (_("Rates"), _("Computed from the exact counts and rounded once, to one decimal, the same in the PDF, the "
+                       "spreadsheet and the CSV.")),
         (_("Certificates"), _("Issued or revoked in the period.")),
         (_("5W"), _("Population type × sex × under/over 18, each person once. Indigenous, Afro-descendant "
                     "and LGBTIQ+ people are counted where they said so themselves; people not asked are not "
                     "counted in those columns.")),
-        (_("Partner export"), _("Counts from 1 to 4 are shown as {small}; other counts are withheld ({withheld}) "
-                                "so that no small count can be worked out from the totals.").format(
-            small=SMALL_MARK, withheld=WITHHELD_MARK)),
+        (_("Partner export"), PARTNER_METHOD()),
     ]
 
 
@@ -466,25 +469,53 @@ def _totals_only(table: Table) -> Table:
 
 
 def _suppress(report: Report) -> None:
-    """Suppress small counts in every table and figure. A two-way table that cannot be protected
-    whole is shared as its row totals; only if even those cannot, it is withheld."""
+    """Suppress small counts in every table and figure so that nothing withheld can be worked out
+    from the whole export. A two-way table that cannot be protected whole is shared as its row
+    totals; then the export is protected as one system (:mod:`.partner`)."""
+    from desktop.services.reports.partner import ExportModel
+
     counted = ("people", "referrals", "participants")
     tables = [t for t in report.tables() if t.measure in counted]
-    figures = [f for s in report.sections for f in s.figures]
-    shown, withheld = suppress_tables(tables)
+    figures = {f.key: f for s in report.sections for f in s.figures}
+    shown, _withheld = suppress_tables(tables)
     reduced = {t.key for t, sh in zip(tables, shown, strict=True)
                if sh.withheld and t.additive and not t.single_column}
     if reduced:
         for section in report.sections:
             section.tables = [_totals_only(t) if t.key in reduced else t for t in section.tables]
         tables = [t for t in report.tables() if t.measure in counted]
-        shown, withheld = suppress_tables(tables)
+        shown, _withheld = suppress_tables(tables)
     report.suppressed = {t.key: s for t, s in zip(tables, shown, strict=True)}
-    for f in figures:
+
+    export = ExportModel(tables)
+    quantities: dict[str, int] = {}
+    for f in figures.values():
+        if f.kind == "count" and isinstance(f.value, int) and f.key != "people_referred":
+            quantities[f.key] = export.figure(f.key, f.value, f.margin)
+    referred = figures.get("people_referred")
+    if referred is not None and isinstance(referred.value, int):
+        model = export.model
+        low = quantities.get("people_returning")
+        high = quantities.get("referrals_made")
+        quantities["people_referred"] = export.figure(
+            "people_referred", referred.value,
+            between=(model.quantities[model.resolve(low)].form if low is not None else None,
+                     model.quantities[model.resolve(high)].form if high is not None else None))
+    export.seed(report.suppressed)
+    export.protect()
+    export.render(report.suppressed)
+
+    def withheld(key) -> bool:
+        qid = export.key_quantity(key)
+        return qid is not None and isinstance(export.mark(qid), str)
+
+    for f in figures.values():
         f.shown = f.value
-        if f.kind == "count" and isinstance(f.value, int) and is_small(f.value):
-            f.shown = SMALL_MARK
-        elif f.margin is not None and f.margin in withheld:
-            f.shown = WITHHELD_MARK
+        if f.key in quantities:
+            f.shown = export.mark(quantities[f.key])
         elif f.kind in ("percent", "days") and f.basis is not None and f.basis < 10:
             f.shown = WITHHELD_MARK  # a rate over fewer than 10 tells too much about each person
+    rate = figures.get("completion_rate")
+    if rate is not None and any(withheld(("referrals", *k)) for k in (("*", "*"), ("status", "completed"),
+                                                                      ("status", "cancelled"))):
+        rate.shown = WITHHELD_MARK  # its terms are withheld: the rate would give them away

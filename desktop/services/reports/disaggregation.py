@@ -31,6 +31,20 @@ REFERRAL_STATUSES: dict[str, str] = {
 }
 PERSON_SEXES: dict[str, str] = {"female": N_("Female"), "male": N_("Male"), "intersex": N_("Intersex")}
 PARTICIPANT_SEXES: dict[str, str] = {"F": N_("Female"), "M": N_("Male"), "I": N_("Intersex")}
+# The directory's built-in service categories (directory.catalogs.CATEGORIES, stored with Spanish names):
+# an English report names them in English. An office's own categories keep the name it gave them.
+SERVICE_CATEGORIES: dict[str, str] = {
+    "education": N_("Education"),
+    "health": N_("Health"),
+    "psychosocial": N_("Psychosocial support"),
+    "legal": N_("Legal assistance"),
+    "shelter": N_("Shelter"),
+    "food": N_("Food"),
+    "social": N_("Social assistance"),
+    "documentation": N_("Documentation"),
+    "employment": N_("Employment and training"),
+    "protection": N_("Child protection"),
+}
 POPULATION_TYPES: dict[str, str] = {
     "destination": N_("In destination"),
     "transit": N_("In transit"),
@@ -162,6 +176,16 @@ def municipality_dimension() -> Dimension:
 def newness_dimension() -> Dimension:
     return Dimension("newness", _("Registration"), [Category("new", _("New in the period")),
                                                     Category("returning", _("Returning"))])
+
+
+def category_names(stored: dict[str, str]) -> dict[str, str]:
+    """Service category code → its name in the report's language (built-in ones in English in an
+    English report; the directory's stored name otherwise)."""
+    from desktop.i18n import current_language
+
+    if current_language() == "es":
+        return dict(stored)
+    return {code: _(SERVICE_CATEGORIES[code]) if code in SERVICE_CATEGORIES else name for code, name in stored.items()}
 
 
 def labelled_dimension(key: str, title: str, labels: dict[str, str], *, keep_empty: bool = False) -> Dimension:

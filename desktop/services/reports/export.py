@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import os
-import tempfile
+import re
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -23,8 +23,10 @@ from desktop.i18n import _
 from desktop.services import office as office_service
 from desktop.services.core.context import AppContext
 from desktop.services.core.errors import ValidationError
+from desktop.services.core.files import keep_text, spreadsheet_text, write_private
 from desktop.services.core.permissions import Permission
 from desktop.services.reports import (
+    PARTNER_METHOD,
     CancelFlag,
     Period,
     Progress,
@@ -37,16 +39,35 @@ from desktop.services.security import audit
 FORMATS = ("pdf", "xlsx", "csv")
 
 
+CSV_DIALECTS = ("excel", "excel-es")
+
+
+def decimal_comma(locale: str | None) -> bool:
+    """True when the locale writes decimals with a comma (es_CO, es_AR…): its spreadsheets read
+    ``excel-es`` CSV files."""
+    from babel.numbers import get_decimal_symbol
+
+    try:
+        return get_decimal_symbol(locale or "es_CO") == ","
+    except Exception:  # an unknown locale: the common international form
+        return False
+
+
 def export_report(ctx: AppContext, period: Period, fmt: str, out: str | os.PathLike[str], *,
                   anonymized: bool = False, language: str | None = None, now: datetime | None = None,
-                  progress: Progress | None = None, cancelled: CancelFlag | None = None) -> Path:
+                  progress: Progress | None = None, cancelled: CancelFlag | None = None,
+                  csv_dialect: str = "excel") -> Path:
     """Build the report for ``period`` and write it to ``out`` (supervisors and administrators).
 
-    The file appears whole or not at all. Every export is an audit event with the period and format.
+    The file appears whole or not at all, readable by its owner only. ``csv_dialect``: ``excel``
+    (comma, decimal point) or ``excel-es`` (semicolon, decimal comma, as Excel reads it where
+    decimals are written with a comma). Every export is an audit event with the period and format.
     """
     ctx.require(Permission.EXPORT_REPORTS)
     if fmt not in FORMATS:
         raise ValidationError(_("Unknown report format {format}: use pdf, xlsx or csv.").format(format=fmt))
+    if csv_dialect not in CSV_DIALECTS:
+        raise ValidationError(_("Unknown CSV dialect {dialect}: use excel or excel-es.").format(dialect=csv_dialect))
     target = Path(out).expanduser()
     if not target.parent.is_dir():
         raise ValidationError(_("The folder {folder} does not exist.").format(folder=target.parent))
@@ -55,9 +76,9 @@ def export_report(ctx: AppContext, period: Period, fmt: str, out: str | os.PathL
     info = office_service.office_info(ctx.db)
     with report_language(language, info.locale if info else None):
         report = build_report(ctx, period, anonymized=anonymized, now=now, progress=progress, cancelled=cancelled)
-        data = render(ctx, report, fmt)
+        data = render_csv(report, csv_dialect) if fmt == "csv" else render(ctx, report, fmt)
     try:
-        _write_atomically(target, data)
+        write_private(target, data)
     except OSError as exc:
         raise ValidationError(_("The report could not be written to {path}: {reason}").format(
             path=target, reason=exc.strerror or exc)) from exc
@@ -79,23 +100,27 @@ def render(ctx: AppContext | None, report: Report, fmt: str) -> bytes:
     return render_pdf(report, page_size=page_size, logo=logo)
 
 
+def chart_svg(report: Report, table_key: str, width: float = 500) -> bytes | None:
+    """A table's chart as SVG, the very drawing the PDF prints (the window shows it); None if it has none."""
+    from desktop.documents.monthly_report_charts import chart_svg as svg
+
+    with report_language(report.language):
+        return svg(report, report.table(table_key), width)
+
+
+def chart_fonts() -> list[Path]:
+    """The font files the charts are drawn with, for a screen that must show the same glyphs."""
+    from desktop.documents.fonts import font_files
+
+    return font_files()
+
+
 def preview_pdf(ctx: AppContext, report: Report) -> bytes:
     """The PDF of a report already built (the screen's preview); no file, so no export event."""
     ctx.require(Permission.VIEW_REPORTS)
     info = office_service.office_info(ctx.db)
     with report_language(report.language, info.locale if info else None):
         return render(ctx, report, "pdf")
-
-
-def _write_atomically(target: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".enlace-report-", dir=str(target.parent))
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # -- CSV ---------------------------------------------------------------------------------------
@@ -105,9 +130,13 @@ def _csv_rows(report: Report) -> Iterator[list[Cell]]:
     yield [_("Section"), _("Table"), _("Row"), _("Column"), _("Value")]
     for label, text in about_rows(report)[:9]:
         yield [_("About"), "", label, "", text]
+    if report.anonymized:
+        yield [_("About"), "", _("Partner export"), "", PARTNER_METHOD()]
     for section in report.sections:
         for fig in section.figures:
             value = figure_value(report, fig)
+            if fig.kind == "percent" and isinstance(value, float):
+                value = f"{value:.1f}%"  # what spreadsheets read as a percentage
             yield [section.title, _("Figures"), fig.label, "", "" if value is None else value]
         for table in section.tables:
             header, rows = table_grid(report, table)
@@ -116,24 +145,51 @@ def _csv_rows(report: Report) -> Iterator[list[Cell]]:
                     yield [section.title, table.title, row[0], label, round_value(value)]
 
 
-def render_csv(report: Report) -> bytes:
-    """One long table (section, table, row, column, value), UTF-8 with BOM so Excel reads accents."""
+def render_csv(report: Report, dialect: str = "excel") -> bytes:
+    """One long table (section, table, row, column, value), UTF-8 with BOM so Excel reads accents.
+
+    ``excel-es``: semicolons between fields and decimal commas, as Excel opens a CSV file where the
+    system writes decimals with a comma. Texts a spreadsheet would run as formulas are kept as text.
+    """
+    comma = dialect == "excel-es"
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
+    writer = csv.writer(buf, delimiter=";" if comma else ",", lineterminator="\r\n")
     for row in _csv_rows(report):
-        writer.writerow(row)
+        writer.writerow([_csv_cell(v, comma) for v in row])
     return buf.getvalue().encode("utf-8-sig")
+
+
+def _csv_cell(value: Cell, comma: bool) -> Cell:
+    if isinstance(value, float):
+        text = repr(value) if value != int(value) else f"{value:.1f}"
+        return text.replace(".", ",") if comma else text
+    if isinstance(value, str):
+        if comma and re.fullmatch(r"-?\d+\.\d+%", value):  # a rate, "21.6%"
+            return value.replace(".", ",")
+        return spreadsheet_text(value)
+    return value
 
 
 # -- XLSX --------------------------------------------------------------------------------------
 
 
 def _sheet_name(title: str, used: set[str]) -> str:
-    clean = "".join(" " if ch in '[]:*?/\\' else ch for ch in title).strip()[:31] or "Tabla"
-    name, n = clean, 2
+    """A sheet name of at most 31 characters, cut at a word boundary (an ellipsis says so), and
+    unique in the book (a number in brackets when two titles start alike)."""
+    clean = " ".join("".join(" " if ch in '[]:*?/\\' else ch for ch in title).split()) or "Tabla"
+
+    def shorten(limit: int) -> str:
+        if len(clean) <= limit:
+            return clean
+        cut = clean[: limit - 1].rstrip(" ,;:–—-")
+        if " " in cut and not clean[limit - 1].isspace():
+            cut = cut[: cut.rfind(" ")].rstrip(" ,;:–—-")
+        return cut + "…"
+
+    name, n = shorten(31), 2
     while name.casefold() in used:
         suffix = f" ({n})"
-        name = clean[: 31 - len(suffix)] + suffix
+        name = shorten(31 - len(suffix)) + suffix
         n += 1
     used.add(name.casefold())
     return name
@@ -184,7 +240,8 @@ def _add_sheet(book, used: set[str], title: str, header: list[str], rows: list[l
 
 
 def render_xlsx(report: Report) -> bytes:
-    """One sheet per table (numbers as numbers), a figures sheet, and a sheet on period and definitions."""
+    """A sheet on the report (office, period, index of sheets), one of definitions, one of figures, and
+    one per table (numbers as numbers)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
@@ -192,11 +249,22 @@ def render_xlsx(report: Report) -> bytes:
     about = book.active
     about.title = _sheet_name(_("About this report"), used := set())
     about.append([_("Item"), _("Description")])
-    for label, text in about_rows(report):
+    for label, text in about_rows(report)[:9]:
         about.append([label, text])
     about.append([])
     about.append([_("Sheet"), _("Table")])
     index_row = about.max_row
+    definitions = book.create_sheet(_sheet_name(_("Definitions"), used))
+    definitions.append([_("Term"), _("Definition")])
+    for label, text in report.definitions:
+        definitions.append([label, text])
+    definitions["A1"].font = definitions["B1"].font = Font(bold=True)
+    definitions.column_dimensions["A"].width = 34
+    definitions.column_dimensions["B"].width = 100
+    for row in definitions.iter_rows(min_row=2):
+        row[0].alignment = Alignment(wrap_text=True, vertical="top")
+        row[1].alignment = Alignment(wrap_text=True, vertical="top")
+    definitions.freeze_panes = "A2"
     figures_rows: list[list[Cell]] = []
     for section in report.sections:
         for fig in section.figures:
@@ -205,8 +273,11 @@ def render_xlsx(report: Report) -> bytes:
     fig_sheet = _add_sheet(book, used, _("Figures"), [_("Section"), _("Figure"), _("Value")], figures_rows, False)
     sheet = book[fig_sheet]
     for i, fig in enumerate(f for s in report.sections for f in s.figures):
-        if fig.kind == "percent" and isinstance(figure_value(report, fig), float):
-            sheet.cell(row=i + 2, column=3).number_format = "0.0%"
+        value = figure_value(report, fig)
+        if fig.kind == "percent" and isinstance(value, float):
+            cell = sheet.cell(row=i + 2, column=3)
+            cell.value = value / 100
+            cell.number_format = "0.0%"
     for table in report.tables():
         header, rows = table_grid(report, table)
         name = _add_sheet(book, used, table.title, header, rows, bold_last=True)
@@ -219,6 +290,8 @@ def render_xlsx(report: Report) -> bytes:
     for row in about.iter_rows(min_row=2):
         row[1].alignment = Alignment(wrap_text=True, vertical="top")
     about.freeze_panes = "A2"
+    for sheet in book.worksheets:
+        keep_text(sheet)
     buf = io.BytesIO()
     book.save(buf)
     return buf.getvalue()

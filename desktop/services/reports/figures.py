@@ -279,7 +279,8 @@ def referral_figures(referred: int, referrals: ReferralPass) -> ReferralFigures:
 
 
 def _sessions_in(b: Bounds):
-    return and_(TrainingSession.date >= b.first_day, TrainingSession.date <= b.last_day, Course.deleted_at.is_(None))
+    """Sessions held in the period: dated within it and on or before today (a planned session is not held)."""
+    return and_(TrainingSession.date >= b.first_day, TrainingSession.date <= b.as_of, Course.deleted_at.is_(None))
 
 
 @dataclass(frozen=True)
@@ -326,7 +327,8 @@ def participant_cube(session: Session, b: Bounds) -> dict[tuple[str, str], int]:
 
 
 def completion(session: Session, b: Bounds) -> tuple[int, int]:
-    """(enrollments, completed) in courses whose last session fell in the period.
+    """(enrollments, completed) in courses finished in the period: their last session fell in it and
+    has been held (on or before today); a course still running is not finished.
 
     Completed: attended (present or late) at least the course's share of its scheduled hours, and
     passed the final evaluation when the course requires one.
@@ -344,7 +346,7 @@ def completion(session: Session, b: Bounds) -> tuple[int, int]:
         select(func.count(), func.coalesce(func.sum(case((done, 1), else_=0)), 0))
         .select_from(Enrollment).join(Course, Course.id == Enrollment.course_id)
         .join(last, last.c.course_id == Course.id).outerjoin(credited, credited.c.enrollment_id == Enrollment.id)
-        .where(Course.deleted_at.is_(None), last.c.last_day >= b.first_day, last.c.last_day <= b.last_day)).one()
+        .where(Course.deleted_at.is_(None), last.c.last_day >= b.first_day, last.c.last_day <= b.as_of)).one()
     return int(row[0]), int(row[1])
 
 

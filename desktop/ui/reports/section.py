@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QStackedBarSeries, QValueAxis
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QFontDatabase
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
+from PySide6.QtSvgWidgets import QSvgWidget
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.i18n import _
+from desktop.i18n import _, current_locale
 from desktop.services.core.context import AppContext
 from desktop.services.core.errors import EnlaceError
 from desktop.services.core.permissions import Permission
@@ -67,6 +67,18 @@ def recent_months(today: date, count: int = 36) -> list[date]:
     return months
 
 
+_fonts_loaded = False
+
+
+def _load_chart_fonts() -> None:
+    """The PDF's font (DejaVu Sans) for the charts on screen, once."""
+    global _fonts_loaded
+    if not _fonts_loaded:
+        for path in report_export.chart_fonts():
+            QFontDatabase.addApplicationFont(str(path))
+        _fonts_loaded = True
+
+
 class ExportDialog(QDialog):
     """Format, partner (anonymized) export and language of the file to write."""
 
@@ -82,7 +94,15 @@ class ExportDialog(QDialog):
         self.language = QComboBox()
         for code, name in language_choices():
             self.language.addItem(name, code)
+        self.csv_dialect = QComboBox()  # the office's locale decides the default (es_CO writes 1,5)
+        self.csv_dialect.addItem(_("Semicolons, decimal comma (Excel in Spanish)"), "excel-es")
+        self.csv_dialect.addItem(_("Commas, decimal point"), "excel")
+        self.csv_dialect.setCurrentIndex(0 if report_export.decimal_comma(current_locale()) else 1)
+        self.format.currentIndexChanged.connect(
+            lambda: self.csv_dialect.setEnabled(self.format.currentData() == "csv"))
+        self.csv_dialect.setEnabled(False)
         form.addRow(_("Format"), self.format)
+        form.addRow(_("CSV separators"), self.csv_dialect)
         form.addRow("", self.anonymized)
         form.addRow(_("Language of the report"), self.language)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -158,8 +178,11 @@ class ReportsSection(QWidget):
         self.tables = QTabWidget()
         self.tables.setObjectName("report_tables")
         self.tables.currentChanged.connect(self._show_chart)
-        self.chart_view = QChartView()
-        self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
+        # The chart is the PDF's own drawing (ReportLab), shown as SVG: screen and paper look the same.
+        _load_chart_fonts()
+        self.chart_view = QSvgWidget()
+        self.chart_view.setObjectName("report_chart")
+        self.chart_view.renderer().setAspectRatioMode(Qt.AspectRatioMode.KeepAspectRatio)
         self.chart_view.setMinimumHeight(220)
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.tables)
@@ -313,40 +336,12 @@ class ReportsSection(QWidget):
         self._show_chart(self.tables.currentIndex())
 
     def _show_chart(self, index: int) -> None:
-        chart = QChart()
-        chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
         tables = list(self.report.tables()) if self.report else []
-        if 0 <= index < len(tables) and tables[index].chart:
-            table = tables[index]
-            chart.setTitle(table.title)
-            single = table.single_column or table.chart in ("pie", "bar")
-            series = QBarSeries() if single else QStackedBarSeries()
-            if single:
-                bar = QBarSet(table.columns[0].label if table.single_column else _("Total"))
-                bar.append([float(v) for v in (table.row_totals if not table.single_column else
-                                               [r[0] for r in table.cells])])
-                series.append(bar)
-                chart.legend().setVisible(False)
-            else:
-                for j, column in enumerate(table.columns):
-                    if any(r[j] for r in table.cells):
-                        bar = QBarSet(column.label)
-                        bar.append([float(r[j]) for r in table.cells])
-                        series.append(bar)
-            chart.addSeries(series)
-            axis_x = QBarCategoryAxis()
-            axis_x.append([r.label for r in table.rows])
-            chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
-            series.attachAxis(axis_x)
-            axis_y = QValueAxis()
-            axis_y.setLabelFormat("%d")
-            top = max((table.row_totals if not single else
-                       [r[0] for r in table.cells] if table.single_column else table.row_totals), default=0)
-            axis_y.setRange(0, _nice_ceiling(top))
-            axis_y.setTickCount(6)
-            chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
-            series.attachAxis(axis_y)
-        self.chart_view.setChart(chart)
+        svg = None
+        if 0 <= index < len(tables) and self.report is not None:
+            svg = report_export.chart_svg(self.report, tables[index].key)
+        self.chart_view.load(QByteArray(svg or b'<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>'))
+        self.chart_view.setToolTip(tables[index].title if svg else "")
 
     # -- PDF, printing, export -----------------------------------------------------------------
 
@@ -412,20 +407,14 @@ class ReportsSection(QWidget):
         settings.LAST_EXPORT_DIR.set(str(Path(path).parent))
         self.status.setText(_("Writing {path}…").format(path=path))
         self._start(report_export.export_report, self.ctx, period, fmt, path,
-                    anonymized=dialog.anonymized.isChecked(), language=dialog.language.currentData(), kind="export",
-                    on_done=lambda written: (self.status.setText(_("Report written: {path}").format(path=written)),
-                                             show_info(self, _("Report written: {path}").format(path=written))))
+                    anonymized=dialog.anonymized.isChecked(), language=dialog.language.currentData(),
+                    csv_dialect=dialog.csv_dialect.currentData(), kind="export", on_done=self._written)
+
+    def _written(self, written) -> None:
+        self.status.setText(_("Report written: {path}").format(path=written))
+        show_info(self, _("Report written: {path}").format(path=written))
 
     def refresh(self) -> None:
         """Called when the section is shown: nothing runs until the person asks for a period."""
 
 
-def _nice_ceiling(value: float) -> float:
-    """The next 5, 10, 25, 50, 100… at or above ``value``: round axis ticks in fifths."""
-    step = 5.0
-    while step < value:
-        for factor in (2, 2.5, 2):
-            if step >= value:
-                break
-            step *= factor
-    return step

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from desktop.i18n import _, format_date
 from desktop.services import training
 from desktop.services.core.context import AppContext
+from desktop.services.core.files import write_private
 from desktop.services.core.permissions import Permission
 from desktop.services.training import CREDITED_STATUSES
 from desktop.ui.common import guarded, show_info
@@ -313,6 +314,5 @@ class AttendancePanel(QWidget):
         pdf = guarded(self, training.attendance_sheet_pdf, self.ctx, self.course_id, session.number)
         if pdf is None:
             return None
-        with open(path, "wb") as fh:
-            fh.write(pdf)
+        write_private(path, pdf)  # names and documents: the owner's only
         return path
