@@ -207,7 +207,7 @@ def date_order(locale: str | None = None) -> str:
     """"DMY", "MDY" or "YMD": the order in which people of the locale write a date in numbers."""
     from babel import Locale
 
-    pattern = Locale.parse(locale or _locale).date_formats["short"].pattern
+    pattern = Locale.parse(locale or current_locale()).date_formats["short"].pattern
     positions = sorted((pattern.find(ch), ch) for ch in "dMy" if ch in pattern)
     return "".join(ch for _pos, ch in positions).upper() if len(positions) == 3 else "DMY"
 
@@ -240,7 +240,7 @@ def _month_names(locale: str | None) -> dict[str, int]:
     from babel import Locale
 
     names: dict[str, int] = {}
-    for code in dict.fromkeys((locale or _locale, "es", "en")):
+    for code in dict.fromkeys((locale or current_locale(), "es", "en")):
         months = Locale.parse(code).months
         for context in ("format", "stand-alone"):
             for width in ("wide", "abbreviated"):
