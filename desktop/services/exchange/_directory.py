@@ -66,7 +66,7 @@ def _save_histories(session: Session, table: str, rows: dict[uuid.UUID, tuple[st
     items = [{"table_name": table, "row_id": k, "owner_office": owner, "hashes": " ".join(hashes[-HISTORY_CAP:])}
              for k, (owner, hashes) in rows.items()]
     for i in range(0, len(items), 2000):
-        session.execute(insert(ExchangeRowHistory), items[i:i + 2000])
+        session.execute(insert(ExchangeRowHistory.__table__), items[i:i + 2000])  # Core: no ORM bulk bookkeeping
 
 
 def owner_of(session: Session, table: str, row_id: uuid.UUID) -> str:
