@@ -146,8 +146,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         result = exchange.export_bundle(ctx, args.to, args.out, include)
     except OSError as exc:
         raise CommandError(_("Cannot write {path}: {error}").format(path=args.out, error=exc.strerror)) from exc
-    print(_("Bundle {seq} for {to} written to {path}").format(seq=result.sequence, to=result.recipient,
-                                                              path=result.path))
+    to = _("any trusted office") if result.recipient == "any" else result.recipient
+    print(_("Bundle {seq} for {to} written to {path}").format(seq=result.sequence, to=to, path=result.path))
     for line in _contents_lines(result.contents):
         print(line)
     if result.held_back:
