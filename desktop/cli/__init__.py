@@ -18,7 +18,7 @@ from desktop import APP_NAME, __version__
 from desktop.i18n import _, set_language
 
 COMMAND_MODULES = ["desktop.cli.core", "desktop.cli.backup", "desktop.cli.people", "desktop.cli.training",
-                   "desktop.cli.report", "desktop.cli.directory", "desktop.cli.server"]
+                   "desktop.cli.report", "desktop.cli.directory", "desktop.cli.server", "desktop.cli.exchange"]
 
 
 def _common_options(top_level: bool) -> argparse.ArgumentParser:

@@ -40,6 +40,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--seed", type=int, default=1, help=_("the same seed gives the same demo data"))
     p.add_argument("--reset", action="store_true",
                    help=_("replace an existing demo database with a new one (it is backed up first)"))
+    p.add_argument("--office-code", default="BGA", metavar="CODE",
+                   help=_("another code makes a partner office that exchanges bundles with the BGA demo"))
+    p.add_argument("--office-name", default=None, metavar="NAME", help=_("the partner office's name"))
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("audit", parents=[common], help=_("audit log"))
@@ -114,7 +117,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     db = open_db(args)
     try:
         demo = build_demo(db, args.size, args.seed,
-                          progress=lambda step: print(_("… {step}").format(step=_demo_word(step)), file=sys.stderr))
+                          progress=lambda step: print(_("… {step}").format(step=_demo_word(step)), file=sys.stderr),
+                          office_code=args.office_code, office_name=args.office_name)
         from desktop.services.workspace import take_recovery_key
 
         recovery = take_recovery_key(db)

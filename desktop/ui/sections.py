@@ -34,6 +34,8 @@ SECTIONS: list[SectionSpec] = [
                 Permission.VIEW_TRAININGS, "SP_FileDialogContentsView"),
     SectionSpec("reports", N_("Reports"), "desktop.ui.reports.section:ReportsSection", Permission.VIEW_REPORTS,
                 "SP_FileDialogInfoView"),
+    SectionSpec("exchange", N_("Exchange"), "desktop.ui.exchange.section:ExchangeSection",
+                Permission.VIEW_EXCHANGE, "SP_BrowserReload"),
     SectionSpec("admin", N_("Administration"), "desktop.ui.admin.section:AdminSection",
                 Permission.VIEW_AUDIT, "SP_FileDialogDetailedView"),
 ]

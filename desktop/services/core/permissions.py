@@ -32,6 +32,10 @@ class Permission(StrEnum):
     VIEW_REPORTS = "view_reports"
     EXPORT_REPORTS = "export_reports"
     EXPORT_PERSONAL_DATA = "export_personal_data"
+    EXCHANGE_BUNDLES = "exchange_bundles"  # make and import bundles for other offices, the office card
+    MANAGE_TRUST = "manage_trust"  # trust or stop trusting another office's key
+    WORK_EXCHANGE = "work_exchange"  # referrals from other offices, the directory review queue
+    VIEW_EXCHANGE = "view_exchange"  # the Intercambio section (what it shows depends on the two above)
 
 
 P = Permission
@@ -42,13 +46,15 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     # Clerks: people, consent, cases, referrals, the directory. No users, no trainings admin.
     "clerk": frozenset({P.VIEW_DIRECTORY, P.EDIT_DIRECTORY, P.IMPORT_DIRECTORY, P.VIEW_PEOPLE,
                         P.EDIT_PEOPLE, P.VIEW_SENSITIVE, P.VIEW_REFERRALS, P.EDIT_REFERRALS,
-                        P.VERIFY_CERTIFICATES, P.EXPORT_PERSONAL_DATA}),
+                        P.VERIFY_CERTIFICATES, P.EXPORT_PERSONAL_DATA, P.WORK_EXCHANGE,
+                        P.VIEW_EXCHANGE}),
     # Trainers never see people or referrals.
     "trainer": frozenset({P.VIEW_DIRECTORY, P.VIEW_TRAININGS, P.EDIT_TRAININGS, P.ISSUE_CERTIFICATES,
                           P.VERIFY_CERTIFICATES}),
     # Supervisors read everything and export reports.
     "supervisor": frozenset(_READ_ALL | {P.EXPORT_REPORTS, P.MERGE_PEOPLE, P.BACKUP,
-                                         P.REVOKE_CERTIFICATES, P.EXPORT_PERSONAL_DATA}),
+                                         P.REVOKE_CERTIFICATES, P.EXPORT_PERSONAL_DATA, P.EXCHANGE_BUNDLES,
+                                         P.VIEW_EXCHANGE}),
     # Administrators: everything except specific needs and case notes (clerks and supervisors only).
     "admin": frozenset(Permission) - {P.VIEW_SENSITIVE},
 }

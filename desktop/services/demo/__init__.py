@@ -35,7 +35,10 @@ PARTS: list[str] = [
     "desktop.services.demo.directory",
     "desktop.services.demo.people",
     "desktop.services.demo.training",
+    "desktop.services.demo.exchange",
 ]
+DEMO_OFFICE_CODE = "BGA"
+DEMO_OFFICE_NAME = "Oficina de Atención al Migrante de Bucaramanga"
 
 
 @dataclass
@@ -47,6 +50,8 @@ class DemoBuild:
     ctx: AppContext | None = None  # the demo administrator, once the office exists
     progress: Callable[[str], None] = lambda message: None
     summary: dict[str, int] = field(default_factory=dict)
+    office_code: str = DEMO_OFFICE_CODE  # another code makes a partner office (see demo/exchange.py)
+    office_name: str = DEMO_OFFICE_NAME
 
     def rng(self, part: str) -> random.Random:
         import random
@@ -100,11 +105,17 @@ def reset_demo(location: str) -> str:
 
 
 def build_demo(db: Database, size: str = "small", seed: int = 1, *, now: datetime | None = None,
-               progress: Callable[[str], None] | None = None) -> DemoBuild:
-    """Fill an empty, migrated database with the demo office. Returns the build with a summary."""
+               progress: Callable[[str], None] | None = None, office_code: str = DEMO_OFFICE_CODE,
+               office_name: str | None = None) -> DemoBuild:
+    """Fill an empty, migrated database with the demo office (``office_code``: a partner demo office,
+    whose directory belongs to the Bucaramanga office). Returns the build with a summary."""
     if size not in SIZES:
         raise ValueError(size)
-    demo = DemoBuild(db, size, seed, now or datetime.now(UTC))
+    office_code = office_code.strip().upper() or DEMO_OFFICE_CODE
+    if office_name is None:
+        office_name = (DEMO_OFFICE_NAME if office_code == DEMO_OFFICE_CODE
+                       else f"Oficina de Atención al Migrante {office_code}")
+    demo = DemoBuild(db, size, seed, now or datetime.now(UTC), office_code=office_code, office_name=office_name)
     if progress:
         demo.progress = progress
     for name in PARTS:

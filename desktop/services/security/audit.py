@@ -41,6 +41,9 @@ ACTIONS: dict[str, str] = {
     "restore": N_("Backup restored"),
     "setup": N_("Office setup"),
     "job_failed": N_("A job failed"),
+    "trust": N_("Trusted another office"),
+    "distrust": N_("Stopped trusting an office"),
+    "refuse": N_("Refused a bundle"),
 }
 
 
@@ -62,6 +65,10 @@ ENTITIES: dict[str, str] = {
     "database": N_("Database"),
     "directory": N_("Service directory"),
     "enrollment": N_("Enrollment"),
+    "exchange_bundle": N_("Exchange bundle"),
+    "exchange_conflict": N_("Directory review"),
+    "inbound_referral": N_("Referral from another office"),
+    "office_card": N_("Office card"),
     "export": N_("Export"),
     "household": N_("Household"),
     "key_file": N_("Key file"),

@@ -27,6 +27,15 @@ from desktop.store.models.directory import (  # noqa: F401
     Taxonomy,
     TaxonomyTerm,
 )
+from desktop.store.models.exchange import (  # noqa: F401
+    ExchangeBundle,
+    ExchangeConflict,
+    ExchangePeer,
+    ExchangeRowHistory,
+    InboundReferral,
+    ReferralOutcomeEvent,
+    RemoteRevocation,
+)
 from desktop.store.models.people import (  # noqa: F401
     Case,
     CaseNote,
