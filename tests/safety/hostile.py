@@ -256,6 +256,18 @@ def hsds_big_table_zip(folder: Path, size: int = 120 * (1 << 20)) -> Path:
     return path
 
 
+def hsds_many_rows_zip(folder: Path, size: int = 45_000_000) -> Path:
+    """An HSDS zip whose organizations.csv holds 45 MB of real rows, past the row limit."""
+    path = folder / "muchas-organizaciones.zip"
+    line = b"3fa85f64-5717-4562-b3fc-2c963f66afa6,Fundaci\xc3\xb3n Ejemplo de Atenci\xc3\xb3n,Apoyo a migrantes\n"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        zf.writestr("datapackage.json", hsds_descriptor())
+        with zf.open("organizations.csv", "w") as fh:
+            fh.write(b"id,name,description\n")
+            fh.write(line * (size // len(line)))
+    return path
+
+
 def lying_zip(folder: Path) -> Path:
     """An HSDS zip whose directory says organizations.csv is 100 bytes; it unpacks to 200 MB."""
     path = folder / "tamano-falso.zip"
@@ -326,6 +338,7 @@ SHAPES = {
     "one 40 MB CSV line": long_line_csv,
     "HSDS zip of 250 MB of non-HSDS members": hsds_junk_zip,
     "HSDS zip with a 120 MB table": hsds_big_table_zip,
+    "HSDS zip with 45 MB of rows": hsds_many_rows_zip,
     "HSDS zip with a lying size": lying_zip,
     "HSDS folder with symlinks": hsds_symlink_folder,
     "HSDS folder with a linked descriptor": hsds_linked_descriptor,

@@ -126,13 +126,13 @@ def test_killing_a_participant_import_applies_none_of_it(demo_db: Path, tmp_path
     from desktop.store.models.training import Participant
 
     sheet = tmp_path / "lista.csv"
-    _participants_csv(sheet, 300)
+    _participants_csv(sheet, 2500)  # three batches: the kill comes after the first batch's statements
     ctx = _reopen(demo_db)
     before = _count(ctx, Participant)
     ctx.db.dispose()
     cli = ["--db", str(demo_db), "training", "import-participants", str(sheet), "--course", "EMPR-2026",
            "--user", "trainer"]
-    _kill_in_the_middle("desktop.services.training.roster_import:apply_import", 150, cli, tmp_path)
+    _kill_in_the_middle("desktop.services.training.roster_import:apply_import", 4, cli, tmp_path)
     ctx = _reopen(demo_db)
     try:
         assert _count(ctx, Participant) == before
@@ -144,7 +144,7 @@ def test_killing_a_participant_import_applies_none_of_it(demo_db: Path, tmp_path
     assert done.returncode == 0, done.stderr
     ctx = _reopen(demo_db)
     try:
-        assert _count(ctx, Participant) == before + 300
+        assert _count(ctx, Participant) == before + 2500
     finally:
         ctx.db.dispose()
 

@@ -83,6 +83,7 @@ REFUSED_FOR = {  # shape → words of the message that must say why
     "one 40 MB CSV line": "characters in one cell",
     "HSDS zip of 250 MB of non-HSDS members": "unpacked size of all files",
     "HSDS zip with a 120 MB table": "unpacked size of one file",
+    "HSDS zip with 45 MB of rows": "rows",
     "HSDS zip with a lying size": "not a readable zip",
     "HSDS folder with a linked descriptor": "no datapackage.json",
 }

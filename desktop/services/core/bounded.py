@@ -265,6 +265,20 @@ def bounded_lines(stream: io.TextIOBase, file: str, limits: ImportLimits) -> Ite
         yield line.replace("\x00", "")
 
 
+def text_lines(text: str, file: str, limits: ImportLimits) -> Iterator[str]:
+    """:func:`bounded_lines` over text already in memory, without copying it into a stream."""
+    longest = min(CSV_LINE_CHARS, limits.max_columns * (limits.max_cell_chars + 3))
+    start, size = 0, len(text)
+    while start < size:
+        end = text.find("\n", start, start + longest + 1)
+        if end < 0:
+            if size - start > longest:
+                raise LimitExceeded(file, "max_cell_chars", limits.max_cell_chars)
+            end = size - 1
+        yield text[start:end + 1].replace("\x00", "")
+        start = end + 1
+
+
 @dataclass
 class RowCounter:
     """Counts what a reader has taken, refusing past the limits (shared by CSV and XLSX)."""

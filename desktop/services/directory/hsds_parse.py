@@ -8,7 +8,6 @@ report types (:class:`Reject`, :class:`TableCounts`, :class:`ImportPreview`, …
 from __future__ import annotations
 
 import csv
-import io
 import json
 import math
 import re
@@ -21,7 +20,7 @@ from typing import Any
 
 from desktop.i18n import _, ngettext
 from desktop.resources import resource_path
-from desktop.services.core.bounded import ImportLimits, RowCounter, bounded_lines, csv_rows
+from desktop.services.core.bounded import ImportLimits, LimitExceeded, RowCounter, csv_rows, text_lines
 from desktop.services.directory import valid_email
 from desktop.services.directory.hours import validate_rrule
 from desktop.store.models.directory import HSDS_COLUMN_RENAMES
@@ -258,7 +257,14 @@ def parse_table(table: str, text: str, file: str, limits: ImportLimits | None = 
     spec = standard()[table]
     result = TableParse(table, file)
     limits = limits or ImportLimits()
-    reader = csv_rows(bounded_lines(io.StringIO(text, newline=""), file, limits), file, limits, ",", counter)
+    if text.count("\n") > limits.max_rows:  # maybe too many rows: count them before converting any
+        try:
+            for number, _record in enumerate(csv.reader(text_lines(text, file, limits)), 1):
+                if number > limits.max_rows:
+                    raise LimitExceeded(file, "max_rows", limits.max_rows)
+        except csv.Error:
+            pass  # reported below, with its row number
+    reader = csv_rows(text_lines(text, file, limits), file, limits, ",", counter)
     try:
         header = next(reader, None)
     except csv.Error as exc:
