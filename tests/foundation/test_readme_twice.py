@@ -38,7 +38,7 @@ def test_enlace_demo_twice_keeps_the_database_and_reset_replaces_it_after_a_back
 
 
 def test_an_office_database_is_never_replaced_by_the_demo(tmp_path, office_db, capsys) -> None:
-    path = str(office_db.path)
+    path = office_db.location
     assert demo.demo_state(path) == "office"
     assert main(["demo", "--db", path, "--reset"]) == 1
     assert "no se cambió nada" in capsys.readouterr().err

@@ -79,7 +79,7 @@ def test_csv_excel_es_uses_semicolons_and_decimal_commas_and_keeps_the_bom(offic
 def test_no_formula_reaches_a_spreadsheet(office, ctx_for, tmp_path, monkeypatch, capsys):
     # The participants list as CSV: every formula-like value is text.
     monkeypatch.setenv("ENLACE_PASSWORD", PASSWORD)
-    db = str(office.db.path)
+    db = office.db.location
     capsys.readouterr()
     assert enlace(["--lang", "en", "--db", db, "--user", "trainer", "training", "participants", "--course", "GOB",
                    "--format", "csv"]) == 0
@@ -105,7 +105,7 @@ def test_files_with_personal_data_are_the_owners_only(office, tmp_path, monkeypa
         report = export_report(office, NOV, "pdf", tmp_path / "r.pdf", language="en", now=NOW)
         monkeypatch.setenv("ENLACE_PASSWORD", PASSWORD)
         sheet = tmp_path / "asistencia.pdf"
-        assert enlace(["--lang", "en", "--db", str(office.db.path), "--user", "trainer", "training",
+        assert enlace(["--lang", "en", "--db", office.db.location, "--user", "trainer", "training",
                        "attendance-sheet", "--course", "GOB", "--session", "1", "--out", str(sheet)]) == 0
         plain = write_private(tmp_path / "x.bin", b"data")
     finally:
@@ -117,7 +117,7 @@ def test_files_with_personal_data_are_the_owners_only(office, tmp_path, monkeypa
 
 def test_piping_into_head_ends_quietly(office, tmp_path):
     env = dict(os.environ, ENLACE_PASSWORD=PASSWORD, PYTHONPATH=str(Path(__file__).resolve().parents[2]))
-    command = (f"{sys.executable} -m desktop --lang en --db {office.db.path} --user supervisor people list "
+    command = (f"{sys.executable} -m desktop --lang en --db {office.db.location} --user supervisor people list "
                "--format csv | head -1")
     done = subprocess.run(["bash", "-o", "pipefail", "-c", command], env=env, capture_output=True, text=True,
                           timeout=120)
@@ -136,7 +136,7 @@ def test_referrals_list_filters_by_the_sent_date_by_default(ctx_for, monkeypatch
 
     def listed(*extra) -> list[str]:
         capsys.readouterr()
-        assert enlace(["--lang", "en", "--db", str(ctx.db.path), "--user", "clerk", "referrals", "list",
+        assert enlace(["--lang", "en", "--db", ctx.db.location, "--user", "clerk", "referrals", "list",
                        "--format", "csv", *extra]) == 0
         return [r["number"] for r in csv.DictReader(io.StringIO(capsys.readouterr().out))]
 

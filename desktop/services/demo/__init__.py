@@ -72,7 +72,13 @@ def demo_state(location: str) -> str:
 
     from desktop.services import workspace
 
-    if not os.path.exists(location) or os.path.getsize(location) == 0:
+    if "://" in location:  # an office server: empty until an office is set up on it
+        try:
+            if workspace.needs_setup(location):
+                return "missing"
+        except Exception:  # unreachable, or refused: not ours to replace
+            return "office"
+    elif not os.path.exists(location) or os.path.getsize(location) == 0:
         return "missing"
     try:
         return "demo" if workspace.is_demo(location) else "office"

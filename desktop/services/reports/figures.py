@@ -251,7 +251,8 @@ def organization_labels(session: Session, ids: set[str]) -> dict[str, str]:
     if not ids:
         return {}
     rows = _rows(session, select(_raw(Organization.id), Organization.name))
-    return {i: name for i, name in rows if i in ids}
+    labels = {_key(i): name for i, name in rows}  # the same keys as the cube's (text on every backend)
+    return {i: name for i, name in labels.items() if i in ids}
 
 
 @dataclass(frozen=True)
