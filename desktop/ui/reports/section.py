@@ -182,7 +182,7 @@ class ReportsSection(QWidget):
         _load_chart_fonts()
         self.chart_view = QSvgWidget()
         self.chart_view.setObjectName("report_chart")
-        self.chart_view.renderer().setAspectRatioMode(Qt.AspectRatioMode.KeepAspectRatio)
+        self.chart_view.setStyleSheet("background: white")  # as on paper
         self.chart_view.setMinimumHeight(220)
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.tables)
@@ -341,6 +341,7 @@ class ReportsSection(QWidget):
         if 0 <= index < len(tables) and self.report is not None:
             svg = report_export.chart_svg(self.report, tables[index].key)
         self.chart_view.load(QByteArray(svg or b'<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>'))
+        self.chart_view.renderer().setAspectRatioMode(Qt.AspectRatioMode.KeepAspectRatio)  # load() resets it
         self.chart_view.setToolTip(tables[index].title if svg else "")
 
     # -- PDF, printing, export -----------------------------------------------------------------
