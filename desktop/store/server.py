@@ -154,6 +154,17 @@ def _install_row_security(conn: Connection, database: str, groups: dict[str, str
                          "USING (true) WITH CHECK (true)")
 
 
+def reset_sequences(conn: Connection) -> None:
+    """After rows were copied in with their ids: each serial column's sequence continues above them."""
+    rows = conn.exec_driver_sql(
+        "SELECT c.table_name, c.column_name FROM information_schema.columns c WHERE c.table_schema = 'public' "
+        "AND c.column_default LIKE 'nextval(%%'").all()
+    for table, column in rows:
+        conn.exec_driver_sql(
+            f"SELECT setval(pg_get_serial_sequence({literal(quote(table))}, {literal(column)}), "
+            f"coalesce((SELECT max({quote(column)}) FROM {quote(table)}), 0) + 1, false)")
+
+
 # -- accounts (called by desktop.services.security.auth in the same transaction) -------------------
 
 
