@@ -34,3 +34,22 @@ def test_a_referral_made_on_one_seat_appears_on_the_other_seats_home_within_5_se
         assert person.family_name_1 in panel.list.item(0).text()
     finally:
         other_db.dispose()
+
+
+def test_a_referral_made_on_one_seat_joins_the_other_seats_referral_list(qtbot, ctx_for, office_db, qt_settings):
+    from desktop.ui.referrals.section import ReferralsSection
+
+    first = ctx_for("clerk")
+    service = make_service(ctx_for("admin"))
+    person = people.register_person(first, person_form())
+    other_db = open_database(office_db.location)
+    other = AppContext(other_db, auth.sign_in(other_db, "admin", PASSWORD))
+    try:
+        section = ReferralsSection(other)
+        qtbot.addWidget(section)
+        section.show()
+        assert section.model.rowCount() == 0
+        referrals.create_referral(first, referrals.ReferralForm(person.id, service, "health"))
+        qtbot.waitUntil(lambda: section.model.rowCount() == 1, timeout=5000)
+    finally:
+        other_db.dispose()
