@@ -23,6 +23,12 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     i.add_argument("--admin", metavar="USER", help=_("first administrator's user name (needed the first time)"))
     i.add_argument("--admin-name", default="", help=_("first administrator's full name"))
     i.set_defaults(func=cmd_server_init)
+    m = ssub.add_parser("migrate", parents=[common],
+                        help=_("move a one-PC office (its database file) onto an empty server database"))
+    m.add_argument("--from", dest="source", required=True, metavar="FILE", help=_("the office's database file"))
+    m.add_argument("--to", dest="target", required=True, metavar="URL",
+                   help=_("the empty server database, as its owner: postgresql://USER@HOST:PORT/DATABASE"))
+    m.set_defaults(func=cmd_server_migrate)
 
 
 def cmd_server_init(args: argparse.Namespace) -> int:
@@ -52,4 +58,30 @@ def cmd_server_init(args: argparse.Namespace) -> int:
     else:
         print(_("The server database {database} (office {code}) is up to date; privileges granted again.").format(
             database=result.database, code=result.office_code))
+    return EXIT_OK
+
+
+def cmd_server_migrate(args: argparse.Namespace) -> int:
+    import os
+    import sys
+
+    from desktop.services.core.errors import EnlaceError
+    from desktop.services.workspace.server import migrate_to_server
+
+    username = getattr(args, "user", None) or os.environ.get("ENLACE_USER")
+    if not username:
+        raise CommandError(_("Give --user NAME: an administrator of the office moves it (with their password)."))
+    password = read_secret(_("Password for {user}: ").format(user=username))
+    try:
+        result = migrate_to_server(args.source, args.target, username, password,
+                                   progress=lambda step: print(_("… {step}").format(step=step), file=sys.stderr))
+    except EnlaceError as exc:
+        raise CommandError(str(exc)) from exc
+    print(_("The office is on the server database {database}: {rows} rows in {tables} tables, the same as in the "
+            "file; audit log verified ({events} events).").format(
+        database=result.database, rows=sum(result.counts.values()), tables=len(result.counts),
+        events=result.audit_events))
+    if result.users_without_password:
+        print(_("These accounts need a new password (Administration → Reset password) before they can sign in to "
+                "the server: {users}").format(users=", ".join(result.users_without_password)))
     return EXIT_OK

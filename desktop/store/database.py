@@ -80,6 +80,19 @@ def _configure_sqlite(engine: Engine, key_pragma: Callable[[object], None] | Non
             conn.exec_driver_sql("BEGIN")
 
 
+LOCAL_HOSTS = frozenset({"", "localhost", "127.0.0.1", "::1"})
+
+
+def needs_tls(url) -> bool:
+    """A server on another machine is reached over TLS only (passwords and personal data cross the
+    network); one on this PC (or its Unix socket) may be plain. An explicit ``sslmode`` is respected."""
+    url = make_url(url) if isinstance(url, str) else url
+    if "sslmode" in url.query:
+        return False
+    host = url.host or str(url.query.get("host") or "")
+    return not (host in LOCAL_HOSTS or host.startswith("/"))
+
+
 # Key of the transaction-level advisory lock every write transaction on a server takes first.
 WRITE_LOCK_KEY = 0x456E6C61  # "Enla"
 
@@ -112,6 +125,8 @@ class Database:
             kwargs["connect_args"] = {"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
         if self.is_server:
             kwargs["pool_pre_ping"] = True  # a seat outlives server restarts and idle-connection timeouts
+            if needs_tls(self.url):
+                kwargs["connect_args"] = {"sslmode": "require"}
         self.engine = create_engine(self.url, **kwargs)
         if self.is_sqlite:
             _configure_sqlite(self.engine, key_pragma)

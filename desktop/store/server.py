@@ -39,6 +39,9 @@ PEOPLE = ("case_file", "case_note", "consent", "household", "household_member", 
 TRAINING = ("attendance", "certificate", "certificate_signatory", "certificate_template", "course", "enrollment",
             "participant", "signing_key", "training_session", "trusted_key")
 VERIFY = ("certificate", "signing_key", "trusted_key", "office")  # what checking a certificate reads
+EXCHANGE = ("exchange_bundle", "exchange_conflict", "exchange_inbound_referral", "exchange_peer",
+            "exchange_referral_event", "exchange_revocation", "exchange_row_history")
+EXCHANGE_VERIFY = ("exchange_peer", "exchange_revocation")  # another office's keys and revocations
 
 READ = "SELECT"
 WRITE = "SELECT, INSERT, UPDATE, DELETE"
@@ -48,14 +51,16 @@ def _access() -> dict[str, dict[str, str]]:
     """Per Enlace role, table → privileges. Tables not named are refused (no privilege at all)."""
     every = {t: READ for t in CORE_SHARED} | {"case_referral_counter": "SELECT, INSERT, UPDATE",
                                               "audit_event": "SELECT, INSERT", "user_account": "SELECT, UPDATE"}
-    clerk = every | {t: WRITE for t in DIRECTORY + PEOPLE} | {t: READ for t in VERIFY if t != "office"}
+    verify = {t: READ for t in VERIFY + EXCHANGE_VERIFY if t != "office"}
+    # Clerks also work the exchange: referrals from other offices, the directory review queue.
+    clerk = every | verify | {t: WRITE for t in DIRECTORY + PEOPLE + EXCHANGE}
     # Trainers never see people or referrals (nor cases, consent, households).
-    trainer = every | {t: READ for t in DIRECTORY} | {t: WRITE for t in TRAINING}
-    # Supervisors read everything; they merge people and revoke certificates.
-    supervisor = every | {t: READ for t in DIRECTORY + TRAINING} | {t: WRITE for t in PEOPLE} | {
+    trainer = every | verify | {t: READ for t in DIRECTORY} | {t: WRITE for t in TRAINING}
+    # Supervisors read everything; they merge people, revoke certificates and make exchange bundles.
+    supervisor = every | {t: READ for t in DIRECTORY + TRAINING} | {t: WRITE for t in PEOPLE + EXCHANGE} | {
         "certificate": "SELECT, UPDATE"}
-    admin = every | {t: WRITE for t in DIRECTORY + PEOPLE + TRAINING + ("office", "office_setting", "catalog_item")} | {
-        "user_account": "SELECT, INSERT, UPDATE"}
+    admin = every | {t: WRITE for t in DIRECTORY + PEOPLE + TRAINING + EXCHANGE
+                     + ("office", "office_setting", "catalog_item")} | {"user_account": "SELECT, INSERT, UPDATE"}
     return {"clerk": clerk, "trainer": trainer, "supervisor": supervisor, "admin": admin}
 
 
@@ -152,6 +157,17 @@ def _install_row_security(conn: Connection, database: str, groups: dict[str, str
                          "USING (lower(username) = enlace_username()) WITH CHECK (lower(username) = enlace_username())")
     conn.exec_driver_sql(f"CREATE POLICY user_account_admin ON user_account FOR ALL TO {quote(groups['admin'])} "
                          "USING (true) WITH CHECK (true)")
+
+
+def reset_sequences(conn: Connection) -> None:
+    """After rows were copied in with their ids: each serial column's sequence continues above them."""
+    rows = conn.exec_driver_sql(
+        "SELECT c.table_name, c.column_name FROM information_schema.columns c WHERE c.table_schema = 'public' "
+        "AND c.column_default LIKE 'nextval(%%'").all()
+    for table, column in rows:
+        conn.exec_driver_sql(
+            f"SELECT setval(pg_get_serial_sequence({literal(quote(table))}, {literal(column)}), "
+            f"coalesce((SELECT max({quote(column)}) FROM {quote(table)}), 0) + 1, false)")
 
 
 # -- accounts (called by desktop.services.security.auth in the same transaction) -------------------

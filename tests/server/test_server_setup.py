@@ -63,3 +63,12 @@ def test_demo_on_a_server_gives_each_demo_account_its_own_login(empty_server, mo
             conn.execute("SELECT count(*) FROM person")
     monkeypatch.setenv("ENLACE_PASSWORD", DEMO_PASSWORD)
     assert enlace(["audit", "verify", "--db", _seat(empty_server), "--user", "supervisor", "--lang", "en"]) == 0
+
+
+def test_the_sign_in_screen_asks_nothing_of_a_server_before_someone_signs_in(empty_server, monkeypatch):
+    monkeypatch.setenv("ENLACE_PASSWORD", PASSWORD)
+    assert enlace(["server", "init", "--db", empty_server, "--office-code", "BGA", "--admin", "ana"]) == 0
+    seat = _seat(empty_server)
+    assert not workspace.needs_setup(seat)
+    assert not workspace.is_demo(seat)
+    assert workspace.office_label(seat) == ""

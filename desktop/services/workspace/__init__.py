@@ -210,8 +210,16 @@ def open_store(location: str | os.PathLike[str], unlock: UnlockSource = None, *,
     return _open_keyed(path, kf, unlocked.key)
 
 
+def _is_seat(location: str | os.PathLike[str]) -> bool:
+    """A server address as a seat keeps it (no login in it): nothing is readable before a sign-in."""
+    text = str(location)
+    return "://" in text and "@" not in text.split("://", 1)[1].split("/", 1)[0]
+
+
 def needs_setup(location: str | os.PathLike[str]) -> bool:
     """True when there is no office yet at ``location`` (first run)."""
+    if _is_seat(location):
+        return False  # a server office is set up with `enlace server init`, never from a seat
     path = _path(location)
     if path is not None:
         kf = keys.KeyFile(keys.key_file_for(path))
@@ -245,6 +253,8 @@ def _public_office(location: str | os.PathLike[str]) -> dict:
 
 def is_demo(location: str | os.PathLike[str]) -> bool:
     """A demo database shows its demo accounts on the sign-in screen."""
+    if _is_seat(location):
+        return False
     if is_encrypted(location):
         return bool(_public_office(location).get("is_demo"))
     from desktop.services import office
@@ -259,6 +269,8 @@ def is_demo(location: str | os.PathLike[str]) -> bool:
 
 def office_label(location: str | os.PathLike[str]) -> str:
     """The office's name for the sign-in screen (readable before the database is unlocked)."""
+    if _is_seat(location):
+        return ""
     if is_encrypted(location):
         return str(_public_office(location).get("name") or "")
     path = _path(location)

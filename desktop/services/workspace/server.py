@@ -12,6 +12,7 @@ password, which are their own server login (``<database>.<username>``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from desktop.i18n import _
@@ -66,3 +67,87 @@ def init_server(location: str, form: OfficeForm | None, admin_username: str, adm
         return ServerSetup(database, created.code, True, server.login_name(database, admin_username))
     finally:
         db.dispose()
+
+
+@dataclass(frozen=True)
+class MigrationResult:
+    database: str
+    counts: dict[str, int]  # rows per table, equal on both sides
+    users_without_password: list[str]  # their logins wait for a password reset by an administrator
+    audit_events: int
+
+
+def migrate_to_server(source: str, target: str, admin_username: str, admin_password: str,
+                      progress: Callable[[str], None] | None = None) -> MigrationResult:
+    """Move a one-PC office (its database file, encrypted or not) onto an empty server database.
+
+    Every row of every table is copied as it is (records, accounts, signing keys, the audit log
+    with its hash chain), table by table in one transaction; then the group roles, and a login for
+    each account. Only the administrator's password is known here: the others' logins are made
+    without one, and an administrator gives them a password (Reset password) as after encrypting
+    a file. The copy is checked table by table and the audit chain verified before it is kept.
+    """
+    from sqlalchemy import func, select
+
+    from desktop.services.security import audit, auth
+    from desktop.services.workspace import Unlock, open_store
+    from desktop.store import bulk, server
+    from desktop.store.base import Base
+    from desktop.store.database import open_database
+    from desktop.store.models import User
+
+    say = progress or (lambda _step: None)
+    if not is_server_location(target):
+        raise ValidationError(_("Give the server's address as postgresql://USER@HOST:PORT/DATABASE."))
+    src = open_store(source, Unlock(admin_username, admin_password), encrypt=False)
+    try:
+        actor = auth.sign_in(src, admin_username, admin_password)
+        if actor.role != "admin":
+            raise ValidationError(_("Only an administrator can move the office to a server."))
+        dst = open_database(server_url(target))
+        try:
+            with dst.session() as session:
+                if any(session.scalar(select(func.count()).select_from(t)) for t in (User.__table__,)):
+                    raise ValidationError(_("The server database already holds an office: moving needs an empty "
+                                            "database."))
+            counts: dict[str, int] = {}
+            with src.engine.connect() as reader, dst.engine.execution_options(enlace_write=True).begin() as writer:
+                for table in Base.metadata.sorted_tables:
+                    say(table.name)
+                    copied = 0
+                    result = reader.execute(select(table)).mappings()
+                    while batch := [dict(row) for row in result.fetchmany(bulk.BATCH)]:
+                        bulk.insert_rows(writer, table, batch)
+                        copied += len(batch)
+                    counts[table.name] = copied
+                server.reset_sequences(writer)
+                server.install_roles(writer)
+            say("accounts")
+            pending = []
+            with dst.transaction() as session:
+                for user in session.scalars(select(User).order_by(User.username)):
+                    own = user.username.lower() == admin_username.strip().lower()
+                    server.sync_login(session, user.username, user.role, password=admin_password if own else None,
+                                      active=user.active)
+                    if not own and user.active:
+                        pending.append(user.username)
+                audit.record(session, actor.username, "import", "database", None,
+                             detail={"moved from": "file", "tables": len(counts)})
+            say("checking")
+            with dst.session() as session:
+                for table in Base.metadata.sorted_tables:
+                    there = session.scalar(select(func.count()).select_from(table))
+                    expected = counts[table.name] + (1 if table.name == "audit_event" else 0)
+                    if there != expected:
+                        raise ValidationError(_("The copy of {table} on the server has {there} rows instead of "
+                                                "{expected}.").format(table=table.name, there=there,
+                                                                      expected=expected))
+            verified = audit.verify_chain(dst)
+            if not verified.ok:
+                raise ValidationError(_("The audit log on the server does not verify (event #{seq}).").format(
+                    seq=verified.broken_seq))
+            return MigrationResult(dst.url.database or "", counts, pending, verified.checked)
+        finally:
+            dst.dispose()
+    finally:
+        src.dispose()

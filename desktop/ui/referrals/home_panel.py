@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from desktop.i18n import N_, _, format_date, ngettext
@@ -10,6 +10,7 @@ from desktop.services import referrals
 from desktop.services.core.context import AppContext
 from desktop.services.core.errors import EnlaceError
 from desktop.services.core.permissions import Permission
+from desktop.services.workspace import live
 
 
 class FollowUpPanel(QWidget):
@@ -33,6 +34,22 @@ class FollowUpPanel(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(self.list)
         self.refresh()
+        # Other seats' new referrals and follow-up dates show within seconds, without a restart.
+        self._watch = live.ChangeWatch(ctx, ("referral",))
+        self._poll = QTimer(self)
+        self._poll.setInterval(live.POLL_MS)
+        self._poll.timeout.connect(self._reload_if_changed)
+        self._poll.start()
+
+    def _reload_if_changed(self) -> None:
+        if not self.isVisible():
+            return
+        try:
+            changed = self._watch.changed()
+        except Exception:  # a poll never interrupts the person: the next one (or a refresh) tries again
+            return
+        if changed:
+            self.refresh()
 
     def refresh(self) -> None:
         self.list.clear()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -31,6 +31,7 @@ from desktop.services import people, referrals
 from desktop.services.core.context import AppContext
 from desktop.services.core.errors import EnlaceError, ValidationError
 from desktop.services.core.permissions import Permission
+from desktop.services.workspace import live
 from desktop.ui.common import EmptyState, FieldErrors, show_error
 from desktop.ui.dates import dates_ok, future_date_field
 from desktop.ui.printing import print_pdf
@@ -333,6 +334,23 @@ class ReferralsSection(QWidget):
         self.search.searched.connect(lambda _text: self.reload())
         self.status.currentIndexChanged.connect(lambda _i: self.reload())
         self._update_count()
+        # Referrals other seats make or change join the list within seconds (the open one is left alone).
+        self._watch = live.ChangeWatch(ctx, ("referral",))
+        self._poll = QTimer(self)
+        self._poll.setInterval(live.POLL_MS)
+        self._poll.timeout.connect(self._reload_if_changed)
+        self._poll.start()
+
+    def _reload_if_changed(self) -> None:
+        if not self.isVisible():
+            return
+        try:
+            changed = self._watch.changed()
+        except Exception:  # a poll never interrupts the person: the next one tries again
+            return
+        if changed:
+            self.model.reload()
+            self._update_count()
 
     def _filter(self) -> referrals.ReferralFilter:
         return referrals.ReferralFilter(status=self.status.currentData(), text=self.search.text())
