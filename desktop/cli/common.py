@@ -25,17 +25,18 @@ def db_location(args: argparse.Namespace) -> str:
     return getattr(args, "db", None) or os.environ.get("ENLACE_DB") or str(default_db_path())
 
 
-def open_db(args: argparse.Namespace):
+def open_db(args: argparse.Namespace, *, create: bool = False):
     """Open (and migrate) the database named by --db / $ENLACE_DB / the default.
 
-    A new database is created encrypted. An encrypted one is unlocked with --user and the password
+    Only with ``create`` (``enlace demo``) is a missing database created, encrypted. An encrypted
+    one is unlocked with --user and the password
     (stdin or $ENLACE_PASSWORD), or with the recovery key in $ENLACE_RECOVERY_KEY.
     """
     from desktop.services.core.errors import AuthError
     from desktop.services.workspace import LockedDatabaseError, open_store
 
     try:
-        return open_store(db_location(args), lambda: unlock_from(args))
+        return open_store(db_location(args), lambda: unlock_from(args), create=create)
     except (AuthError, LockedDatabaseError) as exc:
         raise CommandError(str(exc), EXIT_AUTH) from exc
 
@@ -116,6 +117,27 @@ def run_command(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print(_("Cancelled."), file=sys.stderr)
         return 130
+    except OSError as exc:  # a full disk, a read-only folder, a missing or unreadable file
+        print(_("Error: {message}").format(message=os_error_message(exc)), file=sys.stderr)
+        return EXIT_ERROR
+    except MemoryError:
+        print(_("Error: {message}").format(message=_("not enough memory for this job.")), file=sys.stderr)
+        return EXIT_ERROR
+
+
+def os_error_message(exc: OSError) -> str:
+    """A translated sentence for a file-system fault."""
+    import errno
+
+    where = exc.filename or ""
+    if exc.errno == errno.ENOSPC:
+        return _("the disk is full ({path}). Free some space and try again; nothing was lost.").format(path=where)
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return _("{path} cannot be written or read here (permission denied or read-only). Choose another "
+                 "folder or fix its permissions.").format(path=where)
+    if exc.errno == errno.ENOENT:
+        return _("the file {path} does not exist.").format(path=where)
+    return _("the file {path} cannot be used: {reason}.").format(path=where, reason=exc.strerror or exc)
 
 
 def write_rows(rows: Iterable[Sequence[object]], header: Sequence[str], fmt: str = "text",
