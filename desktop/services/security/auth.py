@@ -19,7 +19,7 @@ from desktop.services.security import audit
 from desktop.services.security.lockout import LOCKOUT, MAX_FAILED_LOGINS
 from desktop.store import keys, server
 from desktop.store.base import utcnow
-from desktop.store.database import Database
+from desktop.store.database import Database, StoreError
 from desktop.store.models import ROLES, User
 
 MIN_PASSWORD_LENGTH = 10
@@ -306,7 +306,11 @@ def replace_keys(ctx: AppContext, *, drop: tuple[str, ...] = (), new_recovery_ke
     if not isinstance(ctx.db.keyring, keys.Keyring):
         return
     recovery = keys.new_recovery_key() if new_recovery_key else None
-    rotation.rotate(ctx.db, drop=drop, recovery_key=recovery)
+    try:
+        rotation.rotate(ctx.db, drop=drop, recovery_key=recovery)
+    except StoreError as exc:  # e.g. a full disk: the change itself is saved, the old key stays
+        raise ValidationError(_("The change is saved, but the database could not get a new key: {reason} "
+                                "Free some space and do it again.").format(reason=exc)) from exc
     with ctx.db.transaction() as session:
         audit.record(session, ctx.username, "update", "key_file", None,
                      ["database_key", *(["recovery_key"] if recovery else [])])
