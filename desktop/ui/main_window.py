@@ -129,13 +129,6 @@ class MainWindow(QMainWindow):
 
         settings.WINDOW_GEOMETRY.set(self.saveGeometry())
         settings.LAST_SECTION.set(self.current_key() or "home")
-        self._closing = True
-        for timer in (getattr(self, "_daily_backup_timer", None), getattr(self, "_first_daily_backup", None)):
-            if timer is not None:
-                timer.stop()
-        worker = getattr(self, "_daily_backup_worker", None)
-        if worker is not None:  # a backup running now finishes before the database closes
-            worker.wait()
         super().closeEvent(event)
         self.closed.emit()
 
@@ -242,7 +235,7 @@ class MainWindow(QMainWindow):
             self._daily_backup_timer.setInterval(3_600_000)
             self._daily_backup_timer.timeout.connect(self._run_daily_backup)
             self._daily_backup_timer.start()
-            self._first_daily_backup = first = QTimer(self)
+            first = QTimer(self)
             first.setSingleShot(True)
             first.timeout.connect(self._run_daily_backup)
             first.start(60_000)
@@ -251,8 +244,7 @@ class MainWindow(QMainWindow):
         from desktop.services.workspace import backup
         from desktop.ui.worker import Worker
 
-        if getattr(self, "_closing", False) or self._daily_backup_worker is not None \
-                or not backup.daily_backup_due(self.ctx.db):
+        if self._daily_backup_worker is not None or not backup.daily_backup_due(self.ctx.db):
             return
         worker = Worker(backup.run_daily_backup_if_due, self.ctx)
         self._daily_backup_worker = worker
