@@ -169,6 +169,16 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
         db.dispose()
     if result.ok:
         print(_("Audit log intact: {n} events checked.").format(n=result.checked))
+        if result.checkpoint_count is not None:
+            print(_("It matches the checkpoint signed on {at} ({count} events); {after} events came after it.").format(
+                at=result.checkpoint_at[:10] if result.checkpoint_at else "?", count=result.checkpoint_count,
+                after=result.after_checkpoint))
+            if not result.authoritative:
+                print(_("The checkpoint's signature was checked with the key stored beside it: for a check no one "
+                        "else could fake, verify as an administrator or with the recovery key."))
+        else:
+            print(_("No signed checkpoint yet: deleting the newest events could not be detected. An administrator's "
+                    "sign-in or backup makes one."))
         return EXIT_OK
     print(_("Audit log broken at event #{seq} ({id}): {reason}. {n} events before it are intact.").format(
         seq=result.broken_seq, id=result.broken_id, reason=result.reason, n=result.checked))

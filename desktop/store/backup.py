@@ -120,7 +120,7 @@ def _private_dir(folder: Path) -> None:
 
 def write_backup(db_path: Path, key: bytes | None, folder: Path, office_code: str, *, reason: str = "",
                  key_snapshot: dict[str, Any] | None = None, now: datetime | None = None,
-                 progress: Callable[[int, int], None] | None = None) -> BackupFile:
+                 progress: Callable[[int, int], None] | None = None, audit: dict[str, Any] | None = None) -> BackupFile:
     """Copy the live database into ``folder``, check the copy, write its metadata; return it.
 
     A copy that fails ``integrity_check`` is deleted and an error raised: only good backups remain.
@@ -146,7 +146,7 @@ def write_backup(db_path: Path, key: bytes | None, folder: Path, office_code: st
         data["backup"] = {"created_at": now.isoformat(), "office": office_code, "reason": reason,
                           "encrypted": key is not None, "key_id": keys.key_id(key) if key else None,
                           "counts": counts, "schema": revisions, "integrity": "ok",
-                          "source": db_path.name}
+                          "source": db_path.name, "audit": audit}
         keys.write_private(sidecar_for(final), json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
         crash_point("backup:sidecar")
         os.replace(partial, final)

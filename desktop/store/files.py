@@ -8,6 +8,7 @@ everything here.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -183,3 +184,39 @@ def counts_of_plain_file(path: str | os.PathLike[str], tables: tuple[str, ...]) 
         return None
     finally:
         conn.close()
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write atomically (temporary file, fsync, rename), readable by this OS user only."""
+    import secrets
+
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            crash_point("write:written")
+            fh.flush()
+            os.fsync(fh.fileno())
+        crash_point("write:synced")
+        for attempt in range(50):
+            try:
+                os.replace(tmp, path)
+                break
+            except PermissionError:  # Windows: another process is reading the file this instant
+                if attempt == 49:
+                    raise
+                time.sleep(0.02)
+        fsync_dir(path.parent)
+        crash_point("write:renamed")
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _lock_owner_alive(lock: Path) -> bool:
+    try:
+        text = lock.read_text(encoding="ascii").strip()
+    except (OSError, ValueError):
+        return True
+    return pid_alive(int(text)) if text.isdigit() else True

@@ -14,6 +14,7 @@ Nothing heavy is imported at module level (the sign-in screen imports this modul
 
 from __future__ import annotations
 
+import base64
 import os
 
 from desktop.store.files import SALT_BYTES, file_salt
@@ -125,3 +126,32 @@ def open_grant(private: bytes, public: bytes, grant: dict, aad: str, name: str) 
                                                               f"{aad}:{name}".encode())
     except (InvalidTag, KeyError, TypeError, ValueError) as exc:
         raise ValueError("the grant does not open") from exc
+
+
+def audit_signing_seed(master: bytes) -> bytes:
+    """The Ed25519 seed that signs audit checkpoints: only holders of the master key (administrators,
+    the recovery key) can sign them."""
+    return _hkdf(master, b"enlace", b"enlace audit checkpoint key v2")
+
+
+_RECOVERY_BYTES = 20  # 160 bits: 32 base32 characters, printed in 8 groups of 4
+
+# -- recovery key text --------------------------------------------------------------------
+
+_B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+_TYPOS = str.maketrans({"0": "O", "1": "I", "8": "B", "9": "G"})
+
+
+def new_recovery_key() -> str:
+    import secrets
+
+    raw = base64.b32encode(secrets.token_bytes(_RECOVERY_BYTES)).decode("ascii")
+    return "-".join(raw[i:i + 4] for i in range(0, len(raw), 4))
+
+
+def normalize_recovery_key(text: str) -> str | None:
+    """Canonical ``XXXX-XXXX-…`` form of a typed recovery key, or None when it cannot be one."""
+    chars = "".join(c for c in text.upper().translate(_TYPOS) if c.isalnum())
+    if len(chars) != 32 or any(c not in _B32 for c in chars):
+        return None
+    return "-".join(chars[i:i + 4] for i in range(0, 32, 4))

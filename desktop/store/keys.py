@@ -33,11 +33,11 @@ from pathlib import Path
 from typing import Any
 
 from desktop.i18n import _
-from desktop.store.files import StoreError, crash_point, fsync_dir, pid_alive
+from desktop.store.files import StoreError, _lock_owner_alive, write_private
+from desktop.store.key_hierarchy import new_recovery_key, normalize_recovery_key  # noqa: F401  (re-exported)
 
 FORMAT = "enlace-keys/1"
 KEY_BYTES = 32
-RECOVERY_BYTES = 20  # 160 bits: 32 base32 characters, printed in 8 groups of 4
 MAX_PENDING_EVENTS = 200
 
 # argon2id cost for password slots (argon2-cffi's RFC 9106 low-memory profile: ~0.15 s here).
@@ -72,27 +72,6 @@ def key_id(key: bytes) -> str:
     import hashlib
 
     return hashlib.sha256(b"enlace-key-id" + key).hexdigest()[:32]
-
-
-# -- recovery key text --------------------------------------------------------------------
-
-_B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-_TYPOS = str.maketrans({"0": "O", "1": "I", "8": "B", "9": "G"})
-
-
-def new_recovery_key() -> str:
-    import secrets
-
-    raw = base64.b32encode(secrets.token_bytes(RECOVERY_BYTES)).decode("ascii")
-    return "-".join(raw[i:i + 4] for i in range(0, len(raw), 4))
-
-
-def normalize_recovery_key(text: str) -> str | None:
-    """Canonical ``XXXX-XXXX-…`` form of a typed recovery key, or None when it cannot be one."""
-    chars = "".join(c for c in text.upper().translate(_TYPOS) if c.isalnum())
-    if len(chars) != 32 or any(c not in _B32 for c in chars):
-        return None
-    return "-".join(chars[i:i + 4] for i in range(0, 32, 4))
 
 
 # -- wrapping -----------------------------------------------------------------------------
@@ -228,41 +207,6 @@ def unwrap_with_password(wrap: dict[str, Any], kid: str, slot: str, password: st
     return key, master
 
 
-def regrant(data: dict[str, Any], key: bytes, salt: bytes | None, master: bytes | None,
-            drop: tuple[str, ...] = (), admins: set[str] | None = None) -> list[str]:
-    """Point a key file's slots at a new database key: each slot gets a new grant (the slots of
-    ``admins``, default those that had it, with the master key); slots of ``drop`` and slots from
-    before grants are removed. Returns the accounts whose slot was removed."""
-    from desktop.store.key_hierarchy import _unb64 as unb64
-    from desktop.store.key_hierarchy import master_id
-
-    removed: list[str] = []
-    dropped = {slot_name(name) for name in drop}
-    for name, wraps in list(data["slots"].items()):
-        kept = []
-        for wrap in wraps:
-            if name in dropped or not isinstance(wrap, dict) or "public" not in wrap:
-                continue
-            had_master = isinstance(wrap.get("grant"), dict) and "master" in wrap["grant"]
-            admin = name in admins if admins is not None else had_master
-            wrap["grant"] = grant_for(unb64(wrap["public"]), key, name, master if admin else None)
-            kept.append(wrap)
-        if kept:
-            data["slots"][name] = kept
-        else:
-            del data["slots"][name]
-            removed.append(name)
-        data.get("attempts", {}).pop(name, None)
-    data["key_id"] = key_id(key)
-    data.pop("recovery", None)  # the recovery key derives the key from the file's salt (key_hierarchy)
-    if salt is not None:
-        data["file_salt"] = salt.hex()
-        data["scheme"] = "derived-v2"
-    if master is not None:
-        data["master_id"] = master_id(master)
-    return removed
-
-
 def wrap_with_recovery(key: bytes, recovery_key: str) -> dict[str, Any]:
     import secrets
 
@@ -304,42 +248,6 @@ def slot_name(username: str) -> str:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def write_private(path: Path, data: bytes) -> None:
-    """Write atomically (temporary file, fsync, rename), readable by this OS user only."""
-    import secrets
-
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            crash_point("write:written")
-            fh.flush()
-            os.fsync(fh.fileno())
-        crash_point("write:synced")
-        for attempt in range(50):
-            try:
-                os.replace(tmp, path)
-                break
-            except PermissionError:  # Windows: another process is reading the file this instant
-                if attempt == 49:
-                    raise
-                time.sleep(0.02)
-        fsync_dir(path.parent)
-        crash_point("write:renamed")
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def _lock_owner_alive(lock: Path) -> bool:
-    try:
-        text = lock.read_text(encoding="ascii").strip()
-    except (OSError, ValueError):
-        return True
-    return pid_alive(int(text)) if text.isdigit() else True
 
 
 @dataclass
@@ -554,6 +462,10 @@ class KeyFile:
             data["recovery"] = wrap_with_recovery(key, recovery_key)
 
         self.update(change)
+
+    def set_audit_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        """A copy of the last signed audit checkpoint, outside the database (see services.security.checkpoints)."""
+        self.update(lambda data: data.__setitem__("audit_checkpoint", checkpoint))
 
     def set_office(self, **values: Any) -> None:
         self.update(lambda data: data.setdefault("office", {}).update(values))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 from desktop.i18n import _
 from desktop.store import keys, swap
@@ -42,6 +43,42 @@ def export_copy(source: Path, source_key: bytes | None, dest: Path, key: bytes, 
         for leftover in (dest, Path(f"{dest}-journal")):
             leftover.unlink(missing_ok=True)
         raise
+
+
+def regrant(data: dict[str, Any], key: bytes, salt: bytes | None, master: bytes | None,
+            drop: tuple[str, ...] = (), admins: set[str] | None = None) -> list[str]:
+    """Point a key file's slots at a new database key: each slot gets a new grant (the slots of
+    ``admins``, default those that had it, with the master key); slots of ``drop`` and slots from
+    before grants are removed. Returns the accounts whose slot was removed."""
+    from desktop.store.key_hierarchy import _unb64 as unb64
+    from desktop.store.key_hierarchy import master_id
+
+    removed: list[str] = []
+    dropped = {keys.slot_name(name) for name in drop}
+    for name, wraps in list(data["slots"].items()):
+        kept = []
+        for wrap in wraps:
+            if name in dropped or not isinstance(wrap, dict) or "public" not in wrap:
+                continue
+            had_master = isinstance(wrap.get("grant"), dict) and "master" in wrap["grant"]
+            admin = name in admins if admins is not None else had_master
+            wrap["grant"] = keys.grant_for(unb64(wrap["public"]), key, name, master if admin else None)
+            kept.append(wrap)
+        if kept:
+            data["slots"][name] = kept
+        else:
+            del data["slots"][name]
+            removed.append(name)
+        data.get("attempts", {}).pop(name, None)
+    data["key_id"] = keys.key_id(key)
+    data.pop("recovery", None)  # the recovery key derives the key from the file's salt (key_hierarchy)
+    if salt is not None:
+        data["file_salt"] = salt.hex()
+        data["scheme"] = "derived-v2"
+    if master is not None:
+        data["master_id"] = master_id(master)
+    return removed
+
 
 
 def rotate(db, *, drop: tuple[str, ...] = (), recovery_key: str | None = None) -> list[str]:
@@ -78,7 +115,7 @@ def rotate(db, *, drop: tuple[str, ...] = (), recovery_key: str | None = None) -
         staged_keys = swap.aside(path, "keys-new")
         try:
             export_copy(path, db.key, staged, key, salt)
-            removed = keys.regrant(data, key, salt, master, drop, admins)
+            removed = regrant(data, key, salt, master, drop, admins)
             keys.write_private(staged_keys, json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
             crash_point("rotate:staged")
         except BaseException:

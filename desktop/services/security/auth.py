@@ -314,6 +314,9 @@ def replace_keys(ctx: AppContext, *, drop: tuple[str, ...] = (), new_recovery_ke
     with ctx.db.transaction() as session:
         audit.record(session, ctx.username, "update", "key_file", None,
                      ["database_key", *(["recovery_key"] if recovery else [])])
+    from desktop.services.security import checkpoints
+
+    checkpoints.sign_now(ctx.db)  # under the new master key, when it changed
 
 
 def reset_password(ctx: AppContext, user_id: uuid.UUID, new_password: str) -> None:

@@ -570,6 +570,10 @@ def complete_sign_in(start: SignInStart) -> AppContext:
         kf.keep_only(start.username, unlocked.generation, unlocked.key, start.password,
                      hash_id=auth.stored_password_hash_id(db, actor.user_id), salt=unlocked.salt,
                      master=unlocked.master)
+        if unlocked.master is not None:  # an administrator: anchor the audit log as it is now
+            from desktop.services.security import checkpoints
+
+            checkpoints.sign_now(db)
         return AppContext(db, actor)
     except Exception:
         db.dispose()

@@ -121,8 +121,11 @@ def create_backup(ctx: AppContext, folder: str | Path | None = None, *, reason: 
         raise ValidationError(_("This database is on a server: back it up with the server's own tools."))
     target = Path(folder).expanduser() if folder else backup_folder(db)
     try:
+        from desktop.services.security import checkpoints
+
+        anchor = checkpoints.for_backup(db) if db.key is not None else None
         made = files.write_backup(db.path, db.key, target, _office_code(db), reason=reason, key_snapshot=_snapshot(db),
-                                  progress=progress)
+                                  progress=progress, audit=anchor)
     except Exception as exc:  # every failure is in the audit log, whatever raised it
         with db.transaction() as session:
             audit.record(session, ctx.username, "backup", "backup", None,

@@ -159,4 +159,7 @@ def new_recovery_key(ctx: AppContext) -> str:
     rotation.rotate(ctx.db, recovery_key=recovery)
     with ctx.db.transaction() as session:
         audit.record(session, ctx.username, "update", "key_file", None, ["database_key", "recovery_key"])
+    from desktop.services.security import checkpoints
+
+    checkpoints.sign_now(ctx.db)  # the audit key derives from the new master key
     return recovery
