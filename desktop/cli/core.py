@@ -56,6 +56,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     add_format_option(ls)
     ls.set_defaults(func=cmd_audit_list)
 
+    p = sub.add_parser("password", parents=[common],
+                       help=_("change your own password (the current one, then the new one: stdin lines or "
+                              "$ENLACE_PASSWORD and $ENLACE_NEW_PASSWORD)"))
+    p.set_defaults(func=cmd_password)
+
     p = sub.add_parser("users", parents=[common], help=_("list user accounts"))
     add_format_option(p)
     p.set_defaults(func=cmd_users)
@@ -197,6 +202,19 @@ def cmd_audit_list(args: argparse.Namespace) -> int:
                  e.username, action_label(e.action) if args.format == "text" else e.action,
                  e.entity, e.entity_id) for e in events),
                ["seq", "at", "user", "action", "entity", "entity_id"], args.format)
+    return EXIT_OK
+
+
+def cmd_password(args: argparse.Namespace) -> int:
+    from desktop.services.security import auth
+
+    ctx = sign_in(args, temporary_password_ok=True)
+    try:
+        new = read_secret(_("New password for {user}: ").format(user=ctx.username), "ENLACE_NEW_PASSWORD")
+        auth.change_own_password(ctx, args.given_password, new)
+    finally:
+        ctx.db.dispose()
+    print(_("The password of {user} was changed.").format(user=ctx.username))
     return EXIT_OK
 
 
