@@ -127,6 +127,8 @@ def run_command(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print(_("Cancelled."), file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        raise  # output piped into `head`: the launcher ends quietly
     except OSError as exc:  # a full disk, a read-only folder, a missing or unreadable file
         print(_("Error: {message}").format(message=os_error_message(exc)), file=sys.stderr)
         return EXIT_ERROR

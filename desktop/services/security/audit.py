@@ -227,10 +227,14 @@ class VerifyResult:
     authoritative: bool = False  # the checkpoint's signature was checked with the administrators' key
 
 
-def verify_chain(db: Database) -> VerifyResult:
+def verify_chain(db: Database, progress=None, cancelled=None) -> VerifyResult:
     """Walk the chain in order; report the first event whose link or hash does not match, then
     check the chain against the last signed checkpoint (see :mod:`checkpoints`): events deleted
-    at the end (or all of them) and a chain recomputed after an edit show there."""
+    at the end (or all of them) and a chain recomputed after an edit show there.
+
+    ``progress(done, total)`` is called every 500 events (``total`` is 0: unknown); ``cancelled()`` stops
+    the walk with :class:`Cancelled`."""
+    from desktop.services.core.errors import Cancelled
     from desktop.services.security import checkpoints
 
     anchor = checkpoints.last_checkpoint(db)
@@ -259,6 +263,11 @@ def verify_chain(db: Database) -> VerifyResult:
             prev = event.hash
             expected_seq += 1
             checked += 1
+            if checked % 500 == 0:
+                if cancelled is not None and cancelled():
+                    raise Cancelled()
+                if progress is not None:
+                    progress(checked, 0)
     extra = {"authoritative": anchor.authoritative}
     if anchor.forged:
         return VerifyResult(False, checked, None, None, _("the signed checkpoint was altered: its signature does "
