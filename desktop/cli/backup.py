@@ -188,7 +188,7 @@ def _write_sheet(path: str, pdf: bytes) -> None:
 
 def _print_recovery(recovery_key: str) -> None:
     print(_("Recovery key (write it down or print the recovery sheet; it is shown only now):"))
-    print(f"  {recovery_key}")
+    print(f"  {recovery_key}", flush=True)
 
 
 def cmd_encrypt(args: argparse.Namespace) -> int:
@@ -202,12 +202,12 @@ def cmd_encrypt(args: argparse.Namespace) -> int:
                              "ENLACE_PASSWORD."), EXIT_AUTH)
     password = read_secret(_("Password for {user}: ").format(user=username))
     try:
-        result = workspace.encrypt_in_place(location, username, password)
+        # The key is printed before the encrypted file replaces the plain one: never lost to a crash.
+        result = workspace.encrypt_in_place(location, username, password, show_recovery_key=_print_recovery)
     except AuthError as exc:
         raise CommandError(str(exc), EXIT_AUTH) from exc
     print(_("The database {path} is now encrypted. The backup made before is {backup}.").format(
         path=location, backup=result.backup_path))
-    _print_recovery(result.recovery_key)
     if result.users_without_key:
         print(_("These users need a new password from an administrator before they can sign in: {names}").format(
             names=", ".join(result.users_without_key)))
@@ -230,10 +230,13 @@ def cmd_recover(args: argparse.Namespace) -> int:
     recovery = read_secret(_("Recovery key: "), "ENLACE_RECOVERY_KEY")
     password = read_secret(_("New password for {user}: ").format(user=username))
     try:
-        workspace.recover_access(db_location(args), recovery, username, password)
+        without_key = workspace.recover_access(db_location(args), recovery, username, password)
     except AuthError as exc:
         raise CommandError(str(exc), EXIT_AUTH) from exc
     print(_("{user} has a new password and is unlocked.").format(user=username))
+    if without_key:
+        print(_("These users need a new password from an administrator before they can sign in: {names}").format(
+            names=", ".join(without_key)))
     return EXIT_OK
 
 

@@ -25,17 +25,18 @@ def db_location(args: argparse.Namespace) -> str:
     return getattr(args, "db", None) or os.environ.get("ENLACE_DB") or str(default_db_path())
 
 
-def open_db(args: argparse.Namespace):
+def open_db(args: argparse.Namespace, *, create: bool = False):
     """Open (and migrate) the database named by --db / $ENLACE_DB / the default.
 
-    A new database is created encrypted. An encrypted one is unlocked with --user and the password
+    Only with ``create`` (``enlace demo``) is a missing database created, encrypted. An encrypted
+    one is unlocked with --user and the password
     (stdin or $ENLACE_PASSWORD), or with the recovery key in $ENLACE_RECOVERY_KEY.
     """
     from desktop.services.core.errors import AuthError
     from desktop.services.workspace import LockedDatabaseError, open_store
 
     try:
-        return open_store(db_location(args), lambda: unlock_from(args))
+        return open_store(db_location(args), lambda: unlock_from(args), create=create)
     except (AuthError, LockedDatabaseError) as exc:
         raise CommandError(str(exc), EXIT_AUTH) from exc
 
@@ -74,22 +75,32 @@ def read_secret(prompt: str, env_var: str = "ENLACE_PASSWORD") -> str:
     return line.rstrip("\r\n")
 
 
-def sign_in(args: argparse.Namespace):
-    """Open the database and sign in as --user / $ENLACE_USER. Returns an AppContext."""
+def sign_in(args: argparse.Namespace, *, temporary_password_ok: bool = False):
+    """Open the database and sign in as --user / $ENLACE_USER. Returns an AppContext.
+
+    A temporary password (set by an administrator) must be changed first (``enlace password``),
+    on the command line as in the window.
+    """
     from desktop.services import workspace
     from desktop.services.core.errors import EnlaceError
+    from desktop.services.security import auth
 
     username = getattr(args, "user", None) or os.environ.get("ENLACE_USER")
     if not username:
         raise CommandError(_("This command acts as a user: give --user NAME (or set ENLACE_USER) and the "
                              "password on stdin or in ENLACE_PASSWORD."), EXIT_AUTH)
     password = read_secret(_("Password for {user}: ").format(user=username))
+    args.given_password = password  # ``enlace password`` proves it again to change it
     try:
         ctx = workspace.open_signed_in(db_location(args), username, password)
     except EnlaceError as exc:
         raise CommandError(str(exc), EXIT_AUTH) from exc
     if not getattr(args, "lang", None):
         set_language(ctx.actor.language)
+    if not temporary_password_ok and auth.must_change_password(ctx):
+        ctx.db.dispose()
+        raise CommandError(_("The password of {user} is temporary: change it first with \"enlace password --user "
+                             "{user}\" (the current password, then the new one).").format(user=username), EXIT_AUTH)
     return ctx
 
 
@@ -116,6 +127,54 @@ def run_command(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print(_("Cancelled."), file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        raise  # output piped into `head`: the launcher ends quietly
+    except OSError as exc:  # a full disk, a read-only folder, a missing or unreadable file
+        print(_("Error: {message}").format(message=os_error_message(exc)), file=sys.stderr)
+        return EXIT_ERROR
+    except MemoryError:
+        print(_("Error: {message}").format(message=_("not enough memory for this job.")), file=sys.stderr)
+        return EXIT_ERROR
+    except Exception as exc:
+        message = database_fault_message(exc)
+        if message is None:
+            raise  # a bug: the traceback is what a developer needs
+        print(_("Error: {message}").format(message=message), file=sys.stderr)
+        return EXIT_ERROR
+
+
+def database_fault_message(exc: BaseException) -> str | None:
+    """A translated sentence for a fault the database engine reports (full disk, read-only, busy, I/O)."""
+    module = type(exc).__module__ or ""
+    if not module.startswith(("sqlalchemy", "sqlite3", "sqlcipher3")):
+        return None
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    if "full" in text:
+        return _("the disk is full ({path}). Free some space and try again; nothing was lost.").format(path="")
+    if "readonly" in text or "read-only" in text:
+        return _("{path} cannot be written or read here (permission denied or read-only). Choose another "
+                 "folder or fix its permissions.").format(path=_("the database"))
+    if "locked" in text or "busy" in text:
+        return _("the database is busy with another job; try again in a moment.")
+    if "unable to open" in text or "i/o" in text:
+        return _("the database file cannot be read or written (disk error, full disk or removed drive). Nothing was "
+                 "saved by this command.")
+    return None
+
+
+def os_error_message(exc: OSError) -> str:
+    """A translated sentence for a file-system fault."""
+    import errno
+
+    where = exc.filename or ""
+    if exc.errno == errno.ENOSPC:
+        return _("the disk is full ({path}). Free some space and try again; nothing was lost.").format(path=where)
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return _("{path} cannot be written or read here (permission denied or read-only). Choose another "
+                 "folder or fix its permissions.").format(path=where)
+    if exc.errno == errno.ENOENT:
+        return _("the file {path} does not exist.").format(path=where)
+    return _("the file {path} cannot be used: {reason}.").format(path=where, reason=exc.strerror or exc)
 
 
 def write_rows(rows: Iterable[Sequence[object]], header: Sequence[str], fmt: str = "text",

@@ -56,6 +56,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     add_format_option(ls)
     ls.set_defaults(func=cmd_audit_list)
 
+    p = sub.add_parser("password", parents=[common],
+                       help=_("change your own password (the current one, then the new one: stdin lines or "
+                              "$ENLACE_PASSWORD and $ENLACE_NEW_PASSWORD)"))
+    p.set_defaults(func=cmd_password)
+
     p = sub.add_parser("users", parents=[common], help=_("list user accounts"))
     add_format_option(p)
     p.set_defaults(func=cmd_users)
@@ -114,7 +119,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return EXIT_OK
     if state == "demo":
         print(_("The previous demo database was backed up to {path}.").format(path=reset_demo(location)))
-    db = open_db(args)
+    db = open_db(args, create=True)
     try:
         demo = build_demo(db, args.size, args.seed,
                           progress=lambda step: print(_("… {step}").format(step=_demo_word(step)), file=sys.stderr),
@@ -169,6 +174,16 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
         db.dispose()
     if result.ok:
         print(_("Audit log intact: {n} events checked.").format(n=result.checked))
+        if result.checkpoint_count is not None:
+            print(_("It matches the checkpoint signed on {at} ({count} events); {after} events came after it.").format(
+                at=result.checkpoint_at[:10] if result.checkpoint_at else "?", count=result.checkpoint_count,
+                after=result.after_checkpoint))
+            if not result.authoritative:
+                print(_("The checkpoint's signature was checked with the key stored beside it: for a check no one "
+                        "else could fake, verify as an administrator or with the recovery key."))
+        else:
+            print(_("No signed checkpoint yet: deleting the newest events could not be detected. An administrator's "
+                    "sign-in or backup makes one."))
         return EXIT_OK
     print(_("Audit log broken at event #{seq} ({id}): {reason}. {n} events before it are intact.").format(
         seq=result.broken_seq, id=result.broken_id, reason=result.reason, n=result.checked))
@@ -187,6 +202,19 @@ def cmd_audit_list(args: argparse.Namespace) -> int:
                  e.username, action_label(e.action) if args.format == "text" else e.action,
                  e.entity, e.entity_id) for e in events),
                ["seq", "at", "user", "action", "entity", "entity_id"], args.format)
+    return EXIT_OK
+
+
+def cmd_password(args: argparse.Namespace) -> int:
+    from desktop.services.security import auth
+
+    ctx = sign_in(args, temporary_password_ok=True)
+    try:
+        new = read_secret(_("New password for {user}: ").format(user=ctx.username), "ENLACE_NEW_PASSWORD")
+        auth.change_own_password(ctx, args.given_password, new)
+    finally:
+        ctx.db.dispose()
+    print(_("The password of {user} was changed.").format(user=ctx.username))
     return EXIT_OK
 
 

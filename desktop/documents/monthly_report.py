@@ -174,7 +174,7 @@ def _data_table(header: list[str], rows: list[list[Cell]], width: float, styles,
     return table
 
 
-def _numbered_canvas(footer_left: str):
+def _numbered_canvas(footer_left: str, footer_audit: str = ""):
     from reportlab.pdfgen import canvas
 
     from desktop.documents.fonts import REGULAR
@@ -198,6 +198,10 @@ def _numbered_canvas(footer_left: str):
                 self.setFont(REGULAR, 7.5)
                 self.setFillGray(0.35)
                 self.drawString(42, 24, footer_left)
+                if footer_audit:  # the audit log's head and last signed checkpoint (anchors the log on paper)
+                    self.setFont(REGULAR, 6)
+                    self.drawString(42, 15, footer_audit)
+                    self.setFont(REGULAR, 7.5)
                 self.drawRightString(width - 42, 24, _("Page {page} of {pages}").format(
                     page=self._pageNumber, pages=total))
                 super().showPage()
@@ -206,8 +210,8 @@ def _numbered_canvas(footer_left: str):
     return NumberedCanvas
 
 
-def render_pdf(report: Any, *, page_size: str = "Letter", logo: bytes | None = None) -> bytes:
-    """The report as PDF bytes."""
+def render_pdf(report: Any, *, page_size: str = "Letter", logo: bytes | None = None, audit_footer: str = "") -> bytes:
+    """The report as PDF bytes; ``audit_footer``: a line under every page's footer (the audit checkpoint)."""
     from reportlab.lib.pagesizes import A4, LETTER
     from reportlab.lib.units import cm
     from reportlab.platypus import (
@@ -298,5 +302,5 @@ def render_pdf(report: Any, *, page_size: str = "Letter", logo: bytes | None = N
     defs.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LINEBELOW", (0, 0), (-1, -1), 0.25, "#cccccc")]))
     story.append(defs)
     footer = f"{report.office_name} · {title} · {report.period_label}"
-    doc.build(story, canvasmaker=_numbered_canvas(footer))
+    doc.build(story, canvasmaker=_numbered_canvas(footer, audit_footer))
     return buf.getvalue()

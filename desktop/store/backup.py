@@ -21,6 +21,8 @@ from typing import Any
 from desktop.i18n import _
 from desktop.store import keys
 from desktop.store.database import StoreError, backup_copy, connect_raw, integrity_check
+from desktop.store.files import crash_point, fsync_dir
+from desktop.store.swap import remove_backup_leftovers
 
 NAME_RE = re.compile(r"^enlace-(?P<office>[A-Z0-9]{1,16})-(?P<stamp>\d{8}-\d{6})(?:-(?P<reason>[a-z0-9-]+))?\.db$")
 SAFETY_PREFIX = "pre-"  # copies made before a restore or a conversion: rotated apart, newest kept
@@ -118,7 +120,7 @@ def _private_dir(folder: Path) -> None:
 
 def write_backup(db_path: Path, key: bytes | None, folder: Path, office_code: str, *, reason: str = "",
                  key_snapshot: dict[str, Any] | None = None, now: datetime | None = None,
-                 progress: Callable[[int, int], None] | None = None) -> BackupFile:
+                 progress: Callable[[int, int], None] | None = None, audit: dict[str, Any] | None = None) -> BackupFile:
     """Copy the live database into ``folder``, check the copy, write its metadata; return it.
 
     A copy that fails ``integrity_check`` is deleted and an error raised: only good backups remain.
@@ -128,8 +130,8 @@ def write_backup(db_path: Path, key: bytes | None, folder: Path, office_code: st
     final = _claim_name(folder, f"enlace-{office_code}-{now.astimezone():%Y%m%d-%H%M%S}", reason)
     # The partial copy is this backup's own file: another backup started in the same second (two
     # sign-outs, two windows) never writes into it nor deletes it.
-    partial = folder / f".{final.name}.partial"
-    _remove_stale_partials(folder)
+    partial = folder / f".{final.name}.{os.getpid()}.partial"
+    remove_backup_leftovers(folder)
     try:
         # One step: the copy reads one snapshot (WAL lets writers go on); in several steps every
         # write by another connection would restart it.
@@ -144,9 +146,11 @@ def write_backup(db_path: Path, key: bytes | None, folder: Path, office_code: st
         data["backup"] = {"created_at": now.isoformat(), "office": office_code, "reason": reason,
                           "encrypted": key is not None, "key_id": keys.key_id(key) if key else None,
                           "counts": counts, "schema": revisions, "integrity": "ok",
-                          "source": db_path.name}
+                          "source": db_path.name, "audit": audit}
         keys.write_private(sidecar_for(final), json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
+        crash_point("backup:sidecar")
         os.replace(partial, final)
+        fsync_dir(folder)
     except OSError as exc:
         _abandon(partial, final)
         raise StoreError(_("The backup could not be written to {folder}: {reason}. If it is on a USB drive, "
@@ -204,18 +208,6 @@ def _abandon(partial: Path, final: Path) -> None:
                 pass
 
 
-def _remove_stale_partials(folder: Path) -> None:
-    """Copies left by a backup that was cut off (power loss, a killed process) a day ago or more."""
-    import time
-
-    for leftover in folder.glob(".enlace-*.db.partial"):
-        try:
-            if time.time() - leftover.stat().st_mtime > 86_400:
-                leftover.unlink()
-        except OSError:
-            pass
-
-
 def rotation_victims(backups: list[BackupFile], daily: int = 7, weekly: int = 4, monthly: int = 12) -> list[BackupFile]:
     """Which backups to delete: keep the newest of each of the last 7 days, 4 weeks and 12 months.
 
@@ -257,34 +249,24 @@ def check_backup(path: Path, key: bytes | None) -> list[str]:
     return integrity_check(path, key)
 
 
-def restore_into(backup_path: Path, key: bytes | None, target: Path, target_key: bytes | None) -> None:
-    """Put the backup's content into ``target``.
+def stage_restore(backup_path: Path, key: bytes | None, target: Path) -> Path:
+    """Copy a backup beside ``target`` (same key, same salt), synced and checked; the caller swaps it in.
 
-    With the same key on both sides (or both plain) this is SQLite's backup API into the live
-    file, safe even if another connection has it open. Otherwise the backup is copied beside the
-    target, checked, and swapped in (every connection to the target must be closed).
+    See :mod:`desktop.store.swap`: the copy is put in place together with its key file, so a crash
+    leaves either the database as it was or the restored one, each with the key file that opens it.
     """
-    same_kind = (key is None) == (target_key is None)
-    if target.exists() and target.stat().st_size > 0 and same_kind and key == target_key:
-        source = connect_raw(backup_path, key)
-        try:
-            dest = connect_raw(target, target_key)
-            try:
-                source.backup(dest, pages=1024)
-                dest.commit()
-                dest.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            finally:
-                dest.close()
-        finally:
-            source.close()
-        return
-    staging = target.with_name(f".{target.name}.restoring")
+    from desktop.store.swap import aside
+
+    staging = aside(target, "restoring")
     staging.unlink(missing_ok=True)
-    backup_copy(backup_path, staging, key)
-    problems = integrity_check(staging, key)
-    if problems:
-        staging.unlink(missing_ok=True)
-        raise StoreError(_("The restored copy failed its integrity check; nothing was changed."))
-    for suffix in ("-wal", "-shm"):
-        Path(f"{target}{suffix}").unlink(missing_ok=True)
-    os.replace(staging, target)
+    try:
+        backup_copy(backup_path, staging, key)
+        crash_point("restore:copied")
+        problems = integrity_check(staging, key)
+        if problems:
+            raise StoreError(_("The restored copy failed its integrity check; nothing was changed."))
+    except BaseException:
+        for leftover in (staging, Path(f"{staging}-journal")):
+            leftover.unlink(missing_ok=True)
+        raise
+    return staging

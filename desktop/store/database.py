@@ -27,6 +27,9 @@ from desktop.store.files import (  # noqa: F401  (re-exported: the store's publi
     StoreError,
     UnreadableDatabaseError,
     connect_raw,
+    crash_point,
+    fsync_dir,
+    fsync_file,
     is_plain_sqlite,
     key_pragma_for,
     sqlcipher_module,
@@ -111,12 +114,14 @@ class Database:
     """An open database: engine plus read and write session factories."""
 
     def __init__(self, url: str, *, key_pragma: Callable[[object], None] | None = None,
-                 module: object | None = None, echo: bool = False, key: bytes | None = None) -> None:
+                 module: object | None = None, echo: bool = False, key: bytes | None = None,
+                 salt: bytes | None = None) -> None:
         self.url = make_url(url)
         self.key = key  # the raw SQLCipher key of an encrypted file (None: plain SQLite or a server)
         self.keyring: object | None = None  # desktop.store.keys.Keyring of an encrypted file, set by workspace
         if key is not None:
-            key_pragma = key_pragma_for(key)
+            key_pragma = self._apply_key
+            self._salt = salt
             module = module or sqlcipher_module()
         kwargs: dict = {"echo": echo, "future": True}
         if module is not None:
@@ -139,6 +144,15 @@ class Database:
         self._read = sessionmaker(self.engine, expire_on_commit=False, info={"database": self})
         self._write = sessionmaker(self.engine.execution_options(enlace_write=True), expire_on_commit=False,
                                    info={"database": self})
+
+    def _apply_key(self, dbapi_conn) -> None:
+        key_pragma_for(self.key, self._salt)(dbapi_conn)  # type: ignore[arg-type]
+
+    def rekey(self, key: bytes) -> None:
+        """The file now has another key (desktop.store.rotation): new connections use it."""
+        self.engine.dispose()
+        self.key = key
+        self._salt = None
 
     @property
     def encrypted(self) -> bool:
@@ -236,12 +250,14 @@ class Database:
             return False
 
     def upgrade(self, target: str = "heads") -> None:
+        """Every pending migration in one transaction: a crash leaves the database as it was."""
         from alembic import command
 
         with self.engine.begin() as conn:
             cfg = self._alembic_config(conn)
             _linearise(conn, cfg)
             command.upgrade(cfg, target)
+            crash_point("upgrade:before-commit")
 
     def downgrade(self, target: str) -> None:
         from alembic import command
@@ -422,18 +438,24 @@ def head_revisions(versions: Path = MIGRATIONS_DIR / "versions") -> set[str]:
 
 
 def backup_copy(src: Path, dest: Path, key: bytes | None = None, *,
-                pages_per_step: int = -1, progress: Callable[[int, int], None] | None = None) -> Path:
-    """Consistent copy of a live SQLite file with the online backup API.
+                pages_per_step: int = -1, progress: Callable[[int, int], None] | None = None,
+                salt: bytes | None = None) -> Path:
+    """Consistent copy of a live SQLite file with the online backup API, synced to disk.
 
-    With ``key`` both files are SQLCipher databases under that key (the copy stays encrypted).
-    The copy is readable by the current OS user only.
+    With ``key`` both files are SQLCipher databases under that key (the copy stays encrypted);
+    the copy keeps the source's salt (``salt``, default: read from the source), so the recovery
+    key derives its key as it does the original's. The copy is readable by the current OS user only.
     """
+    from desktop.store.files import file_salt
+
     dest.parent.mkdir(parents=True, exist_ok=True)
+    if key is not None and salt is None:
+        salt = file_salt(src)
     source = connect_raw(src, key)
     try:
         fd = os.open(dest, os.O_WRONLY | os.O_CREAT, 0o600)
         os.close(fd)
-        target = connect_raw(dest, key)
+        target = connect_raw(dest, key, salt)
         try:
             kwargs: dict = {"pages": pages_per_step}
             if progress is not None:
@@ -444,6 +466,20 @@ def backup_copy(src: Path, dest: Path, key: bytes | None = None, *,
             target.close()
     finally:
         source.close()
+    fsync_file(dest)
+    return dest
+
+
+def _copy_aside(db: Database, dest: Path) -> Path:
+    """The copy made before an upgrade: written under another name, synced, then renamed."""
+    partial = dest.with_name(f".{dest.name}.{os.getpid()}.partial")
+    try:
+        backup_copy(db.path, partial, db.key)  # type: ignore[arg-type]
+        os.replace(partial, dest)
+        fsync_dir(dest.parent)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     return dest
 
 
@@ -470,10 +506,11 @@ OpenHook = Callable[[str], Database]
 
 def open_database(target: str | os.PathLike[str], *, factory: OpenHook | None = None,
                   pre_upgrade_backup: Callable[[Database, Path], Path] | None = None,
-                  key: bytes | None = None) -> Database:
+                  key: bytes | None = None, salt: bytes | None = None) -> Database:
     """Open (creating if needed) a database and bring its schema to the Alembic head.
 
-    With ``key`` the file is a SQLCipher database under that raw key (created encrypted).
+    With ``key`` the file is a SQLCipher database under that raw key (created encrypted, with
+    ``salt`` as its SQLCipher salt when given).
     A database written by a newer Enlace is refused untouched. An older one is first copied
     aside (``<file>.pre-<revision>-<time>.bak``), then upgraded.
     """
@@ -485,7 +522,7 @@ def open_database(target: str | os.PathLike[str], *, factory: OpenHook | None = 
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # the data folder: this OS user only
         if not path.exists():
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-    db = factory(url) if factory else Database(url, key=key)
+    db = factory(url) if factory else Database(url, key=key, salt=salt)
     try:
         current, heads = db.schema_state()
     except Exception as exc:  # not a database, wrong key, …
@@ -507,7 +544,8 @@ def open_database(target: str | os.PathLike[str], *, factory: OpenHook | None = 
     if current and db.path is not None:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         dest = db.path.with_name(f"{db.path.name}.pre-{'+'.join(sorted(current))}-{stamp}.bak")
-        (pre_upgrade_backup or (lambda _db, d: backup_copy(_db.path, d, _db.key)))(db, dest)  # type: ignore[arg-type]
+        (pre_upgrade_backup or _copy_aside)(db, dest)
+        crash_point("upgrade:copied")
     db.upgrade()
     return db
 

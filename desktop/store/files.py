@@ -8,6 +8,7 @@ everything here.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -51,11 +52,21 @@ def sqlcipher_module():
     return sqlcipher3
 
 
-def key_pragma_for(key: bytes) -> Callable[[object], None]:
-    """Set a raw 256-bit SQLCipher key on a new connection (no passphrase KDF: the key is random)."""
+SALT_BYTES = 16
+
+
+def key_pragma_for(key: bytes, salt: bytes | None = None) -> Callable[[object], None]:
+    """Set a raw 256-bit SQLCipher key on a new connection (no passphrase KDF: the key is random).
+
+    ``salt`` (16 bytes) is the file's SQLCipher salt, stored in clear as its first 16 bytes. Given
+    when a file is created, it makes the file carry the salt its key is derived from (see
+    :mod:`desktop.store.key_hierarchy`); on an existing file it must be the file's own.
+    """
     if len(key) != 32:
         raise ValueError("a database key is 32 bytes")
-    statement = f"PRAGMA key = \"x'{key.hex()}'\""
+    if salt is not None and len(salt) != SALT_BYTES:
+        raise ValueError("a database salt is 16 bytes")
+    statement = f"PRAGMA key = \"x'{key.hex()}{salt.hex() if salt else ''}'\""
 
     def apply(dbapi_conn) -> None:
         dbapi_conn.execute(statement)
@@ -63,15 +74,91 @@ def key_pragma_for(key: bytes) -> Callable[[object], None]:
     return apply
 
 
-def connect_raw(path: str | os.PathLike[str], key: bytes | None = None):
+def connect_raw(path: str | os.PathLike[str], key: bytes | None = None, salt: bytes | None = None):
     """A bare DB-API connection (backup, integrity checks, conversion), keyed when ``key`` is given."""
     if key is None:
         import sqlite3
 
         return sqlite3.connect(str(path))
     conn = sqlcipher_module().connect(str(path))
-    key_pragma_for(key)(conn)
+    key_pragma_for(key, salt)(conn)
     return conn
+
+
+def file_salt(path: str | os.PathLike[str]) -> bytes | None:
+    """The SQLCipher salt of an encrypted file (its first 16 bytes, stored in clear); None when unreadable."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(SALT_BYTES)
+    except OSError:
+        return None
+    return head if len(head) == SALT_BYTES and head != SQLITE_HEADER else None
+
+
+# -- crash points (tests kill a job between two writes) --------------------------------------
+
+_crash = {"at": None, "count": 0}
+
+
+def crash_after(step: int | None) -> None:
+    """Make this process exit at once at the ``step``-th :func:`crash_point` (tests; None: never)."""
+    _crash["at"], _crash["count"] = step, 0
+
+
+def crash_point(name: str) -> None:
+    """A point between two writes of a multi-file change; a test may end the process here.
+
+    ``$ENLACE_CRASH_AT=N`` (or :func:`crash_after`) ends the process with ``os._exit`` at the
+    N-th point reached, as a power cut would: no clean-up code runs.
+    """
+    at = _crash["at"]
+    if at is None:
+        env = os.environ.get("ENLACE_CRASH_AT")
+        if not env:
+            return
+        _crash["at"] = at = int(env)
+    _crash["count"] += 1
+    if _crash["count"] == at:
+        os._exit(86)
+
+
+def fsync_dir(folder: str | os.PathLike[str]) -> None:
+    """Make a rename inside ``folder`` durable (POSIX; Windows makes renames durable itself)."""
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def fsync_file(path: str | os.PathLike[str]) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id runs (POSIX); elsewhere assume it does."""
+    if pid <= 0:
+        return False
+    if os.name != "posix":
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def is_plain_sqlite(path: str | os.PathLike[str]) -> bool:
@@ -97,3 +184,39 @@ def counts_of_plain_file(path: str | os.PathLike[str], tables: tuple[str, ...]) 
         return None
     finally:
         conn.close()
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write atomically (temporary file, fsync, rename), readable by this OS user only."""
+    import secrets
+
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            crash_point("write:written")
+            fh.flush()
+            os.fsync(fh.fileno())
+        crash_point("write:synced")
+        for attempt in range(50):
+            try:
+                os.replace(tmp, path)
+                break
+            except PermissionError:  # Windows: another process is reading the file this instant
+                if attempt == 49:
+                    raise
+                time.sleep(0.02)
+        fsync_dir(path.parent)
+        crash_point("write:renamed")
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _lock_owner_alive(lock: Path) -> bool:
+    try:
+        text = lock.read_text(encoding="ascii").strip()
+    except (OSError, ValueError):
+        return True
+    return pid_alive(int(text)) if text.isdigit() else True

@@ -27,17 +27,17 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from desktop.i18n import _
-from desktop.store.files import StoreError
+from desktop.store.files import StoreError, _lock_owner_alive, write_private
+from desktop.store.key_hierarchy import new_recovery_key, normalize_recovery_key  # noqa: F401  (re-exported)
 
 FORMAT = "enlace-keys/1"
 KEY_BYTES = 32
-RECOVERY_BYTES = 20  # 160 bits: 32 base32 characters, printed in 8 groups of 4
 MAX_PENDING_EVENTS = 200
 
 # argon2id cost for password slots (argon2-cffi's RFC 9106 low-memory profile: ~0.15 s here).
@@ -72,27 +72,6 @@ def key_id(key: bytes) -> str:
     import hashlib
 
     return hashlib.sha256(b"enlace-key-id" + key).hexdigest()[:32]
-
-
-# -- recovery key text --------------------------------------------------------------------
-
-_B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-_TYPOS = str.maketrans({"0": "O", "1": "I", "8": "B", "9": "G"})
-
-
-def new_recovery_key() -> str:
-    import secrets
-
-    raw = base64.b32encode(secrets.token_bytes(RECOVERY_BYTES)).decode("ascii")
-    return "-".join(raw[i:i + 4] for i in range(0, len(raw), 4))
-
-
-def normalize_recovery_key(text: str) -> str | None:
-    """Canonical ``XXXX-XXXX-…`` form of a typed recovery key, or None when it cannot be one."""
-    chars = "".join(c for c in text.upper().translate(_TYPOS) if c.isalnum())
-    if len(chars) != 32 or any(c not in _B32 for c in chars):
-        return None
-    return "-".join(chars[i:i + 4] for i in range(0, 32, 4))
 
 
 # -- wrapping -----------------------------------------------------------------------------
@@ -170,19 +149,41 @@ def password_hash_id(password_hash: str) -> str:
     return hashlib.sha256(b"enlace-password-hash" + password_hash.encode("utf-8")).hexdigest()[:32]
 
 
-def wrap_with_password(key: bytes, slot: str, password: str, hash_id: str | None = None) -> dict[str, Any]:
+def _grant_aad(kid: str, slot: str) -> str:
+    return f"enlace:{kid}:grant:{slot}"
+
+
+def grant_for(public: bytes, key: bytes, slot: str, master: bytes | None = None) -> dict[str, Any]:
+    """The database key (and an administrator's master key) sealed to a slot's public key."""
+    from desktop.store.key_hierarchy import seal_grant
+
+    secrets = {"db": key, **({"master": master} if master else {})}
+    return seal_grant(public, secrets, _grant_aad(key_id(key), slot))
+
+
+def wrap_with_password(key: bytes, slot: str, password: str, hash_id: str | None = None,
+                       master: bytes | None = None) -> dict[str, Any]:
+    """A new slot: a new key pair, its private half sealed under the password, a grant of ``key``."""
     import secrets
+
+    from desktop.store.key_hierarchy import _b64 as b64
+    from desktop.store.key_hierarchy import new_key_pair
 
     salt = secrets.token_bytes(16)
     params = dict(KDF_PARAMS)
     kek = _password_kek(password, salt, params)
-    extra: dict[str, Any] = {"kdf": "argon2id", **params, "salt": _b64(salt)}
+    private, public = new_key_pair()
+    extra: dict[str, Any] = {"kdf": "argon2id", **params, "salt": _b64(salt), "public": b64(public),
+                             "grant": grant_for(public, key, slot, master)}
     if hash_id:
         extra["hash_id"] = hash_id
-    return _seal(kek, key, f"enlace:{key_id(key)}:user:{slot}", extra)
+    return _seal(kek, private, f"enlace:user:{slot}:private", extra)
 
 
-def unwrap_with_password(wrap: dict[str, Any], kid: str, slot: str, password: str) -> bytes:
+def unwrap_with_password(wrap: dict[str, Any], kid: str, slot: str, password: str) -> tuple[bytes, bytes | None]:
+    """(database key, master key or None) from a slot opened with a password; WrongSecret otherwise."""
+    from desktop.store.key_hierarchy import open_grant
+
     try:
         params = {"t": int(wrap["t"]), "m": int(wrap["m"]), "p": int(wrap["p"])}
         salt = _unb64(wrap["salt"])
@@ -192,7 +193,18 @@ def unwrap_with_password(wrap: dict[str, Any], kid: str, slot: str, password: st
         kek = _password_kek(password, salt, params)
     except (KeyError, TypeError, ValueError) as exc:
         raise WrongSecret from exc
-    return _open(kek, wrap, f"enlace:{kid}:user:{slot}")
+    if "public" not in wrap:  # a slot written before grants: it seals the database key itself
+        return _open(kek, wrap, f"enlace:{kid}:user:{slot}"), None
+    private = _open(kek, wrap, f"enlace:user:{slot}:private")
+    try:
+        public = _unb64(wrap["public"])
+        key = open_grant(private, public, wrap.get("grant"), _grant_aad(kid, slot), "db")
+        master = open_grant(private, public, wrap.get("grant"), _grant_aad(kid, slot), "master")
+    except ValueError as exc:
+        raise WrongSecret from exc
+    if key is None:
+        raise WrongSecret
+    return key, master
 
 
 def wrap_with_recovery(key: bytes, recovery_key: str) -> dict[str, Any]:
@@ -238,34 +250,11 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def write_private(path: Path, data: bytes) -> None:
-    """Write atomically (temporary file, fsync, rename), readable by this OS user only."""
-    import secrets
-
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        for attempt in range(50):
-            try:
-                os.replace(tmp, path)
-                break
-            except PermissionError:  # Windows: another process is reading the file this instant
-                if attempt == 49:
-                    raise
-                time.sleep(0.02)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 @dataclass
 class Unlocked:
     key: bytes
     via: str  # "password" or "recovery"
+    master: bytes | None = field(default=None, repr=False)  # administrators' and the recovery key's
     generation: int = 0  # which of the user's wraps opened (0: current)
     hash_id: str | None = None  # the opened wrap's password_hash_id(), when it has one
     salt: str | None = None  # the opened wrap's salt: tells it apart from a wrap written meanwhile
@@ -310,7 +299,7 @@ class KeyFile:
                 break
             except FileExistsError:
                 try:
-                    if time.time() - lock.stat().st_mtime > 30:  # left by a killed process
+                    if time.time() - lock.stat().st_mtime > 30 or not _lock_owner_alive(lock):  # a killed process's
                         lock.unlink(missing_ok=True)
                         continue
                 except FileNotFoundError:
@@ -319,6 +308,7 @@ class KeyFile:
                     raise KeyFileError(_("The key file {path} is busy; try again.").format(path=self.path)) from None
                 time.sleep(0.02)
         try:
+            os.write(fd, str(os.getpid()).encode("ascii"))
             os.close(fd)
             yield
         finally:
@@ -326,10 +316,18 @@ class KeyFile:
 
     # -- creation ---------------------------------------------------------------------------
 
-    def create(self, key: bytes, recovery_key: str) -> None:
+    def create(self, key: bytes, recovery_key: str, salt: bytes | None = None) -> None:
+        """A new key file for ``key``; ``salt``: the file's SQLCipher salt when the key is derived
+        from the recovery key (:mod:`desktop.store.key_hierarchy`), so the recovery key opens the
+        database even without this file."""
         data = {"format": FORMAT, "cipher": "sqlcipher4", "key_id": key_id(key),
                 "created_at": _now().isoformat(), "slots": {}, "recovery": wrap_with_recovery(key, recovery_key),
                 "attempts": {}, "pending_events": [], "office": {}}
+        if salt is not None:
+            from desktop.store.key_hierarchy import master_id, master_key
+
+            data.update(scheme="derived-v2", file_salt=salt.hex(),
+                        master_id=master_id(master_key(normalize_recovery_key(recovery_key) or recovery_key)))
         self.write(data)
 
     # -- reading ----------------------------------------------------------------------------
@@ -372,18 +370,28 @@ class KeyFile:
             if not isinstance(wrap, dict):
                 continue
             try:
-                key = unwrap_with_password(wrap, kid, name, password)
+                key, master = unwrap_with_password(wrap, kid, name, password)
             except WrongSecret:
                 continue
             if key_id(key) == kid:
                 hash_id = wrap.get("hash_id")
-                return Unlocked(key, "password", generation, hash_id if isinstance(hash_id, str) else None,
+                return Unlocked(key, "password", master, generation, hash_id if isinstance(hash_id, str) else None,
                                 wrap.get("salt"))
         raise WrongSecret
 
     def unlock_with_recovery(self, recovery_key: str) -> Unlocked:
         data = self.read()
         normal = normalize_recovery_key(recovery_key)
+        if normal is not None and isinstance(data.get("file_salt"), str):
+            from desktop.store.key_hierarchy import database_key, master_key
+
+            master = master_key(normal)
+            try:
+                key = database_key(master, bytes.fromhex(data["file_salt"]))
+            except ValueError:
+                raise WrongSecret from None
+            if key_id(key) == data.get("key_id"):
+                return Unlocked(key, "recovery", master)
         if normal is None or not isinstance(data.get("recovery"), dict):
             raise WrongSecret
         key = unwrap_with_recovery(data["recovery"], str(data.get("key_id", "")), normal)
@@ -401,14 +409,14 @@ class KeyFile:
             return data
 
     def set_password(self, key: bytes, username: str, password: str, *, keep_previous: bool = True,
-                     hash_id: str | None = None) -> None:
+                     hash_id: str | None = None, master: bytes | None = None) -> None:
         """Wrap ``key`` for ``username``'s new password (``hash_id``: its hash's :func:`password_hash_id`).
 
         The previous wrap is kept until the user's next sign-in proves which one the database
         agrees with, so a crash between the key file and the database commit locks nobody out.
         """
         name = slot_name(username)
-        wrap = wrap_with_password(key, name, password, hash_id)
+        wrap = wrap_with_password(key, name, password, hash_id, master)
 
         def change(data: dict[str, Any]) -> None:
             if data.get("key_id") != key_id(key):
@@ -419,7 +427,7 @@ class KeyFile:
         self.update(change)
 
     def keep_only(self, username: str, generation: int, key: bytes, password: str, *,
-                  hash_id: str | None = None, salt: str | None = None) -> None:
+                  hash_id: str | None = None, salt: str | None = None, master: bytes | None = None) -> None:
         """After a sign-in: keep only the wrap that opened (rewrapped as current).
 
         ``hash_id`` is the :func:`password_hash_id` of the hash the database checked the password
@@ -431,7 +439,7 @@ class KeyFile:
         def change(data: dict[str, Any]) -> None:
             wraps = data["slots"].get(name) or []
             if generation:
-                data["slots"][name] = [wrap_with_password(key, name, password, hash_id)]
+                data["slots"][name] = [wrap_with_password(key, name, password, hash_id, master)]
                 return
             if not wraps or not isinstance(wraps[0], dict) or (salt is not None and wraps[0].get("salt") != salt):
                 return
@@ -454,6 +462,10 @@ class KeyFile:
             data["recovery"] = wrap_with_recovery(key, recovery_key)
 
         self.update(change)
+
+    def set_audit_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        """A copy of the last signed audit checkpoint, outside the database (see services.security.checkpoints)."""
+        self.update(lambda data: data.__setitem__("audit_checkpoint", checkpoint))
 
     def set_office(self, **values: Any) -> None:
         self.update(lambda data: data.setdefault("office", {}).update(values))
@@ -506,17 +518,33 @@ class KeyFile:
 
 
 class Keyring:
-    """An unlocked encrypted database's key together with its key file (kept on the Database)."""
+    """An unlocked encrypted database's key together with its key file (kept on the Database).
 
-    def __init__(self, key_file: KeyFile, key: bytes) -> None:
+    ``master`` is the office master key when the person who opened it holds it (an administrator,
+    or the recovery key): it is what replacing the database key needs.
+    """
+
+    def __init__(self, key_file: KeyFile, key: bytes, master: bytes | None = None) -> None:
         self.key_file = key_file
         self.key = key
+        self.master = master
 
-    def set_password(self, username: str, password: str, hash_id: str | None = None) -> None:
-        self.key_file.set_password(self.key, username, password, hash_id=hash_id)
+    def set_password(self, username: str, password: str, hash_id: str | None = None, *, admin: bool = False,
+                     keep_previous: bool = True) -> None:
+        self.key_file.set_password(self.key, username, password, hash_id=hash_id,
+                                   master=self.master if admin else None, keep_previous=keep_previous)
 
 
-def stage_password(session, username: str, password: str, password_hash: str | None = None) -> None:
+def _is_admin(session, username: str) -> bool:
+    from sqlalchemy import text
+
+    role = session.execute(text("SELECT role FROM user_account WHERE lower(username) = :name"),
+                           {"name": username.strip().lower()}).scalar()
+    return role == "admin"
+
+
+def stage_password(session, username: str, password: str, password_hash: str | None = None, *,
+                   keep_previous: bool = True) -> None:
     """Rewrap the database key for a user's new password (no-op on a plain database).
 
     Called by the auth service inside the transaction that stores the new password hash,
@@ -526,7 +554,8 @@ def stage_password(session, username: str, password: str, password_hash: str | N
     database = session.info.get("database")
     keyring = getattr(database, "keyring", None)
     if isinstance(keyring, Keyring):
-        keyring.set_password(username, password, password_hash_id(password_hash) if password_hash else None)
+        keyring.set_password(username, password, password_hash_id(password_hash) if password_hash else None,
+                             admin=_is_admin(session, username), keep_previous=keep_previous)
 
 
 def clear_failures(session, username: str) -> None:

@@ -46,3 +46,4 @@ def admin_enc(encrypted_office: EncryptedOffice) -> Iterator[AppContext]:
     ctx = encrypted_office.sign_in()
     yield ctx
     ctx.db.dispose()
+

@@ -94,10 +94,12 @@ def render(ctx: AppContext | None, report: Report, fmt: str) -> bytes:
     if fmt == "xlsx":
         return render_xlsx(report)
     from desktop.documents.monthly_report import render_pdf
+    from desktop.services.security import audit
 
     page_size = office_service.get_setting(ctx.db, "page_size") if ctx else "Letter"
     logo = office_service.office_logo(ctx.db) if ctx else None
-    return render_pdf(report, page_size=page_size, logo=logo)
+    footer = audit.checkpoint_footer(ctx.db) if ctx else ""
+    return render_pdf(report, page_size=page_size, logo=logo, audit_footer=footer)
 
 
 def chart_svg(report: Report, table_key: str, width: float = 500) -> bytes | None:

@@ -221,18 +221,28 @@ class VerifyResult:
     broken_seq: int | None = None
     broken_id: str | None = None
     reason: str = ""
+    checkpoint_count: int | None = None  # events in the last signed checkpoint (None: there is none)
+    checkpoint_at: str | None = None
+    after_checkpoint: int = 0  # events written since, not yet anchored
+    authoritative: bool = False  # the checkpoint's signature was checked with the administrators' key
 
 
 def verify_chain(db: Database, progress=None, cancelled=None) -> VerifyResult:
-    """Walk the chain in order; report the first event whose link or hash does not match.
+    """Walk the chain in order; report the first event whose link or hash does not match, then
+    check the chain against the last signed checkpoint (see :mod:`checkpoints`): events deleted
+    at the end (or all of them) and a chain recomputed after an edit show there.
 
     ``progress(done, total)`` is called every 500 events (``total`` is 0: unknown); ``cancelled()`` stops
     the walk with :class:`Cancelled`."""
     from desktop.services.core.errors import Cancelled
+    from desktop.services.security import checkpoints
 
+    anchor = checkpoints.last_checkpoint(db)
+    cp = anchor.checkpoint
     prev = GENESIS
     expected_seq = 1
     checked = 0
+    at_checkpoint: str | None = None
     with db.session() as session:
         for event in session.scalars(select(AuditEvent).order_by(AuditEvent.seq)).yield_per(2000):
             if event.seq != expected_seq:
@@ -248,6 +258,8 @@ def verify_chain(db: Database, progress=None, cancelled=None) -> VerifyResult:
             if actual != event.hash:
                 return VerifyResult(False, checked, event.seq, str(event.id),
                                     _("its content was changed after it was written"))
+            if cp is not None and event.seq == cp.count:
+                at_checkpoint = event.hash
             prev = event.hash
             expected_seq += 1
             checked += 1
@@ -256,7 +268,23 @@ def verify_chain(db: Database, progress=None, cancelled=None) -> VerifyResult:
                     raise Cancelled()
                 if progress is not None:
                     progress(checked, 0)
-    return VerifyResult(True, checked)
+    extra = {"authoritative": anchor.authoritative}
+    if anchor.forged:
+        return VerifyResult(False, checked, None, None, _("the signed checkpoint was altered: its signature does "
+                                                          "not hold"), **extra)
+    if cp is None:
+        return VerifyResult(True, checked, **extra)
+    extra.update(checkpoint_count=cp.count, checkpoint_at=cp.at)
+    if checked < cp.count:
+        return VerifyResult(False, checked, checked + 1, None, _(
+            "the log ends at event #{last}, but the checkpoint signed on {at} counted {count} events: the last "
+            "{missing} were deleted").format(last=checked, at=cp.at[:10], count=cp.count,
+                                             missing=cp.count - checked), **extra)
+    if cp.count and at_checkpoint != cp.hash:
+        return VerifyResult(False, checked, cp.count, None, _(
+            "event #{count} does not match the checkpoint signed on {at}: events before it were changed and the "
+            "chain recomputed").format(count=cp.count, at=cp.at[:10]), **extra)
+    return VerifyResult(True, checked, after_checkpoint=checked - cp.count, **extra)
 
 
 @dataclass(frozen=True)
@@ -309,3 +337,10 @@ def count_events(db: Database) -> int:
     with db.session() as session:
         return session.scalar(select(func.count()).select_from(AuditEvent)) or 0
 
+
+
+def checkpoint_footer(db: Database) -> str:
+    """The audit line for a report's footer (log size, head, last signed checkpoint)."""
+    from desktop.services.security import checkpoints
+
+    return checkpoints.checkpoint_footer(db)

@@ -19,7 +19,7 @@ from desktop.services.security import audit
 from desktop.services.security.lockout import LOCKOUT, MAX_FAILED_LOGINS
 from desktop.store import keys, server
 from desktop.store.base import utcnow
-from desktop.store.database import Database
+from desktop.store.database import Database, StoreError
 from desktop.store.models import ROLES, User
 
 MIN_PASSWORD_LENGTH = 10
@@ -249,9 +249,11 @@ def update_user(ctx: AppContext, user_id: uuid.UUID, *, full_name: str | None = 
     from desktop.services.core.records import check_version
 
     ctx.require(Permission.MANAGE_USERS)
+    rotate: tuple[str, bool] | None = None  # (account whose key slot goes, replace the master key too)
     with ctx.db.transaction() as session:
         user = _load(session, user_id)
         check_version(user, expected_version)
+        was_admin = user.role == "admin"
         changed: list[str] = []
         if full_name is not None and full_name.strip() != user.full_name:
             if not full_name.strip():
@@ -264,6 +266,8 @@ def update_user(ctx: AppContext, user_id: uuid.UUID, *, full_name: str | None = 
                 raise ValidationError(_("You cannot change your own role."))
             user.role = role
             changed.append("role")
+            if was_admin or role == "admin":
+                rotate = ("", was_admin)  # the master key follows the administrators
         if active is not None and active != user.active:
             if user.id == ctx.actor.user_id and not active:
                 raise ValidationError(_("You cannot deactivate your own account."))
@@ -273,6 +277,8 @@ def update_user(ctx: AppContext, user_id: uuid.UUID, *, full_name: str | None = 
                     user=user.username))
             user.active = active
             changed.append("active")
+            if not active:
+                rotate = (user.username, was_admin)
         if language is not None and language != user.preferred_language:
             _check_language(language)
             user.preferred_language = language
@@ -282,7 +288,35 @@ def update_user(ctx: AppContext, user_id: uuid.UUID, *, full_name: str | None = 
             if "role" in changed or "active" in changed:
                 server.sync_login(session, user.username, user.role, active=user.active)
             audit.record(session, ctx.username, "update", "user", user.id, changed)
-        return _info(user, utcnow())
+        info = _info(user, utcnow())
+    if rotate is not None:
+        replace_keys(ctx, drop=(rotate[0],) if rotate[0] else (), new_recovery_key=rotate[1])
+    return info
+
+
+def replace_keys(ctx: AppContext, *, drop: tuple[str, ...] = (), new_recovery_key: bool = False) -> None:
+    """Give an encrypted database a new key after an account lost access (no-op on a plain one).
+
+    Copies of the key file and backups made before keep the old key and never open the live
+    database again. When an administrator's access changed, the master key changes too: a new
+    recovery key, which :func:`desktop.services.workspace.take_recovery_key` gives once.
+    """
+    from desktop.store import rotation
+
+    if not isinstance(ctx.db.keyring, keys.Keyring):
+        return
+    recovery = keys.new_recovery_key() if new_recovery_key else None
+    try:
+        rotation.rotate(ctx.db, drop=drop, recovery_key=recovery)
+    except StoreError as exc:  # e.g. a full disk: the change itself is saved, the old key stays
+        raise ValidationError(_("The change is saved, but the database could not get a new key: {reason} "
+                                "Free some space and do it again.").format(reason=exc)) from exc
+    with ctx.db.transaction() as session:
+        audit.record(session, ctx.username, "update", "key_file", None,
+                     ["database_key", *(["recovery_key"] if recovery else [])])
+    from desktop.services.security import checkpoints
+
+    checkpoints.sign_now(ctx.db)  # under the new master key, when it changed
 
 
 def reset_password(ctx: AppContext, user_id: uuid.UUID, new_password: str) -> None:
@@ -298,10 +332,13 @@ def reset_password(ctx: AppContext, user_id: uuid.UUID, new_password: str) -> No
         user.failed_logins = 0
         user.locked_until = None
         user.updated_by = ctx.username
-        keys.stage_password(session, user.username, new_password, user.password_hash)
+        # The old password's slot goes at once (a reset follows a forgotten or leaked password).
+        keys.stage_password(session, user.username, new_password, user.password_hash, keep_previous=False)
         keys.clear_failures(session, user.username)
         server.set_password(session, user.username, new_password)
         audit.record(session, ctx.username, "update", "user", user.id, ["password"])
+        admin = user.role == "admin"
+    replace_keys(ctx, new_recovery_key=admin)
 
 
 def unlock_user(ctx: AppContext, user_id: uuid.UUID) -> None:

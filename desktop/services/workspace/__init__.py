@@ -26,8 +26,7 @@ from typing import TYPE_CHECKING
 
 from desktop.i18n import _, format_time
 from desktop.services.core.context import AppContext
-from desktop.services.core.errors import AuthError, PermissionDenied, ValidationError
-from desktop.services.core.permissions import Permission
+from desktop.services.core.errors import AuthError, ValidationError
 from desktop.services.security.lockout import LOCKOUT, MAX_FAILED_LOGINS
 from desktop.services.workspace.startup import default_location, kdf_seconds, prepare_store  # noqa: F401
 from desktop.store import keys
@@ -125,54 +124,100 @@ def _unlock_with_password(kf: keys.KeyFile, username: str, password: str) -> key
     return unlocked
 
 
-def _unlock_with_recovery(kf: keys.KeyFile, recovery_key: str) -> keys.Unlocked:
+def _unlock_with_recovery(path: Path, kf: keys.KeyFile, recovery_key: str) -> tuple[keys.Unlocked, bytes | None]:
+    """The database key from the recovery key, and the office master key when the key derives from it."""
+    from desktop.store import key_hierarchy
+    from desktop.store.files import connect_raw
+
+    normal = keys.normalize_recovery_key(recovery_key)
+    if normal is not None:
+        master = key_hierarchy.master_key(normal)
+        derived = key_hierarchy.key_from_file(path, normal)
+        if derived is not None and _key_opens(path, derived, connect_raw):
+            return keys.Unlocked(derived, "recovery"), master
+        try:
+            return kf.unlock_with_recovery(normal), None  # a database encrypted before keys were derived
+        except (keys.WrongSecret, keys.KeyFileError):
+            pass
     try:
-        return kf.unlock_with_recovery(recovery_key)
-    except keys.WrongSecret:
-        kf.note_failure("(recovery key)", "recovery", MAX_FAILED_LOGINS, LOCKOUT)
-        raise AuthError(_("This recovery key does not open this database.")) from None
+        if kf.exists():
+            kf.note_failure("(recovery key)", "recovery", MAX_FAILED_LOGINS, LOCKOUT)
+    except keys.KeyFileError:
+        pass
+    raise AuthError(_("This recovery key does not open this database."))
 
 
-def _open_keyed(path: Path, kf: keys.KeyFile, key: bytes) -> Database:
+def _key_opens(path: Path, key: bytes, connect_raw) -> bool:
+    try:
+        conn = connect_raw(path, key)
+    except Exception:
+        return False
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return True
+    except Exception:
+        return False
+    finally:
+        conn.close()
+
+
+def _open_keyed(path: Path, kf: keys.KeyFile | None, key: bytes, salt: bytes | None = None,
+                master: bytes | None = None) -> Database:
     from desktop.store.database import open_database
 
     try:
-        db = open_database(path, key=key)
+        db = open_database(path, key=key, salt=salt)
     except UnreadableDatabaseError as exc:
         raise UnreadableDatabaseError(_("The database file {path} cannot be opened with its key file: the "
                                         "key file belongs to another database, or the file is damaged. "
                                         "Restore both from a backup.").format(path=path)) from exc
-    db.keyring = keys.Keyring(kf, key)
+    db.keyring = keys.Keyring(kf, key, master) if kf is not None else None
     return db
 
 
-def _create_encrypted(path: Path) -> Database:
-    kf = keys.KeyFile(keys.key_file_for(path))
-    key = keys.new_database_key()
-    recovery = keys.new_recovery_key()
+def _new_encrypted_key(recovery: str | None = None) -> tuple[bytes, bytes, str, bytes]:
+    """A new (database key, file salt, recovery key, master key): the key derives from the recovery key."""
+    from desktop.store import key_hierarchy
+
+    recovery = recovery or keys.new_recovery_key()
+    salt = key_hierarchy.new_salt()
+    master = key_hierarchy.master_key(recovery)
+    return key_hierarchy.database_key(master, salt), salt, recovery, master
+
+
+def _create_encrypted(path: Path, kf: keys.KeyFile | None = None) -> Database:
+    kf = kf or keys.KeyFile(keys.key_file_for(path))
+    key, salt, recovery, master = _new_encrypted_key()
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    kf.create(key, recovery)
-    db = _open_keyed(path, kf, key)
+    kf.create(key, recovery, salt)
+    db = _open_keyed(path, kf, key, salt, master)
     db.keyring.new_recovery_key = recovery  # type: ignore[union-attr]  # shown once to the administrator
     return db
 
 
-def _set_aside(path: Path) -> None:
-    """Move an abandoned, never set-up encrypted file (its key is gone) out of the way."""
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    for suffix in ("", "-wal", "-shm", ".keys"):
-        part = Path(f"{path}{suffix}")
-        if part.exists():
-            part.rename(part.with_name(f"{part.name}.abandoned-{stamp}"))
+def _no_account_message(path: Path, kf: keys.KeyFile) -> str:
+    return _("The key file {keys} of the database {path} holds no account: setting up or encrypting this "
+             "database was interrupted. Nothing was changed or deleted. Open it with the recovery key (enlace "
+             "recover --user NAME); if it is a new office whose setup never finished and you have no recovery "
+             "key, delete both files and set the office up again.").format(keys=kf.path, path=path)
 
 
-def open_store(location: str | os.PathLike[str], unlock: UnlockSource = None, *, encrypt: bool = True) -> Database:
+def _orphan_key_file_message(path: Path, kf: keys.KeyFile) -> str:
+    return _("There is a key file {keys} but no database {path}: nothing was created. Put the database file "
+             "back beside its key file (or restore a backup); if you want a new office here, move the key file "
+             "away first.").format(keys=kf.path, path=path)
+
+
+def open_store(location: str | os.PathLike[str], unlock: UnlockSource = None, *, encrypt: bool = True,
+               create: bool = True) -> Database:
     """Open (and migrate) a database without signing in: setup checks, ``audit verify``, the demo.
 
-    A location with no database yet is created, encrypted unless ``encrypt`` is False (its new
-    recovery key is then on ``db.keyring.new_recovery_key``). An existing encrypted database
-    needs ``unlock`` (a user's password or the recovery key; a callable is asked only when a
-    key is needed), else :class:`LockedDatabaseError`.
+    A location with no database yet is created when ``create`` (else StoreError), encrypted
+    unless ``encrypt`` is False (its new recovery key is then on ``db.keyring.new_recovery_key``).
+    An existing encrypted database needs ``unlock`` (a user's password or the recovery key; a
+    callable is asked only when a key is needed), else :class:`LockedDatabaseError`. No existing
+    file is ever renamed, replaced or created again here: a database that cannot be opened is
+    refused with a message that names the files and the way back.
     """
     from desktop.store.database import open_database
 
@@ -185,29 +230,99 @@ def open_store(location: str | os.PathLike[str], unlock: UnlockSource = None, *,
             if given is not None and given.username:
                 location = with_login(location, given.username, given.password or "")
         return open_database(location)
+    prepare_location(path)
     kf = keys.KeyFile(keys.key_file_for(path))
-    if kf.exists() and not kf.usernames():
-        _set_aside(path)  # setup never finished: nobody can ever open it
-    if _is_new(path) and not kf.exists():
+    if _is_new(path):
+        if kf.exists():
+            raise StoreError(_orphan_key_file_message(path, kf))
+        if not create:
+            raise StoreError(_("There is no database file at {path}.").format(path=path))
         return _create_encrypted(path) if encrypt else open_database(path)
     if not is_encrypted(path):
+        refuse_foreign_sqlite(path)
         return open_database(path)
+    given = unlock() if callable(unlock) else unlock
+    if given is not None and given.recovery_key:
+        return _open_with_recovery(path, kf, given.recovery_key)
     if not kf.exists():
         raise LockedDatabaseError(_("The key file {path} is missing: without it the encrypted database cannot be "
                                     "opened. Restore it from a backup, or use the recovery key.").format(
             path=kf.path))
-    given = unlock() if callable(unlock) else unlock
     try:
-        if given is not None and given.recovery_key:
-            unlocked = _unlock_with_recovery(kf, given.recovery_key)
-        elif given is not None and given.username:
+        if given is not None and given.username:
+            if not kf.usernames():
+                raise StoreError(_no_account_message(path, kf))
             unlocked = _unlock_with_password(kf, given.username, given.password or "")
         else:
             raise LockedDatabaseError(_("This database is encrypted: give a user name and password, or the "
                                         "recovery key, to open it."))
     except keys.KeyFileError as exc:
         raise StoreError(str(exc)) from exc
-    return _open_keyed(path, kf, unlocked.key)
+    return _open_keyed(path, kf, unlocked.key, master=unlocked.master)
+
+
+def journal_pending(location: str | os.PathLike[str]) -> bool:
+    """True while a replacement of the database at ``location`` is committed but not finished."""
+    from desktop.store import swap
+
+    path = _path(location)
+    return path is not None and swap.journal_for(path).exists()
+
+
+def prepare_location(path: Path) -> None:
+    """Before opening: finish a replacement that was committed, remove what interrupted jobs left."""
+    from desktop.store import swap
+
+    swap.clean_leftovers(path)
+    swap.remove_backup_leftovers(path.parent / "backups")
+
+
+def refuse_foreign_sqlite(path: Path) -> None:
+    """A plain SQLite file that is not an Enlace database (another program's) is refused untouched."""
+    import sqlite3
+    from urllib.parse import quote
+
+    try:
+        conn = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True)
+    except Exception:
+        return
+    try:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except Exception:
+        tables = None
+    finally:
+        conn.close()
+    if tables is None:
+        return  # not readable as SQLite: opening says it is damaged
+    enlace = {"alembic_version", "office", "user_account", "audit_event"}
+    if tables and not tables & enlace:
+        raise StoreError(_("{path} is an SQLite database of another program, not an Enlace database: it was "
+                           "not changed. Choose an Enlace database, or a new file name for a new office.").format(
+            path=path))
+
+
+def _open_with_recovery(path: Path, kf: keys.KeyFile, recovery_key: str) -> Database:
+    """Open with the recovery key: through the key file, else (missing, damaged, another file's)
+    by deriving the key from the recovery key and the file's salt. A key file that is missing or
+    does not fit is then written again for this database (the old one is kept aside)."""
+    unlocked, master = _unlock_with_recovery(path, kf, recovery_key)
+    usable = False
+    try:
+        usable = kf.exists() and kf.key_id() == keys.key_id(unlocked.key)
+    except keys.KeyFileError:
+        usable = False
+    if not usable:
+        _rebuild_key_file(path, kf, unlocked.key, recovery_key)
+    return _open_keyed(path, kf, unlocked.key, master=master or unlocked.master)
+
+
+def _rebuild_key_file(path: Path, kf: keys.KeyFile, key: bytes, recovery_key: str) -> None:
+    from desktop.store.files import file_salt
+
+    if kf.exists():
+        kept = kf.path.with_name(f"{kf.path.name}.unusable-{datetime.now():%Y%m%d-%H%M%S}")
+        os.replace(kf.path, kept)
+    kf.create(key, keys.normalize_recovery_key(recovery_key) or recovery_key, file_salt(path))
 
 
 def _is_seat(location: str | os.PathLike[str]) -> bool:
@@ -223,13 +338,11 @@ def needs_setup(location: str | os.PathLike[str]) -> bool:
     path = _path(location)
     if path is not None:
         kf = keys.KeyFile(keys.key_file_for(path))
+        prepare_location(path)
         if _is_new(path):
-            return True
+            return not kf.exists()  # a key file without its database: signing in says what to do
         if kf.exists():
-            try:
-                return not kf.usernames()
-            except keys.KeyFileError:
-                return False  # damaged: opening will say so; never offer to set it up again
+            return False  # set up, or interrupted (signing in says so): never offered to be set up again
         if not is_plain_sqlite(path):
             return False
     from desktop.services import office
@@ -309,24 +422,55 @@ def create_office(location: str | os.PathLike[str], form: office.OfficeForm, adm
     """First run: create the database, the office and its administrator; return them signed in.
 
     The new database is encrypted; :func:`take_recovery_key` gives its recovery key once, for the
-    recovery sheet.
+    recovery sheet. It is built beside its place and moved there only when the office and its
+    administrator exist, so a crash leaves nothing at ``location`` (and never a half-made office).
     """
     from desktop.services.security import auth
     from desktop.services.workspace import setup
 
     path = _path(location)
-    if path is not None and encrypt and _is_blank_plain(path):
+    if path is None or not encrypt:
+        db = open_store(location, encrypt=encrypt)
+        try:
+            setup.setup_office(db, form, admin_username, admin_full_name, password, is_demo=is_demo,
+                              language=language)
+            return AppContext(db, auth.sign_in(db, admin_username, password))
+        except Exception:
+            db.dispose()
+            raise
+    from desktop.store import swap
+
+    prepare_location(path)
+    if _is_blank_plain(path):
         _discard_new(path)  # an empty, unencrypted file left by an earlier command: start it encrypted
-    fresh = path is not None and _is_new(path) and not keys.key_file_for(path).exists()
-    db = open_store(location, encrypt=encrypt)
+    kf = keys.KeyFile(keys.key_file_for(path))
+    if not _is_new(path) or kf.exists():
+        raise ValidationError(_("{path} already holds a database (or its key file): nothing was changed.").format(
+            path=path))
+    staged = swap.aside(path, "creating")
+    staged_kf = keys.KeyFile(swap.aside(path, "keys-new"))
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
-        setup.setup_office(db, form, admin_username, admin_full_name, password, is_demo=is_demo,
-                            language=language)
+        db = _create_encrypted(staged, staged_kf)
+        try:
+            setup.setup_office(db, form, admin_username, admin_full_name, password, is_demo=is_demo,
+                              language=language)
+            recovery = take_recovery_key(db)
+            with db.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            db.dispose()
+        swap.commit_swap(path, db_from=staged, keys_from=staged_kf.path)
+    except BaseException:
+        for leftover in (staged, Path(f"{staged}-wal"), Path(f"{staged}-shm"), staged_kf.path):
+            leftover.unlink(missing_ok=True)
+        raise
+    db = _open_keyed(path, kf, db.key, master=db.keyring.master)  # type: ignore[arg-type, union-attr]
+    try:
+        db.keyring.new_recovery_key = recovery  # type: ignore[union-attr]
         return AppContext(db, auth.sign_in(db, admin_username, password))
     except Exception:
         db.dispose()
-        if fresh:
-            _discard_new(path)
         raise
 
 
@@ -391,12 +535,19 @@ def begin_sign_in(location: str | os.PathLike[str], username: str, password: str
     A plain file or a server needs nothing here: its password is checked when it opens.
     """
     path = _path(location)
-    if path is not None and _is_new(path) and not keys.key_file_for(path).exists():
-        raise StoreError(_("There is no database file at {path}.").format(path=path))  # and none is created
+    if path is not None:
+        prepare_location(path)
+        if _is_new(path):
+            kf = keys.KeyFile(keys.key_file_for(path))
+            if kf.exists():
+                raise StoreError(_orphan_key_file_message(path, kf))
+            raise StoreError(_("There is no database file at {path}.").format(path=path))  # and none is created
     if path is None or not is_encrypted(path):
         return SignInStart(str(location), username, password)
     kf = keys.KeyFile(keys.key_file_for(path))
     try:
+        if kf.exists() and not kf.usernames():
+            raise StoreError(_no_account_message(path, kf))
         unlocked = _unlock_with_password(kf, username, password)
     except keys.KeyFileError as exc:
         raise StoreError(str(exc)) from exc
@@ -411,7 +562,7 @@ def complete_sign_in(start: SignInStart) -> AppContext:
         from desktop.store.files import ServerLoginRefusedError
 
         try:
-            db = open_store(with_login(start.location, start.username, start.password), encrypt=False)
+            db = open_store(with_login(start.location, start.username, start.password), encrypt=False, create=False)
         except ServerLoginRefusedError:
             raise _wrong() from None
         try:
@@ -421,7 +572,7 @@ def complete_sign_in(start: SignInStart) -> AppContext:
             raise
     kf = keys.KeyFile(keys.key_file_for(start.path))
     unlocked = start.unlocked
-    db = _open_keyed(start.path, kf, unlocked.key)
+    db = _open_keyed(start.path, kf, unlocked.key, master=unlocked.master)
     try:
         _flush_refused_attempts(db)
         # Opening the key slot checked the password; a slot marked with the stored hash's
@@ -429,7 +580,12 @@ def complete_sign_in(start: SignInStart) -> AppContext:
         actor = auth.sign_in(db, start.username, start.password, proven_hash_id=unlocked.hash_id)
         # The wrap that opened agrees with the database: drop the other generation, mark the one kept.
         kf.keep_only(start.username, unlocked.generation, unlocked.key, start.password,
-                     hash_id=auth.stored_password_hash_id(db, actor.user_id), salt=unlocked.salt)
+                     hash_id=auth.stored_password_hash_id(db, actor.user_id), salt=unlocked.salt,
+                     master=unlocked.master)
+        if unlocked.master is not None:  # an administrator: anchor the audit log as it is now
+            from desktop.services.security import checkpoints
+
+            checkpoints.sign_now(db)
         return AppContext(db, actor)
     except Exception:
         db.dispose()
@@ -458,56 +614,30 @@ def sign_out(ctx: AppContext, on_backup_failure: Callable[[str], None] | None = 
     backup.backup_at_close(ctx, on_failure=on_backup_failure)  # disposes the database when it is done
 
 
-# -- recovery -------------------------------------------------------------------------------
+# -- recovery and conversion (desktop.services.workspace.encryption) ----------------------------
 
 
 def recover_access(location: str | os.PathLike[str], recovery_key: str, username: str,
-                   new_password: str) -> None:
-    """Forgotten administrator password: open with the recovery key, set a new password, unlock.
+                   new_password: str) -> list[str]:
+    """Forgotten administrator password, or a lost key file: see :func:`encryption.recover_access`."""
+    from desktop.services.workspace import encryption
 
-    The account must be an active administrator; the change is in the audit log.
-    """
-    from sqlalchemy import func, select
-
-    from desktop.services.security import audit, auth
-    from desktop.store.models import User
-
-    db = open_store(location, Unlock(recovery_key=recovery_key))
-    try:
-        with db.transaction() as session:
-            user = session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
-            if user is None or user.role != "admin" or not user.active:
-                raise ValidationError(_("The recovery key can only give a new password to an active "
-                                        "administrator account."), {"username": _("Not an administrator")})
-            problem = auth.password_problem(user.username, new_password)
-            if problem:
-                raise ValidationError(problem, {"password": problem})
-            user.password_hash = auth.hash_password(new_password)
-            user.must_change_password = False
-            user.failed_logins = 0
-            user.locked_until = None
-            user.updated_by = "recovery"
-            keys.stage_password(session, user.username, new_password, user.password_hash)
-            keys.clear_failures(session, user.username)
-            audit.record(session, "recovery", "update", "user", user.id, ["password"],
-                         detail={"via": "recovery key"})
-    finally:
-        db.dispose()
+    return encryption.recover_access(location, recovery_key, username, new_password)
 
 
 def new_recovery_key(ctx: AppContext) -> str:
     """Replace the recovery key (the old sheet stops working). Administrators only."""
-    from desktop.services.security import audit
+    from desktop.services.workspace import encryption
 
-    ctx.require(Permission.MANAGE_OFFICE)
-    keyring = ctx.db.keyring
-    if not isinstance(keyring, keys.Keyring):
-        raise ValidationError(_("This database is not encrypted: it has no recovery key."))
-    recovery = keys.new_recovery_key()
-    keyring.key_file.set_recovery(keyring.key, recovery)
-    with ctx.db.transaction() as session:
-        audit.record(session, ctx.username, "update", "key_file", None, ["recovery_key"])
-    return recovery
+    return encryption.new_recovery_key(ctx)
+
+
+def encrypt_in_place(location: str | os.PathLike[str], username: str, password: str,
+                     show_recovery_key: Callable[[str], None] | None = None):
+    """Convert an unencrypted database to SQLCipher: see :func:`encryption.encrypt_in_place`."""
+    from desktop.services.workspace import encryption
+
+    return encryption.encrypt_in_place(location, username, password, show_recovery_key)
 
 
 def _office_now(timezone: str | None) -> datetime:
@@ -533,79 +663,3 @@ def recovery_sheet(ctx: AppContext, recovery_key: str) -> bytes:
         page_size=office.get_setting(ctx.db, "page_size")))
 
 
-# -- converting a plain database ------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ConversionResult:
-    backup_path: Path
-    recovery_key: str
-    users_without_key: list[str]  # they need a password reset by an administrator to sign in
-
-
-def encrypt_in_place(location: str | os.PathLike[str], username: str, password: str) -> ConversionResult:
-    """Convert an unencrypted database to SQLCipher, after a backup of it. Administrators only.
-
-    The administrator's password gets a key slot; every other user needs a password reset
-    (their passwords are unknown here), listed in the result.
-    """
-    from sqlalchemy import select
-
-    from desktop.services import office
-    from desktop.services.security import audit
-    from desktop.services.workspace import backup
-    from desktop.store.database import integrity_check, sqlcipher_module
-    from desktop.store.models import User
-
-    path = _path(location)
-    if path is None or _is_new(path):
-        raise ValidationError(_("There is no database file at {path}.").format(path=location))
-    if is_encrypted(path):
-        raise ValidationError(_("The database {path} is already encrypted.").format(path=path))
-    ctx = open_signed_in(path, username, password)
-    try:
-        if not ctx.can(Permission.MANAGE_OFFICE):
-            raise PermissionDenied(_("Only an administrator can encrypt the database."))
-        saved = backup.create_backup(ctx, reason="pre-encrypt")
-        with ctx.db.session() as session:
-            others = sorted(u for u in session.scalars(select(User.username)) if u.casefold() != username.casefold())
-        ctx.db.checkpoint()
-    finally:
-        ctx.db.dispose()
-
-    key = keys.new_database_key()
-    recovery = keys.new_recovery_key()
-    tmp = path.with_name(f".{path.name}.encrypting")
-    tmp.unlink(missing_ok=True)
-    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT, 0o600))
-    plain = sqlcipher_module().connect(str(path))  # SQLCipher's module reads plain files too
-    try:
-        plain.execute(f"ATTACH DATABASE ? AS enc KEY \"x'{key.hex()}'\"", (str(tmp),))
-        plain.execute("SELECT sqlcipher_export('enc')")
-        plain.execute("DETACH DATABASE enc")
-    except Exception:
-        plain.close()
-        tmp.unlink(missing_ok=True)
-        raise
-    plain.close()
-    problems = integrity_check(tmp, key)
-    if problems:
-        tmp.unlink(missing_ok=True)
-        raise StoreError(_("The encrypted copy failed its check; the database was not changed."))
-    kf = keys.KeyFile(keys.key_file_for(path))
-    kf.create(key, recovery)
-    kf.set_password(key, username, password, keep_previous=False)
-    for suffix in ("-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    os.replace(tmp, path)
-    db = _open_keyed(path, kf, key)
-    try:
-        info = office.office_info(db)
-        if info is not None:
-            kf.set_office(code=info.code, name=info.name, is_demo=info.is_demo)
-        with db.transaction() as session:
-            audit.record(session, username, "update", "database", None, ["encryption"],
-                         detail={"backup": saved.path.name})
-    finally:
-        db.dispose()
-    return ConversionResult(saved.path, recovery, others)

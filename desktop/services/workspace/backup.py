@@ -28,8 +28,9 @@ from desktop.services.core.permissions import Permission
 from desktop.services.security import audit
 from desktop.services.workspace import Unlock
 from desktop.store import backup as files
-from desktop.store import keys
+from desktop.store import key_hierarchy, keys, swap
 from desktop.store.database import Database, connect_raw, open_database
+from desktop.store.files import crash_point
 from desktop.store.models import AuditEvent
 
 MAX_AGE = timedelta(days=2)  # older than this, the status bar warns
@@ -120,8 +121,11 @@ def create_backup(ctx: AppContext, folder: str | Path | None = None, *, reason: 
         raise ValidationError(_("This database is on a server: back it up with the server's own tools."))
     target = Path(folder).expanduser() if folder else backup_folder(db)
     try:
+        from desktop.services.security import checkpoints
+
+        anchor = checkpoints.for_backup(db) if db.key is not None else None
         made = files.write_backup(db.path, db.key, target, _office_code(db), reason=reason, key_snapshot=_snapshot(db),
-                                  progress=progress)
+                                  progress=progress, audit=anchor)
     except Exception as exc:  # every failure is in the audit log, whatever raised it
         with db.transaction() as session:
             audit.record(session, ctx.username, "backup", "backup", None,
@@ -290,7 +294,8 @@ class BackupSummary:
         return not self.problems
 
 
-def backup_key(path: Path, known_keys: list[bytes] = (), unlock: Unlock | None = None) -> bytes | None:  # type: ignore[assignment]
+def backup_key(path: Path, known_keys: list[bytes] = (), unlock: Unlock | None = None,  # type: ignore[assignment]
+               masters: list[bytes] = ()) -> bytes | None:  # type: ignore[assignment]
     """The key that opens a backup file: a key already in hand, else a password or the recovery key.
 
     Raises AuthError when the backup is encrypted and nothing given opens it.
@@ -305,11 +310,21 @@ def backup_key(path: Path, known_keys: list[bytes] = (), unlock: Unlock | None =
     try:
         kid = sidecar.key_id()
     except keys.KeyFileError as exc:
-        raise ValidationError(_("The backup's key file {path} is missing or damaged: the backup cannot be opened "
-                                "without it.").format(path=sidecar.path)) from exc
+        derived = _derived_backup_key(path, unlock)
+        if derived is not None:
+            return derived
+        raise ValidationError(_("The backup's key file {path} is missing or damaged: open the backup with the "
+                                "office's recovery key (ENLACE_RECOVERY_KEY).").format(path=sidecar.path)) from exc
     for key in known_keys:
         if key and keys.key_id(key) == kid:
             return key
+    for master in masters:  # an administrator's master key derives the key of every backup made under it
+        key = key_hierarchy.key_from_master(path, master) if master else None
+        if key is not None and keys.key_id(key) == kid:
+            return key
+    derived = _derived_backup_key(path, unlock)
+    if derived is not None:
+        return derived
     try:
         if unlock is not None and unlock.recovery_key:
             return sidecar.unlock_with_recovery(unlock.recovery_key).key
@@ -322,11 +337,32 @@ def backup_key(path: Path, known_keys: list[bytes] = (), unlock: Unlock | None =
                       "day of the backup, or the office's recovery key."))
 
 
+def _derived_backup_key(path: Path, unlock: Unlock | None) -> bytes | None:
+    """The key the recovery key derives for this backup file (it keeps its database's salt), if it opens it."""
+    from desktop.store import key_hierarchy
+
+    normal = keys.normalize_recovery_key(unlock.recovery_key) if unlock is not None and unlock.recovery_key else None
+    if normal is None:
+        return None
+    key = key_hierarchy.key_from_file(path, normal)
+    if key is None:
+        return None
+    try:
+        conn = connect_raw(path, key)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            conn.close()
+    except Exception:
+        return None
+    return key
+
+
 def inspect_backup(path: str | Path, known_keys: list[bytes] = (),  # type: ignore[assignment]
-                   unlock: Unlock | None = None) -> BackupSummary:
+                   unlock: Unlock | None = None, masters: list[bytes] = ()) -> BackupSummary:  # type: ignore[assignment]
     """Check a backup file (integrity, page MACs) and read its date and record counts."""
     path = Path(path).expanduser()
-    key = backup_key(path, known_keys, unlock)
+    key = backup_key(path, known_keys, unlock, masters)
     described = files.describe(path)
     meta = files.read_sidecar(path).get("backup") or {}
     problems = files.check_backup(path, key)
@@ -375,7 +411,8 @@ def restore_backup(location: str | Path, path: str | Path, *, ctx: AppContext | 
     if source == target:
         raise ValidationError(_("Choose a backup file, not the database itself."))
     known = [ctx.db.key] if ctx is not None and ctx.db.key else []
-    key = backup_key(source, known, unlock)
+    master = getattr(ctx.db.keyring, "master", None) if ctx is not None else None
+    key = backup_key(source, known, unlock, [master] if master else [])
     problems = files.check_backup(source, key)
     if problems:
         raise ValidationError(_("The backup {path} is damaged ({problem}); nothing was restored.").format(
@@ -396,29 +433,37 @@ def restore_backup(location: str | Path, path: str | Path, *, ctx: AppContext | 
     counts = files.table_counts(source, key)
 
     safety: BackupInfo | None = None
-    current_key: bytes | None = None
     current_kf: keys.KeyFile | None = None
     if ctx is not None:
         safety = create_backup(ctx, reason="pre-restore")
-        current_key = ctx.db.key
         current_kf = ctx.db.keyring.key_file if isinstance(ctx.db.keyring, keys.Keyring) else None
         ctx.db.checkpoint()
         ctx.db.dispose()
     target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     if target.exists() and not target_exists:
         target.unlink()  # an empty file left by an interrupted start
-    files.restore_into(source, key, target, current_key)
-
+    staged = files.stage_restore(source, key, target)
+    staged_keys: Path | None = None
+    try:
+        if key is not None:
+            data = files.read_sidecar(source)
+            if data.get("key_id") != keys.key_id(key):  # no usable key file came with the backup
+                recovery = unlock.recovery_key if unlock is not None and unlock.recovery_key else ""
+                data = _fresh_key_file_data(target, key, recovery, staged)
+            data.pop("backup", None)
+            data["attempts"], data["pending_events"] = {}, []
+            if current_kf is not None and current_kf.exists() and current_kf.key_id() == keys.key_id(key):
+                data["recovery"] = current_kf.read().get("recovery", data.get("recovery"))  # today's sheet stays valid
+            staged_keys = swap.aside(target, "keys-new")
+            keys.write_private(staged_keys, json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
+        crash_point("restore:staged")
+    except BaseException:
+        staged.unlink(missing_ok=True)
+        if staged_keys is not None:
+            staged_keys.unlink(missing_ok=True)
+        raise
+    swap.commit_swap(target, db_from=staged, keys_from=staged_keys, drop_keys=key is None)
     key_path = keys.key_file_for(target)
-    if key is not None:
-        data = files.read_sidecar(source)
-        data.pop("backup", None)
-        data["attempts"], data["pending_events"] = {}, []
-        if current_kf is not None and current_kf.exists() and current_kf.key_id() == keys.key_id(key):
-            data["recovery"] = current_kf.read().get("recovery", data.get("recovery"))  # keep today's sheet valid
-        keys.write_private(key_path, json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
-    elif key_path.exists():
-        key_path.rename(key_path.with_name(f"{key_path.name}.replaced-{datetime.now():%Y%m%d-%H%M%S}"))
 
     db = open_database(target, key=key)
     try:
@@ -432,6 +477,17 @@ def restore_backup(location: str | Path, path: str | Path, *, ctx: AppContext | 
     finally:
         db.dispose()
     return RestoreResult(counts, safety.path if safety else None)
+
+
+def _fresh_key_file_data(target: Path, key: bytes, recovery: str, staged: Path) -> dict:
+    """A key file for a backup restored without its own: the recovery key only (then ``enlace recover``)."""
+    from desktop.store.files import file_salt
+
+    scratch = keys.KeyFile(swap.aside(target, "keys-new"))
+    scratch.create(key, keys.normalize_recovery_key(recovery) or recovery, file_salt(staged))
+    data = scratch.read()
+    scratch.path.unlink(missing_ok=True)
+    return data
 
 
 def record_counts(db: Database) -> dict[str, int]:

@@ -338,6 +338,16 @@ class UsersTab(QWidget):
         dialog = UserDialog(self.ctx, user, self)
         dialog.exec()
         self.refresh()
+        self._show_new_recovery_key()
+
+    def _show_new_recovery_key(self) -> None:
+        """An administrator lost access (deactivated, reset, role): the recovery key changed; show it once."""
+        from desktop.services import workspace
+        from desktop.ui.setup_wizard import RecoveryKeyDialog
+
+        key = workspace.take_recovery_key(self.ctx)
+        if key:
+            RecoveryKeyDialog(self.ctx, key, self).open()
 
     def reset_password(self) -> None:
         user = self.selected()
@@ -346,6 +356,7 @@ class UsersTab(QWidget):
         if ResetPasswordDialog(self.ctx, user, self).exec():
             show_info(self, _("The password of {user} was reset.").format(user=user.username))
         self.refresh()
+        self._show_new_recovery_key()
 
     def unlock(self) -> None:
         user = self.selected()
@@ -369,3 +380,4 @@ class UsersTab(QWidget):
         except EnlaceError as exc:
             show_error(self, exc)
         self.refresh()
+        self._show_new_recovery_key()
