@@ -25,17 +25,34 @@ def db_location(args: argparse.Namespace) -> str:
     return getattr(args, "db", None) or os.environ.get("ENLACE_DB") or str(default_db_path())
 
 
-def open_db(args: argparse.Namespace):
+def existing_db_location(args: argparse.Namespace) -> str:
+    """The database location of a command that must not create one: a missing (or empty) file is
+    refused with a message naming it. Only ``init`` and ``demo`` create databases."""
+    location = db_location(args)
+    if "://" in location:  # a server URL
+        return location
+    path = Path(location).expanduser()
+    keys_file = Path(f"{path}.keys")
+    if (not path.exists() or (path.is_file() and path.stat().st_size == 0)) and not keys_file.exists():
+        raise CommandError(_("There is no Enlace database at {path}. Give the office's database with --db (or "
+                             "ENLACE_DB); a new one is made only by `enlace init` or `enlace demo`.").format(
+            path=path))
+    return location
+
+
+def open_db(args: argparse.Namespace, create: bool = False):
     """Open (and migrate) the database named by --db / $ENLACE_DB / the default.
 
-    A new database is created encrypted. An encrypted one is unlocked with --user and the password
-    (stdin or $ENLACE_PASSWORD), or with the recovery key in $ENLACE_RECOVERY_KEY.
+    Only with ``create`` (``enlace demo``) is a missing database created, encrypted; otherwise a
+    missing file is refused. An encrypted one is unlocked with --user and the password (stdin or
+    $ENLACE_PASSWORD), or with the recovery key in $ENLACE_RECOVERY_KEY.
     """
     from desktop.services.core.errors import AuthError
     from desktop.services.workspace import LockedDatabaseError, open_store
 
+    location = db_location(args) if create else existing_db_location(args)
     try:
-        return open_store(db_location(args), lambda: unlock_from(args))
+        return open_store(location, lambda: unlock_from(args))
     except (AuthError, LockedDatabaseError) as exc:
         raise CommandError(str(exc), EXIT_AUTH) from exc
 
@@ -79,13 +96,14 @@ def sign_in(args: argparse.Namespace):
     from desktop.services import workspace
     from desktop.services.core.errors import EnlaceError
 
+    location = existing_db_location(args)
     username = getattr(args, "user", None) or os.environ.get("ENLACE_USER")
     if not username:
         raise CommandError(_("This command acts as a user: give --user NAME (or set ENLACE_USER) and the "
                              "password on stdin or in ENLACE_PASSWORD."), EXIT_AUTH)
     password = read_secret(_("Password for {user}: ").format(user=username))
     try:
-        ctx = workspace.open_signed_in(db_location(args), username, password)
+        ctx = workspace.open_signed_in(location, username, password)
     except EnlaceError as exc:
         raise CommandError(str(exc), EXIT_AUTH) from exc
     if not getattr(args, "lang", None):
@@ -101,10 +119,11 @@ class CommandError(Exception):
 
 def run_command(args: argparse.Namespace) -> int:
     """Run the chosen subcommand; turn domain errors into a message on stderr and an exit status."""
-    from desktop.services.core.errors import EnlaceError, StoreError
+    from desktop.services.core.errors import EnlaceError, StoreError, busy_message, is_busy_error, set_wait_notice
 
     if getattr(args, "lang", None):
         set_language(args.lang)
+    set_wait_notice(_say_waiting)
     try:
         return int(args.func(args) or 0)
     except CommandError as exc:
@@ -113,9 +132,19 @@ def run_command(args: argparse.Namespace) -> int:
     except (EnlaceError, StoreError) as exc:
         print(_("Error: {message}").format(message=exc), file=sys.stderr)
         return EXIT_ERROR
+    except Exception as exc:
+        if not is_busy_error(exc):
+            raise
+        print(_("Error: {message}").format(message=busy_message()), file=sys.stderr)
+        return EXIT_ERROR
     except KeyboardInterrupt:
         print(_("Cancelled."), file=sys.stderr)
         return 130
+
+
+def _say_waiting() -> None:
+    print(_("Another job (another seat or command) is writing to the database; waiting for it to finish…"),
+          file=sys.stderr, flush=True)
 
 
 def write_rows(rows: Iterable[Sequence[object]], header: Sequence[str], fmt: str = "text",

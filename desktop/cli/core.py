@@ -114,7 +114,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return EXIT_OK
     if state == "demo":
         print(_("The previous demo database was backed up to {path}.").format(path=reset_demo(location)))
-    db = open_db(args)
+    db = open_db(args, create=True)
     try:
         demo = build_demo(db, args.size, args.seed,
                           progress=lambda step: print(_("… {step}").format(step=_demo_word(step)), file=sys.stderr),

@@ -9,6 +9,7 @@ image per page.
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -66,7 +67,8 @@ def qr_path(canvas, text: str, x: float, y: float, size: float) -> None:
     """
     import segno
 
-    qr = segno.make(text, micro=False, error="m")
+    # UTF-8 with its ECI designator: without it zbar (and some phones) guess another encoding for accents.
+    qr = segno.make(text, micro=False, error="m", encoding="utf-8", eci=not text.isascii())
     matrix = qr.matrix
     n = len(matrix)
     quiet = 4
@@ -272,31 +274,65 @@ def _draw_page(c, layout: Layout, page: Page, width: float, height: float, style
                 c.drawCentredString(width / 2, height - 1.65 * cm - i * 0.4 * cm, line)
 
 
+class CertificateWriter:
+    """One PDF of certificates, written page by page: ``add`` each page, then ``close``.
+
+    What every page shares is drawn once as a form XObject. Nothing reaches ``out`` before
+    ``close`` (ReportLab keeps the document in memory), so an abandoned writer leaves no file.
+    """
+
+    def __init__(self, layout: Layout, out: BinaryIO | str | os.PathLike[str]) -> None:
+        from reportlab.pdfgen.canvas import Canvas
+
+        from desktop.documents.fonts import register_fonts
+
+        register_fonts()
+        self.layout = layout
+        self.width, self.height = page_size(layout.page_size)
+        self._out = out
+        c = Canvas(io.BytesIO(), pagesize=(self.width, self.height), pageCompression=1)
+        c.setTitle(layout.heading)
+        c.setAuthor(layout.office_name)
+        c.beginForm(FORM_NAME)
+        _draw_template(c, layout, self.width, self.height)
+        c.endForm()
+        self._canvas = c
+        self._style = _paragraph_style()
+        self.pages = 0
+
+    def add(self, page: Page) -> None:
+        _draw_page(self._canvas, self.layout, page, self.width, self.height, self._style)
+        self._canvas.showPage()
+        self.pages += 1
+
+    def close(self) -> None:
+        """Write the PDF to ``out``."""
+        data = self._canvas.getpdfdata()
+        self._canvas = None
+        if isinstance(self._out, (str, os.PathLike)):
+            with open(self._out, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+        else:
+            self._out.write(data)
+
+    def abandon(self) -> None:
+        self._canvas = None
+
+
 def render_certificates(layout: Layout, pages: Iterable[Page], out: BinaryIO,
                         progress: Callable[[int, int], None] | None = None, total: int | None = None) -> int:
     """Write the pages to ``out`` as one PDF; returns the page count. ``progress(done, total)`` after
     each page (it may raise ``Cancelled`` to stop)."""
-    from reportlab.pdfgen.canvas import Canvas
-
-    from desktop.documents.fonts import register_fonts
-
-    register_fonts()
     pages = list(pages)
     total = total or len(pages)
-    width, height = page_size(layout.page_size)
-    c = Canvas(out, pagesize=(width, height), pageCompression=1)
-    c.setTitle(layout.heading)
-    c.setAuthor(layout.office_name)
-    c.beginForm(FORM_NAME)
-    _draw_template(c, layout, width, height)
-    c.endForm()
-    style = _paragraph_style()
+    writer = CertificateWriter(layout, out)
     for i, page in enumerate(pages, 1):
-        _draw_page(c, layout, page, width, height, style)
-        c.showPage()
+        writer.add(page)
         if progress:
             progress(i, total)
-    c.save()
+    writer.close()
     return len(pages)
 
 

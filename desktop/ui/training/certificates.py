@@ -160,7 +160,8 @@ class IssueDialog(QDialog):
     def _cancelled(self) -> None:
         self._release()
         self._reset()
-        self.status.setText(_("Cancelled: no certificate was numbered and no file was written."))
+        self.status.setText(_("Cancelled: no file was written. Certificates already numbered keep their numbers "
+                              "and are printed with them next time."))
 
     def _reset(self) -> None:
         self.progress.hide()

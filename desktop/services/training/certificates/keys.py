@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,6 +25,7 @@ from desktop.store.models import (
 )
 
 KEY_FILE_FORMAT = "enlace-certificate-key"
+
 def _new_key(office_code: str, by: str) -> SigningKey:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -46,6 +48,23 @@ def office_key(session: Session, office: Office, by: str, create: bool = True) -
         session.flush()
         audit.record(session, by, "create", "signing_key", key.id, ["key_id"])
     return key
+
+
+@dataclass(frozen=True)
+class Signer:
+    """Signs certificate texts with the office's active key."""
+
+    key_id: str
+    sign: Callable[[bytes], bytes]  # message -> 64-byte Ed25519 signature
+
+
+def office_signer(session: Session, office: Office, by: str) -> Signer:
+    """The one place that uses the office's private signing key (creating the key the first time)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = office_key(session, office, by)
+    assert key is not None
+    return Signer(key.key_id, Ed25519PrivateKey.from_private_bytes(key.private_key).sign)
 
 
 def export_public_key(ctx: AppContext) -> bytes:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -16,7 +15,13 @@ from desktop.services.core.context import AppContext
 from desktop.services.core.errors import NotFound, ValidationError
 from desktop.services.core.permissions import Permission
 from desktop.services.security import audit
-from desktop.services.training.certificates.codes import _SHORT, PREFIX, format_code, key_id_for, split_signed
+from desktop.services.training.certificates.codes import (
+    format_code,
+    key_id_for,
+    looks_signed,
+    parse_printed,
+    split_signed,
+)
 from desktop.services.training.certificates.keys import read_key_file
 from desktop.store.base import utcnow
 from desktop.store.database import Database
@@ -76,17 +81,22 @@ def verify_certificate(db: Database, text: str) -> Verification:
     if len(text) > 4000:
         return Verification(INVALID, invalid)
     with db.session() as session:
-        if text.startswith(PREFIX + ";"):
+        if looks_signed(text):
             return _verify_signed(
                 text, lambda key_id: _public_key_for(session, key_id),
                 lambda number: session.scalar(select(Certificate).where(Certificate.number == number)))
-        match = _SHORT.match(re.sub(r"\s+", "", text).upper())
-        if match is None:
-            return Verification(INVALID, _("Not valid: the code should look like BGA-2026-00042-ABCD-EFGH, or paste "
-                                           "the full text of the QR code."))
-        number, code = match.group(1), match.group(2) + match.group(3)
-        cert = session.scalar(select(Certificate).where(Certificate.number == number))
-        if cert is None or cert.verification_code != code:
+        printed = parse_printed(text)
+        if printed is None:
+            return Verification(INVALID, _("Not valid: type the certificate number and the verification code as "
+                                           "printed under the QR code (for example BGA-2026-00042 ABCD-EFGH), or "
+                                           "paste the full text of the QR code."))
+        if not printed.code:
+            return Verification(INVALID, _("Type the verification code too: the eight letters and digits printed "
+                                           "under the certificate number (for example ABCD-EFGH)."))
+        cert = next((c for c in session.scalars(select(Certificate).where(
+            Certificate.year == printed.year, Certificate.seq == printed.seq))
+            if printed.office_token.endswith(c.office_code.upper())), None)
+        if cert is None or cert.verification_code != printed.code:
             return Verification(INVALID, _("Not valid: no certificate with this number and code was issued by this "
                                            "office. A certificate of another office is verified with its QR code."))
         office = session.scalar(select(Office).limit(1))
@@ -108,7 +118,7 @@ def verify_with_key_files(text: str, key_files: Iterable[bytes]) -> Verification
     text = (text or "").strip()
     if not text:
         return Verification(INVALID, _("Not valid: type or paste the certificate's code."))
-    if not text.startswith(PREFIX + ";") or len(text) > 4000:
+    if not looks_signed(text) or len(text) > 4000:
         return Verification(INVALID, _("Not valid: without the office's database only the full text of the QR "
                                        "code can be verified."))
     return _verify_signed(text, keys_by_id.get, lambda number: None)
@@ -135,6 +145,10 @@ def _verify_signed(text: str, lookup: Callable[[str], tuple[bytes, str, bool] | 
     except InvalidSignature:
         return Verification(INVALID, invalid)
     cert = record(payload.number) if own else None
+    if own and cert is None:
+        # Signed with this office's key, but never recorded: not a certificate this office issued.
+        return Verification(INVALID, _("Not valid: this office has no record of certificate {number}.").format(
+            number=payload.number))
     return _result(payload.number, payload.holder_name, payload.holder_document, payload.course_code,
                    payload.course_title, payload.hours, payload.issued_on, office_name, cert, own)
 
