@@ -2,8 +2,9 @@
 
 Speed for bulk printing: everything that is the same on every page of a course (border, logo,
 office name, heading, signatures, captions) is drawn once into a form XObject and placed on each
-page by reference; the QR code is drawn as vector modules (one path of rectangles), not as an
-image per page.
+page by reference; the QR code is one vector path (``desktop.documents.qr``, encoded by a compiled
+encoder, possibly in another process beforehand: ``Page.qr``), not an image per page; streams
+are Flate-compressed without ASCII85.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class Page:
     revoked: bool = False
     revoked_text: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    qr: object | None = None  # desktop.documents.qr.QrPath of qr_text, when already encoded (in parallel)
 
 
 def page_size(name: str) -> tuple[float, float]:
@@ -60,40 +62,10 @@ def page_size(name: str) -> tuple[float, float]:
 
 
 def qr_path(canvas, text: str, x: float, y: float, size: float) -> None:
-    """Draw a full QR code (never a micro QR) as vector modules filling ``size`` points, quiet zone included.
+    """Draw a full QR code of ``text`` as one vector path filling ``size`` points, quiet zone included."""
+    from desktop.documents import qr
 
-    Runs of dark modules in a row become one rectangle, written in module units under a scaling
-    transform (integer operands are cheap to format), all filled as one path.
-    """
-    import segno
-
-    # UTF-8 with its ECI designator: without it zbar (and some phones) guess another encoding for accents.
-    qr = segno.make(text, micro=False, error="m", encoding="utf-8", eci=not text.isascii())
-    matrix = qr.matrix
-    n = len(matrix)
-    quiet = 4
-    total = n + 2 * quiet
-    module = size / total
-    ops: list[str] = []
-    for r, row in enumerate(matrix):
-        yy = total - quiet - r - 1
-        c = 0
-        while c < n:
-            if row[c]:
-                start = c
-                while c < n and row[c]:
-                    c += 1
-                ops.append(f"{quiet + start} {yy} {c - start} 1 re")
-            else:
-                c += 1
-    canvas.saveState()
-    canvas.setFillColorRGB(1, 1, 1)
-    canvas.rect(x, y, size, size, stroke=0, fill=1)
-    canvas.setFillColorRGB(0, 0, 0)
-    canvas.translate(x, y)
-    canvas.scale(module, module)
-    canvas.addLiteral("\n".join(ops) + "\nf")
-    canvas.restoreState()
+    qr.draw(canvas, qr.qr_path(text), x, y, size)
 
 
 def _image(data: bytes | None):
@@ -248,7 +220,12 @@ def _draw_page(c, layout: Layout, page: Page, width: float, height: float, style
     # Number, code and the QR code in the lower right corner.
     qr_size = 3.3 * cm
     qx, qy = width - 4.4 * cm - qr_size / 2, 2.15 * cm
-    qr_path(c, page.qr_text, qx, qy, qr_size)
+    if page.qr is not None:
+        from desktop.documents import qr
+
+        qr.draw(c, page.qr, qx, qy, qr_size)
+    else:
+        qr_path(c, page.qr_text, qx, qy, qr_size)
     c.setFillColorRGB(0.15, 0.15, 0.15)
     c.setFont(BOLD, 8.5)
     c.drawCentredString(qx + qr_size / 2, qy + qr_size + 0.45 * cm,
@@ -307,7 +284,14 @@ class CertificateWriter:
 
     def close(self) -> None:
         """Write the PDF to ``out``."""
-        data = self._canvas.getpdfdata()
+        from reportlab import rl_config
+
+        # Binary (Flate only) streams: ASCII85 would cost as much as drawing a page, for a bigger file.
+        was, rl_config.useA85 = rl_config.useA85, 0
+        try:
+            data = self._canvas.getpdfdata()
+        finally:
+            rl_config.useA85 = was
         self._canvas = None
         if isinstance(self._out, (str, os.PathLike)):
             with open(self._out, "wb") as fh:

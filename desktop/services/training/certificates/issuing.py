@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -43,6 +44,8 @@ from desktop.store.models import Certificate, Course, Enrollment, Office, Partic
 
 # Certificates numbered per write transaction: each holds the write lock well under a second.
 CHUNK = 100
+# From this many pages a second process encodes the QR codes while this one numbers and draws.
+PARALLEL_FROM = 200
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,7 @@ def issue_certificates(ctx: AppContext, course_id: uuid.UUID, out: str | os.Path
     CLI and the window's worker.
     """
     from desktop.documents.certificate import CertificateWriter
+    from desktop.documents.qr import Encoder
 
     ctx.require(Permission.ISSUE_CERTIFICATES)
     out_path = Path(out)
@@ -162,32 +166,44 @@ def issue_certificates(ctx: AppContext, course_id: uuid.UUID, out: str | os.Path
         if cancelled and cancelled():
             raise Cancelled()
 
+    def draw(chunk: list[ParticipantProgress], certs: list[Certificate], qr_paths) -> None:
+        nonlocal drawn
+        for row, cert, qr in zip(chunk, certs, qr_paths(), strict=True):
+            check()
+            page = maker.page(cert, participants.get(row.participant_id))
+            page.qr = qr
+            if split:
+                final = out_path / f"{cert.number}_{safe_filename(row.family_names + ' ' + row.given_names)}.pdf"
+                temp = temp_beside(final)
+                temps.append((temp, final))
+                one = CertificateWriter(layout, temp)
+                one.add(page)
+                one.close()
+            else:
+                writer.add(page)
+            numbers.append(cert.number)
+            drawn += 1
+            if progress:
+                progress(drawn, total)
+
+    encoder = Encoder(parallel=total >= PARALLEL_FROM and (os.cpu_count() or 1) > 1)
     try:
         if not split:
             temp = temp_beside(out_path)
             temps.append((temp, out_path))
             writer = CertificateWriter(layout, temp)
+        # A pipeline: while chunk k is drawn here, chunk k+1's QR codes are encoded in the other process.
+        waiting: deque = deque()
         for chunk in _chunks(todo, CHUNK):
             check()
             certs, new = _commit_chunk(ctx, course_id, chunk, now)
             issued += new
-            # Committed: only now are these certificates drawn.
-            for row, cert in zip(chunk, certs, strict=True):
-                check()
-                page = maker.page(cert, participants.get(row.participant_id))
-                if split:
-                    final = out_path / f"{cert.number}_{safe_filename(row.family_names + ' ' + row.given_names)}.pdf"
-                    temp = temp_beside(final)
-                    temps.append((temp, final))
-                    one = CertificateWriter(layout, temp)
-                    one.add(page)
-                    one.close()
-                else:
-                    writer.add(page)
-                numbers.append(cert.number)
-                drawn += 1
-                if progress:
-                    progress(drawn, total)
+            # Committed: only now are these certificates encoded and drawn.
+            waiting.append((chunk, certs, encoder.submit([c.payload for c in certs])))
+            if len(waiting) > 1:
+                draw(*waiting.popleft())
+        while waiting:
+            draw(*waiting.popleft())
         if writer is not None:
             writer.close()
         audit.log(ctx, "print", "course", course_id, detail={"document": "certificates", "issued": issued,
@@ -198,6 +214,7 @@ def issue_certificates(ctx: AppContext, course_id: uuid.UUID, out: str | os.Path
             finals.append(final)
         temps = []
     finally:
+        encoder.close()
         if writer is not None:
             writer.abandon()
         for temp, _final in temps:
