@@ -199,6 +199,12 @@ def test_verify_then_revoke_then_verify_again(qtbot, ctx_for, qt_settings, tmp_p
     qtbot.mouseClick(verify.verify_button, Qt.MouseButton.LeftButton)
     assert verify.outcome.text().startswith("Not valid")
     assert not verify.details.isVisible()
+    # The number and code as printed under the QR code, typed by a person: any case, spaces for dashes.
+    with trainer.db.session() as session:
+        code = session.scalar(select(Certificate.verification_code).where(Certificate.number == number))
+    verify.code.setPlainText(f"{number.lower().replace('-', ' ')}  {code[:4].lower()} {code[4:].lower()}")
+    qtbot.mouseClick(verify.verify_button, Qt.MouseButton.LeftButton)
+    assert verify.outcome.text().startswith("Valid") and verify.fields["number"].text() == number
 
     section = _section(qtbot, supervisor)
     panel = section.certificates
