@@ -39,7 +39,7 @@ from desktop.services.training.certificates.pages import (
 )
 from desktop.services.training.certificates.templates import _template_form
 from desktop.services.training.courses import ParticipantProgress, _course, _progress_rows
-from desktop.store.base import utcnow
+from desktop.store.base import new_id, utcnow
 from desktop.store.models import Certificate, Course, Enrollment, Office, Participant
 
 # Certificates numbered per write transaction: each holds the write lock well under a second.
@@ -101,6 +101,7 @@ def _commit_chunk(ctx: AppContext, course_id: uuid.UUID, rows: list[ParticipantP
         today = _local_today(office, now)
         seq = 0
         certs: list[Certificate] = []
+        created: list[Certificate] = []
         new = 0
         for row in rows:
             cert = have.get(row.enrollment_id)
@@ -108,12 +109,16 @@ def _commit_chunk(ctx: AppContext, course_id: uuid.UUID, rows: list[ParticipantP
                 if signer is None:
                     signer = office_signer(session, office, ctx.username)
                     seq = _next_seq(session, office.code, today.year)
-                cert = _new_certificate(session, ctx, office, signer, course, row, seq, today.year, today, now)
+                cert = _new_certificate(session, ctx, office, signer, course, row, seq, today.year, today, now,
+                                        audit_now=False)
+                created.append(cert)
                 seq += 1
                 new += 1
             cert.print_count += 1
             cert.last_printed_at = now
             certs.append(cert)
+        for cert in created:  # the first of these flushes the chunk's new certificates in one statement
+            audit.record(session, ctx.username, "create", "certificate", cert.id, ["number", "enrollment_id"])
     return certs, new
 
 
@@ -223,21 +228,24 @@ def issue_certificates(ctx: AppContext, course_id: uuid.UUID, out: str | os.Path
 
 
 def _new_certificate(session: Session, ctx: AppContext, office: Office, signer: Signer, course: Course, row,
-                     seq: int, year: int, today: date, now: datetime) -> Certificate:
+                     seq: int, year: int, today: date, now: datetime, audit_now: bool = True) -> Certificate:
+    """A new signed certificate record in the session; its audit event too unless ``audit_now`` is False
+    (the caller then records it, after adding all of a chunk so they are inserted together)."""
     number = f"{office.code}-{year}-{seq:05d}"
     payload = Payload(number, today, row.full_name, mask_document(row.document_type, row.document_number),
                       course.code, course.title, course.total_hours, signer.key_id, office.name)
     text, signature = qr_text(payload, signer.sign)
-    cert = Certificate(number=number, office_code=office.code, year=year, seq=seq, enrollment_id=row.enrollment_id,
-                       course_id=course.id, participant_id=row.participant_id, holder_name=row.full_name,
+    cert = Certificate(id=new_id(), number=number, office_code=office.code, year=year, seq=seq,
+                       enrollment_id=row.enrollment_id, course_id=course.id, participant_id=row.participant_id,
+                       holder_name=row.full_name,
                        holder_document=_holder_document(row.document_type, row.document_number),
                        course_code=course.code, course_title=course.title,
                        hours=course.total_hours, issued_at=now, issued_by=ctx.username, issued_on=today,
                        key_id=signer.key_id, payload=text, verification_code=verification_code_for(signature),
                        print_count=0, created_by=ctx.username, updated_by=ctx.username)
     session.add(cert)
-    session.flush()
-    audit.record(session, ctx.username, "create", "certificate", cert.id, ["number", "enrollment_id"])
+    if audit_now:
+        audit.record(session, ctx.username, "create", "certificate", cert.id, ["number", "enrollment_id"])
     return cert
 
 
