@@ -69,3 +69,8 @@ from desktop.services.training.sessions import (  # noqa: F401  (re-exported)
     update_session,
     validate_session,
 )
+from desktop.store.models.training import (  # noqa: F401  (re-exported: windows use them through here)
+    ATTENDANCE_STATUSES,
+    CREDITED_STATUSES,
+    MODALITIES,
+)
