@@ -40,7 +40,8 @@ from desktop.services.training.certificates.pages import (
 from desktop.services.training.certificates.templates import _template_form
 from desktop.services.training.courses import ParticipantProgress, _course, _progress_rows
 from desktop.store.base import new_id, utcnow
-from desktop.store.models import Certificate, Course, Enrollment, Office, Participant
+from desktop.store.database import next_counter_value
+from desktop.store.models import CaseReferralCounter, Certificate, Course, Enrollment, Office, Participant
 
 # Certificates numbered per write transaction: each holds the write lock well under a second.
 CHUNK = 100
@@ -63,11 +64,18 @@ def _local_today(office: Office, now: datetime) -> date:
         return now.date()
 
 
-def _next_seq(session: Session, office_code: str, year: int) -> int:
-    # Runs inside the write transaction (BEGIN IMMEDIATE on SQLite), so no one else can take the same number.
-    last = session.scalar(select(func.max(Certificate.seq)).where(Certificate.office_code == office_code,
-                                                                  Certificate.year == year))
-    return (last or 0) + 1
+def _next_seq(session: Session, office_code: str, year: int, count: int = 1) -> int:
+    """The first of ``count`` new certificate numbers, taken together (they follow each other).
+
+    A locked counter row per office and year (the series table of cases and referrals); a missing
+    row (certificates issued before it existed) starts above the highest number issued.
+    """
+    issued = (select(func.coalesce(func.max(Certificate.seq), 0))
+              .where(Certificate.office_code == office_code, Certificate.year == year).scalar_subquery())
+    last = next_counter_value(session, CaseReferralCounter.__table__,
+                              {"kind": "certificate", "office_code": office_code, "year": year},
+                              floor=issued, count=count)
+    return last - count + 1
 
 
 def _holder_document(document_type: str, number: str) -> str:
@@ -97,18 +105,16 @@ def _commit_chunk(ctx: AppContext, course_id: uuid.UUID, rows: list[ParticipantP
         have = {c.enrollment_id: c for c in session.scalars(
             select(Certificate).where(Certificate.course_id == course_id,
                                       Certificate.enrollment_id.in_([r.enrollment_id for r in rows])))}
-        signer: Signer | None = None
         today = _local_today(office, now)
-        seq = 0
+        wanted = sum(1 for row in rows if row.enrollment_id not in have)
+        signer = office_signer(session, office, ctx.username) if wanted else None
+        seq = _next_seq(session, office.code, today.year, wanted) if wanted else 0
         certs: list[Certificate] = []
         created: list[Certificate] = []
         new = 0
         for row in rows:
             cert = have.get(row.enrollment_id)
             if cert is None:
-                if signer is None:
-                    signer = office_signer(session, office, ctx.username)
-                    seq = _next_seq(session, office.code, today.year)
                 cert = _new_certificate(session, ctx, office, signer, course, row, seq, today.year, today, now,
                                         audit_now=False)
                 created.append(cert)
@@ -256,15 +262,15 @@ def record_certificates(session: Session, ctx: AppContext, course_id: uuid.UUID,
     office = current_office(session)
     signer = office_signer(session, office, ctx.username)
     today = _local_today(office, now)
-    seq = _next_seq(session, office.code, today.year)
     have = set(session.scalars(select(Certificate.enrollment_id).where(Certificate.course_id == course_id)))
+    todo = [row for row in _progress_rows(session, course) if row.completed and row.enrollment_id not in have]
+    seq = _next_seq(session, office.code, today.year, len(todo)) if todo else 0
     created = []
-    for row in _progress_rows(session, course):
-        if row.completed and row.enrollment_id not in have:
-            cert = _new_certificate(session, ctx, office, signer, course, row, seq, today.year, today, now)
-            cert.created_at = cert.updated_at = now
-            created.append(cert)
-            seq += 1
+    for row in todo:
+        cert = _new_certificate(session, ctx, office, signer, course, row, seq, today.year, today, now)
+        cert.created_at = cert.updated_at = now
+        created.append(cert)
+        seq += 1
     return created
 
 
