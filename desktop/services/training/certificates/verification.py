@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -27,7 +27,9 @@ from desktop.store.base import utcnow
 from desktop.store.database import Database
 from desktop.store.models import (
     Certificate,
+    ExchangePeer,
     Office,
+    RemoteRevocation,
     SigningKey,
     TrustedKey,
 )
@@ -82,9 +84,9 @@ def verify_certificate(db: Database, text: str) -> Verification:
         return Verification(INVALID, invalid)
     with db.session() as session:
         if looks_signed(text):
-            return _verify_signed(
+            return _with_exchanged_revocations(session, text, _verify_signed(
                 text, lambda key_id: _public_key_for(session, key_id),
-                lambda number: session.scalar(select(Certificate).where(Certificate.number == number)))
+                lambda number: session.scalar(select(Certificate).where(Certificate.number == number))))
         printed = parse_printed(text)
         if printed is None:
             return Verification(INVALID, _("Not valid: type the certificate number and the verification code as "
@@ -102,6 +104,25 @@ def verify_certificate(db: Database, text: str) -> Verification:
         office = session.scalar(select(Office).limit(1))
         return _result(cert.number, cert.holder_name, cert.holder_document, cert.course_code, cert.course_title,
                        cert.hours, cert.issued_on, office.name if office else cert.office_code, cert, True)
+
+
+def _with_exchanged_revocations(session: Session, text: str, result: Verification) -> Verification:
+    """Another office's certificate: the latest revocation list it sent in an exchange bundle decides."""
+    parsed = split_signed(text)
+    if result.status != VALID or parsed is None:
+        return result
+    other = session.scalar(select(TrustedKey).where(TrustedKey.key_id == parsed[0].key_id))
+    peer = session.get(ExchangePeer, other.office_code) if other is not None else None
+    if other is None or peer is None or not peer.revocation_seq:
+        return result
+    revoked = session.get(RemoteRevocation, (other.office_code, result.number))
+    listed = format_date(peer.revocation_issued_at, "long") if peer.revocation_issued_at else ""
+    if revoked is not None:
+        return replace(result, status=REVOKED, revoked_at=revoked.revoked_at, message=_(
+            "Revoked: {office} withdrew this certificate on {date} (its revocation list no. {seq}).").format(
+            office=result.office, date=format_date(revoked.revoked_at, "long"), seq=peer.revocation_seq))
+    return replace(result, message=_("Valid: issued by {office}; not in its revocation list no. {seq} of {date}.")
+                   .format(office=result.office, seq=peer.revocation_seq, date=listed))
 
 
 def verify_with_key_files(text: str, key_files: Iterable[bytes]) -> Verification:
