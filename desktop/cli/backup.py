@@ -23,6 +23,7 @@ from desktop.cli.common import (
     CommandError,
     add_format_option,
     db_location,
+    existing_db_location,
     read_secret,
     sign_in,
     unlock_from,
@@ -195,7 +196,7 @@ def cmd_encrypt(args: argparse.Namespace) -> int:
     from desktop.services import workspace
     from desktop.services.core.errors import AuthError
 
-    location = db_location(args)
+    location = existing_db_location(args)
     username = getattr(args, "user", None) or os.environ.get("ENLACE_USER")
     if not username:
         raise CommandError(_("Encrypting needs an administrator: give --user NAME and the password on stdin or in "
@@ -227,10 +228,11 @@ def cmd_recover(args: argparse.Namespace) -> int:
     username = getattr(args, "user", None) or os.environ.get("ENLACE_USER")
     if not username:
         raise CommandError(_("Give --user NAME: the administrator account that gets a new password."), EXIT_AUTH)
+    location = existing_db_location(args)
     recovery = read_secret(_("Recovery key: "), "ENLACE_RECOVERY_KEY")
     password = read_secret(_("New password for {user}: ").format(user=username))
     try:
-        without_key = workspace.recover_access(db_location(args), recovery, username, password)
+        without_key = workspace.recover_access(location, recovery, username, password)
     except AuthError as exc:
         raise CommandError(str(exc), EXIT_AUTH) from exc
     print(_("{user} has a new password and is unlocked.").format(user=username))

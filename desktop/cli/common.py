@@ -25,18 +25,34 @@ def db_location(args: argparse.Namespace) -> str:
     return getattr(args, "db", None) or os.environ.get("ENLACE_DB") or str(default_db_path())
 
 
+def existing_db_location(args: argparse.Namespace) -> str:
+    """The database location of a command that must not create one: a missing (or empty) file is
+    refused with a message naming it. Only ``init`` and ``demo`` create databases."""
+    location = db_location(args)
+    if "://" in location:  # a server URL
+        return location
+    path = Path(location).expanduser()
+    keys_file = Path(f"{path}.keys")
+    if (not path.exists() or (path.is_file() and path.stat().st_size == 0)) and not keys_file.exists():
+        raise CommandError(_("There is no Enlace database at {path}. Give the office's database with --db (or "
+                             "ENLACE_DB); a new one is made only by `enlace init` or `enlace demo`.").format(
+            path=path))
+    return location
+
+
 def open_db(args: argparse.Namespace, *, create: bool = False):
     """Open (and migrate) the database named by --db / $ENLACE_DB / the default.
 
-    Only with ``create`` (``enlace demo``) is a missing database created, encrypted. An encrypted
-    one is unlocked with --user and the password
-    (stdin or $ENLACE_PASSWORD), or with the recovery key in $ENLACE_RECOVERY_KEY.
+    Only with ``create`` (``enlace demo``) is a missing database created, encrypted; otherwise a
+    missing file is refused. An encrypted one is unlocked with --user and the password (stdin or
+    $ENLACE_PASSWORD), or with the recovery key in $ENLACE_RECOVERY_KEY.
     """
     from desktop.services.core.errors import AuthError
     from desktop.services.workspace import LockedDatabaseError, open_store
 
+    location = db_location(args) if create else existing_db_location(args)
     try:
-        return open_store(db_location(args), lambda: unlock_from(args), create=create)
+        return open_store(location, lambda: unlock_from(args), create=create)
     except (AuthError, LockedDatabaseError) as exc:
         raise CommandError(str(exc), EXIT_AUTH) from exc
 
@@ -85,6 +101,7 @@ def sign_in(args: argparse.Namespace, *, temporary_password_ok: bool = False):
     from desktop.services.core.errors import EnlaceError
     from desktop.services.security import auth
 
+    location = existing_db_location(args)
     username = getattr(args, "user", None) or os.environ.get("ENLACE_USER")
     if not username:
         raise CommandError(_("This command acts as a user: give --user NAME (or set ENLACE_USER) and the "
@@ -92,7 +109,7 @@ def sign_in(args: argparse.Namespace, *, temporary_password_ok: bool = False):
     password = read_secret(_("Password for {user}: ").format(user=username))
     args.given_password = password  # ``enlace password`` proves it again to change it
     try:
-        ctx = workspace.open_signed_in(db_location(args), username, password)
+        ctx = workspace.open_signed_in(location, username, password)
     except EnlaceError as exc:
         raise CommandError(str(exc), EXIT_AUTH) from exc
     if not getattr(args, "lang", None):
@@ -112,10 +129,11 @@ class CommandError(Exception):
 
 def run_command(args: argparse.Namespace) -> int:
     """Run the chosen subcommand; turn domain errors into a message on stderr and an exit status."""
-    from desktop.services.core.errors import EnlaceError, StoreError
+    from desktop.services.core.errors import EnlaceError, StoreError, busy_message, is_busy_error, set_wait_notice
 
     if getattr(args, "lang", None):
         set_language(args.lang)
+    set_wait_notice(_say_waiting)
     try:
         return int(args.func(args) or 0)
     except CommandError as exc:
@@ -123,6 +141,11 @@ def run_command(args: argparse.Namespace) -> int:
         return exc.status
     except (EnlaceError, StoreError) as exc:
         print(_("Error: {message}").format(message=exc), file=sys.stderr)
+        return EXIT_ERROR
+    except Exception as exc:
+        if not is_busy_error(exc):
+            raise
+        print(_("Error: {message}").format(message=busy_message()), file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print(_("Cancelled."), file=sys.stderr)
@@ -175,6 +198,11 @@ def os_error_message(exc: OSError) -> str:
     if exc.errno == errno.ENOENT:
         return _("the file {path} does not exist.").format(path=where)
     return _("the file {path} cannot be used: {reason}.").format(path=where, reason=exc.strerror or exc)
+
+
+def _say_waiting() -> None:
+    print(_("Another job (another seat or command) is writing to the database; waiting for it to finish…"),
+          file=sys.stderr, flush=True)
 
 
 def write_rows(rows: Iterable[Sequence[object]], header: Sequence[str], fmt: str = "text",

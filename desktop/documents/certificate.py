@@ -2,13 +2,15 @@
 
 Speed for bulk printing: everything that is the same on every page of a course (border, logo,
 office name, heading, signatures, captions) is drawn once into a form XObject and placed on each
-page by reference; the QR code is drawn as vector modules (one path of rectangles), not as an
-image per page.
+page by reference; the QR code is one vector path (``desktop.documents.qr``, encoded by a compiled
+encoder, possibly in another process beforehand: ``Page.qr``), not an image per page; streams
+are Flate-compressed without ASCII85.
 """
 
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -50,6 +52,7 @@ class Page:
     revoked: bool = False
     revoked_text: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    qr: object | None = None  # desktop.documents.qr.QrPath of qr_text, when already encoded (in parallel)
 
 
 def page_size(name: str) -> tuple[float, float]:
@@ -59,39 +62,10 @@ def page_size(name: str) -> tuple[float, float]:
 
 
 def qr_path(canvas, text: str, x: float, y: float, size: float) -> None:
-    """Draw a full QR code (never a micro QR) as vector modules filling ``size`` points, quiet zone included.
+    """Draw a full QR code of ``text`` as one vector path filling ``size`` points, quiet zone included."""
+    from desktop.documents import qr
 
-    Runs of dark modules in a row become one rectangle, written in module units under a scaling
-    transform (integer operands are cheap to format), all filled as one path.
-    """
-    import segno
-
-    qr = segno.make(text, micro=False, error="m")
-    matrix = qr.matrix
-    n = len(matrix)
-    quiet = 4
-    total = n + 2 * quiet
-    module = size / total
-    ops: list[str] = []
-    for r, row in enumerate(matrix):
-        yy = total - quiet - r - 1
-        c = 0
-        while c < n:
-            if row[c]:
-                start = c
-                while c < n and row[c]:
-                    c += 1
-                ops.append(f"{quiet + start} {yy} {c - start} 1 re")
-            else:
-                c += 1
-    canvas.saveState()
-    canvas.setFillColorRGB(1, 1, 1)
-    canvas.rect(x, y, size, size, stroke=0, fill=1)
-    canvas.setFillColorRGB(0, 0, 0)
-    canvas.translate(x, y)
-    canvas.scale(module, module)
-    canvas.addLiteral("\n".join(ops) + "\nf")
-    canvas.restoreState()
+    qr.draw(canvas, qr.qr_path(text), x, y, size)
 
 
 def _image(data: bytes | None):
@@ -246,7 +220,12 @@ def _draw_page(c, layout: Layout, page: Page, width: float, height: float, style
     # Number, code and the QR code in the lower right corner.
     qr_size = 3.3 * cm
     qx, qy = width - 4.4 * cm - qr_size / 2, 2.15 * cm
-    qr_path(c, page.qr_text, qx, qy, qr_size)
+    if page.qr is not None:
+        from desktop.documents import qr
+
+        qr.draw(c, page.qr, qx, qy, qr_size)
+    else:
+        qr_path(c, page.qr_text, qx, qy, qr_size)
     c.setFillColorRGB(0.15, 0.15, 0.15)
     c.setFont(BOLD, 8.5)
     c.drawCentredString(qx + qr_size / 2, qy + qr_size + 0.45 * cm,
@@ -272,31 +251,72 @@ def _draw_page(c, layout: Layout, page: Page, width: float, height: float, style
                 c.drawCentredString(width / 2, height - 1.65 * cm - i * 0.4 * cm, line)
 
 
+class CertificateWriter:
+    """One PDF of certificates, written page by page: ``add`` each page, then ``close``.
+
+    What every page shares is drawn once as a form XObject. Nothing reaches ``out`` before
+    ``close`` (ReportLab keeps the document in memory), so an abandoned writer leaves no file.
+    """
+
+    def __init__(self, layout: Layout, out: BinaryIO | str | os.PathLike[str]) -> None:
+        from reportlab.pdfgen.canvas import Canvas
+
+        from desktop.documents.fonts import register_fonts
+
+        register_fonts()
+        self.layout = layout
+        self.width, self.height = page_size(layout.page_size)
+        self._out = out
+        c = Canvas(io.BytesIO(), pagesize=(self.width, self.height), pageCompression=1)
+        c.setTitle(layout.heading)
+        c.setAuthor(layout.office_name)
+        c.beginForm(FORM_NAME)
+        _draw_template(c, layout, self.width, self.height)
+        c.endForm()
+        self._canvas = c
+        self._style = _paragraph_style()
+        self.pages = 0
+
+    def add(self, page: Page) -> None:
+        _draw_page(self._canvas, self.layout, page, self.width, self.height, self._style)
+        self._canvas.showPage()
+        self.pages += 1
+
+    def close(self) -> None:
+        """Write the PDF to ``out``."""
+        from reportlab import rl_config
+
+        # Binary (Flate only) streams: ASCII85 would cost as much as drawing a page, for a bigger file.
+        was, rl_config.useA85 = rl_config.useA85, 0
+        try:
+            data = self._canvas.getpdfdata()
+        finally:
+            rl_config.useA85 = was
+        self._canvas = None
+        if isinstance(self._out, (str, os.PathLike)):
+            with open(self._out, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+        else:
+            self._out.write(data)
+
+    def abandon(self) -> None:
+        self._canvas = None
+
+
 def render_certificates(layout: Layout, pages: Iterable[Page], out: BinaryIO,
                         progress: Callable[[int, int], None] | None = None, total: int | None = None) -> int:
     """Write the pages to ``out`` as one PDF; returns the page count. ``progress(done, total)`` after
     each page (it may raise ``Cancelled`` to stop)."""
-    from reportlab.pdfgen.canvas import Canvas
-
-    from desktop.documents.fonts import register_fonts
-
-    register_fonts()
     pages = list(pages)
     total = total or len(pages)
-    width, height = page_size(layout.page_size)
-    c = Canvas(out, pagesize=(width, height), pageCompression=1)
-    c.setTitle(layout.heading)
-    c.setAuthor(layout.office_name)
-    c.beginForm(FORM_NAME)
-    _draw_template(c, layout, width, height)
-    c.endForm()
-    style = _paragraph_style()
+    writer = CertificateWriter(layout, out)
     for i, page in enumerate(pages, 1):
-        _draw_page(c, layout, page, width, height, style)
-        c.showPage()
+        writer.add(page)
         if progress:
             progress(i, total)
-    c.save()
+    writer.close()
     return len(pages)
 
 

@@ -21,24 +21,29 @@ from sqlalchemy.orm import Session, sessionmaker
 from desktop.i18n import _
 from desktop.store.files import (  # noqa: F401  (re-exported: the store's public names)
     SQLITE_HEADER,
+    DatabaseBusyError,
     SchemaTooNewError,
     ServerLoginRefusedError,
     ServerUnreachableError,
     StoreError,
     UnreadableDatabaseError,
+    busy_message,
     connect_raw,
     crash_point,
     fsync_dir,
     fsync_file,
+    is_busy_error,
     is_plain_sqlite,
     key_pragma_for,
+    set_wait_notice,
     sqlcipher_module,
     sqlite_url,
+    wait_notice,
 )
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 30_000
-
+QUICK_WAIT_MS = 400  # a write that waits longer than this says so (see set_wait_notice)
 
 def integrity_check(path: str | os.PathLike[str], key: bytes | None = None) -> list[str]:
     """Problems found by ``PRAGMA integrity_check`` (and SQLCipher's page HMAC check); [] when sound."""
@@ -77,10 +82,29 @@ def _configure_sqlite(engine: Engine, key_pragma: Callable[[object], None] | Non
     def _on_begin(conn):
         # A write transaction that starts deferred and later upgrades can fail with SQLITE_BUSY
         # without waiting; BEGIN IMMEDIATE waits (busy_timeout) for the write lock instead.
-        if conn.get_execution_options().get("enlace_write"):
+        if not conn.get_execution_options().get("enlace_write"):
+            conn.exec_driver_sql("BEGIN")
+        elif wait_notice() is None:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         else:
-            conn.exec_driver_sql("BEGIN")
+            _begin_noticing_waits(conn.connection.dbapi_connection, wait_notice())
+
+
+def _begin_noticing_waits(raw, notice: Callable[[], None]) -> None:
+    """BEGIN IMMEDIATE; if the lock is not free within QUICK_WAIT_MS, say so and keep waiting."""
+    raw.execute(f"PRAGMA busy_timeout = {QUICK_WAIT_MS}")
+    try:
+        try:
+            raw.execute("BEGIN IMMEDIATE")
+            return
+        except Exception as exc:
+            if not is_busy_error(exc):
+                raise
+        notice()
+        raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS - QUICK_WAIT_MS}")
+        raw.execute("BEGIN IMMEDIATE")
+    finally:
+        raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
 
 LOCAL_HOSTS = frozenset({"", "localhost", "127.0.0.1", "::1"})
@@ -191,10 +215,20 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """A write session: commits when the block ends, rolls back on any exception."""
-        with self._write() as session:
-            with session.begin():
-                yield session
+        """A write session: commits when the block ends, rolls back on any exception.
+
+        Waits up to BUSY_TIMEOUT_MS for another writer; past that, ``DatabaseBusyError`` (translated).
+        """
+        try:
+            with self._write() as session:
+                with session.begin():
+                    yield session
+        except DatabaseBusyError:
+            raise
+        except Exception as exc:
+            if is_busy_error(exc):
+                raise DatabaseBusyError(busy_message(BUSY_TIMEOUT_MS // 1000)) from exc
+            raise
 
     def dispose(self) -> None:
         self.engine.dispose()

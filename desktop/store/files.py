@@ -35,6 +35,35 @@ class UnreadableDatabaseError(StoreError):
     pass
 
 
+class DatabaseBusyError(StoreError):
+    """Another connection held the write lock for longer than the busy timeout."""
+
+
+_wait_notice: Callable[[], None] | None = None
+
+
+def set_wait_notice(notice: Callable[[], None] | None) -> None:
+    """Call ``notice()`` (e.g. print a translated "waiting for another job") whenever a write has to
+    wait more than a moment for another seat's or command's write to end. Process-wide."""
+    global _wait_notice
+    _wait_notice = notice
+
+
+def wait_notice() -> Callable[[], None] | None:
+    return _wait_notice
+
+
+def is_busy_error(exc: BaseException) -> bool:
+    """Whether an exception (the driver's or SQLAlchemy's) is SQLite's "database is locked"."""
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    return "database is locked" in text or "database is busy" in text or "database table is locked" in text
+
+
+def busy_message(seconds: int = 30) -> str:
+    return _("Another job (another seat or command) kept the database busy for more than {seconds} seconds, "
+             "so this one stopped and saved nothing. Try again in a moment.").format(seconds=seconds)
+
+
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 

@@ -3,6 +3,8 @@
 Modes:
   pause FUNC WRITES MARKER -- CLI ARGS…   run the CLI; once FUNC has issued WRITES write statements,
                                           create MARKER and sleep (the parent then kills -9 this process)
+  marked FUNC MARKER -- CLI ARGS…         run the CLI; create MARKER when FUNC is called (the parent kills
+                                          this process at a moment of its choosing)
   save-loop DB USER                       commit one catalog row at a time, printing each committed code
   bump DB USER N GO                       add 1 to a shared counter N times with the optimistic version check,
                                           starting when the file GO exists (so both writers overlap)
@@ -37,6 +39,22 @@ def _pause(func: str, writes: int, marker: str, argv: list[str]) -> int:
 
     def wrapper(*args, **kwargs):
         state["armed"] = True
+        return original(*args, **kwargs)
+
+    setattr(module, name, wrapper)
+    from desktop.cli import main
+
+    return main(argv)
+
+
+def _marked(func: str, marker: str, argv: list[str]) -> int:
+    module_name, name = func.split(":")
+    module = importlib.import_module(module_name)
+    original = getattr(module, name)
+
+    def wrapper(*args, **kwargs):
+        with open(marker, "w") as fh:
+            fh.write("started\n")
         return original(*args, **kwargs)
 
     setattr(module, name, wrapper)
@@ -105,6 +123,10 @@ def run(argv: list[str]) -> int:
         func, writes, marker, sep, *cli = rest
         assert sep == "--"
         return _pause(func, int(writes), marker, cli)
+    if mode == "marked":
+        func, marker, sep, *cli = rest
+        assert sep == "--"
+        return _marked(func, marker, cli)
     if mode == "save-loop":
         return _save_loop(rest[0], rest[1])
     if mode == "bump":

@@ -149,24 +149,112 @@ def test_killing_a_participant_import_applies_none_of_it(demo_db: Path, tmp_path
         ctx.db.dispose()
 
 
-def test_killing_a_bulk_certificate_run_issues_none(demo_db: Path, tmp_path: Path) -> None:
-    from desktop.store.models.training import Certificate
+def _big_course(path: Path, people: int) -> None:
+    """A finished course with ``people`` participants who all attended, none certified yet."""
+    import uuid
+    from datetime import date
 
-    ctx = _reopen(demo_db)
-    with ctx.db.session() as session:
-        before = sorted(session.execute(select(Certificate.number, Certificate.print_count)).all())
-    ctx.db.dispose()
-    out = tmp_path / "constancias.pdf"
-    _kill_in_the_middle("desktop.services.training.certificates:issue_certificates", 3,
-                        ["--db", str(demo_db), "training", "certificates", "--course", "MESA-2026", "--out", str(out),
-                         "--user", "trainer"], tmp_path)
-    ctx = _reopen(demo_db)
+    from sqlalchemy import insert
+
+    from desktop.services import training
+    from desktop.store.models import Attendance, Enrollment, Participant
+
+    ctx = workspace.open_signed_in(path, "admin", DEMO_PASSWORD)
     try:
-        with ctx.db.session() as session:
-            assert sorted(session.execute(select(Certificate.number, Certificate.print_count)).all()) == before
+        course = training.create_course(ctx, training.CourseForm(code="CRASH-2026", title="Curso de prueba",
+                                                                 total_hours=4))
+        sid = training.add_session(ctx, course.id, training.SessionForm(date=date(2026, 3, 2), hours=4)).id
+        rows = [dict(id=uuid.uuid4(), given_names=f"Persona {i}", family_names="Prueba Crash",
+                     document_type="CC", document_number=str(70_000_000 + i)) for i in range(people)]
+        enrollments = [dict(id=uuid.uuid4(), course_id=course.id, participant_id=r["id"]) for r in rows]
+        with ctx.db.transaction() as session:
+            session.execute(insert(Participant), rows)
+            session.execute(insert(Enrollment), enrollments)
+            session.execute(insert(Attendance), [dict(id=uuid.uuid4(), session_id=sid, enrollment_id=e["id"],
+                                                      status="present") for e in enrollments])
     finally:
         ctx.db.dispose()
-    assert not out.exists()
+
+
+def _numbers_in(folder: Path) -> dict[str, set[str]]:
+    """Certificate numbers printed in every PDF of ``folder``, finished or temporary (.part)."""
+    import re
+
+    found = {}
+    for path in folder.iterdir():
+        text = subprocess.run(["pdftotext", "-q", str(path), "-"], capture_output=True, text=True).stdout
+        found[path.name] = set(re.findall(r"Certificate No\. ([A-Z]+-\d{4}-\d{5})", text))
+    return found
+
+
+def test_killing_a_certificate_batch_anywhere_leaves_no_certificate_outside_the_database(
+        demo_db: Path, tmp_path: Path) -> None:
+    """Killed at random moments (numbering, drawing, writing, renaming): every certificate that exists
+    as a file, even a temporary one, is in the database and can be revoked; the next run into the
+    same folder removes the temporary files."""
+    import random
+
+    from desktop.services.training import certificates
+    from desktop.store.models.training import Certificate
+
+    _big_course(demo_db, 300)
+    seed = random.randrange(10**6)
+    rng = random.Random(seed)
+    folders = []
+    for attempt in range(4):
+        split = attempt % 2 == 1
+        folder = tmp_path / f"run{attempt}"
+        folder.mkdir()
+        folders.append(folder)
+        out = folder if split else folder / "constancias.pdf"
+        marker = tmp_path / f"started{attempt}"
+        cli = ["--lang", "en", "--db", str(demo_db), "training", "certificates", "--course", "CRASH-2026",
+               "--out", str(out), "--user", "trainer"] + (["--split"] if split else [])
+        proc = _child("marked", "desktop.services.training.certificates:issue_certificates", str(marker), "--", *cli)
+        deadline = time.monotonic() + 120
+        while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0, 8))
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(30)
+        proc.stdout.close()
+        proc.stderr.close()
+
+    ctx = workspace.open_signed_in(demo_db, "supervisor", DEMO_PASSWORD)
+    try:
+        assert integrity_check(demo_db, ctx.db.key) == []
+        with ctx.db.session() as session:
+            stored = dict(session.execute(select(Certificate.number, Certificate.revoked_at)
+                                          .where(Certificate.course_code == "CRASH-2026")).all())
+        seqs = sorted(int(n.rsplit("-", 1)[1]) for n in stored)
+        assert seqs == list(range(seqs[0], seqs[0] + len(seqs))) if seqs else True, f"seed {seed}: gaps"
+        in_files: set[str] = set()
+        temporary: set[str] = set()
+        for folder in folders:
+            for name, numbers in _numbers_in(folder).items():
+                in_files |= numbers
+                if name.endswith(".part"):
+                    temporary |= numbers
+        assert in_files <= set(stored), f"seed {seed}: printed but not recorded: {sorted(in_files - set(stored))}"
+        for number in sorted(temporary) + sorted(in_files - temporary)[:5]:
+            assert stored[number] is None
+            assert certificates.revoke(ctx, number, "Prueba de revocación").revoked_at is not None
+    finally:
+        ctx.db.dispose()
+
+    # The next run into the same folders removes what killed runs left behind.
+    for attempt, folder in enumerate(folders):
+        split = attempt % 2 == 1
+        done = subprocess.run([sys.executable, "-m", "tests.safety.harness", "marked",
+                               "desktop.services.training.certificates:issue_certificates",
+                               str(tmp_path / "again"), "--", "--lang", "en", "--db", str(demo_db), "training",
+                               "certificates", "--course", "CRASH-2026", "--out",
+                               str(folder if split else folder / "constancias.pdf"), "--user", "trainer",
+                               *(["--split"] if split else [])],
+                              cwd=ROOT, env={**os.environ, **ENV}, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        assert not list(folder.glob(".enlace-*.pdf.part")), f"seed {seed}"
 
 
 def test_killing_a_directory_import_applies_none_of_it(demo_db: Path, tmp_path: Path) -> None:

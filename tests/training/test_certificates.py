@@ -81,7 +81,7 @@ def test_two_trainers_issuing_at_once_get_no_gaps_and_no_repeats(ctx_for, office
     assert seqs == list(range(1, 9))
 
 
-def test_cancelling_bulk_issue_leaves_neither_numbers_nor_files(ctx_for, tmp_path: Path) -> None:
+def test_cancelling_bulk_issue_leaves_no_file_and_the_next_run_keeps_the_numbers(ctx_for, tmp_path: Path) -> None:
     trainer = ctx_for("trainer")
     setup = make_course(trainer)
     calls = {"n": 0}
@@ -92,12 +92,14 @@ def test_cancelling_bulk_issue_leaves_neither_numbers_nor_files(ctx_for, tmp_pat
 
     with pytest.raises(Cancelled):
         certificates.issue_certificates(trainer, setup.course_id, tmp_path / "out", split=True, cancelled=cancelled)
-    with trainer.db.session() as session:
-        assert session.scalars(select(Certificate)).first() is None
     assert list((tmp_path / "out").iterdir()) == []
+    with trainer.db.session() as session:
+        committed = sorted(session.scalars(select(Certificate.number)))
     result = certificates.issue_certificates(trainer, setup.course_id, tmp_path / "out", split=True)
     assert sorted(p.name.split("_")[0] for p in (tmp_path / "out").iterdir()) == sorted(result.numbers)
-    assert int(sorted(result.numbers)[0].rsplit("-", 1)[1]) == 1
+    assert sorted(int(n.rsplit("-", 1)[1]) for n in result.numbers) == [1, 2, 3, 4]
+    assert set(committed) <= set(result.numbers)
+    assert result.issued + result.reprinted == 4
 
 
 def test_qr_text_verifies_and_any_changed_character_fails(ctx_for, tmp_path: Path) -> None:
@@ -216,3 +218,52 @@ def test_the_qr_in_the_pdf_decodes_to_text_that_verifies(ctx_for, tmp_path: Path
     png = next(tmp_path.glob("p*.png"))
     decoded = subprocess.run(["zbarimg", "-q", "--raw", str(png)], capture_output=True, text=True).stdout.strip()
     assert certificates.verify_certificate(trainer.db, decoded).status == VALID
+
+
+@pytest.mark.slow
+def test_a_large_batch_encoded_in_a_second_process_keeps_page_order_and_every_qr_reads(
+        ctx_for, tmp_path: Path, monkeypatch) -> None:
+    """The QR codes of a large run are encoded in another process: pages stay in number order, numbers
+    stay sequential, and every code reads with zbar and with zxing-cpp, accents included."""
+    import re
+    import shutil
+    import subprocess
+
+    import zxingcpp
+    from PIL import Image
+
+    from desktop.services.training.certificates import issuing
+
+    if not (shutil.which("zbarimg") and shutil.which("pdftoppm")):
+        pytest.skip("zbarimg or pdftoppm not installed")
+    from desktop.documents import qr
+
+    monkeypatch.setattr(issuing, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(issuing, "CHUNK", 7)
+    encoders: list[qr.Encoder] = []
+
+    class Recorded(qr.Encoder):
+        def __init__(self, parallel: bool) -> None:
+            super().__init__(parallel)
+            encoders.append(self)
+
+    monkeypatch.setattr(qr, "Encoder", Recorded)
+    trainer = ctx_for("trainer")
+    people = [(f"Ñandú Ángela {i}", "Peña Núñez", str(1_000_000 + i), "F", "alcaldia", "") for i in range(24)]
+    setup = make_course(trainer, people=people)
+    result = certificates.issue_certificates(trainer, setup.course_id, tmp_path / "c.pdf")
+    assert [int(n.rsplit("-", 1)[1]) for n in result.numbers] == list(range(1, 25))
+    assert [e.encoded_aside for e in encoders] == [4]  # 24 pages in chunks of 7, all encoded by the worker
+    printed = re.findall(r"Certificate No\. (\S+)", _pdf_text(tmp_path / "c.pdf"))
+    assert printed == result.numbers
+    subprocess.run(["pdftoppm", "-r", "150", "-gray", "-png", str(tmp_path / "c.pdf"), str(tmp_path / "p")],
+                   check=True)
+    pages = sorted(tmp_path.glob("p*.png"))
+    assert len(pages) == 24
+    for number, png in zip(result.numbers, pages, strict=True):
+        by_zbar = subprocess.run(["zbarimg", "-q", "--raw", str(png)], capture_output=True,
+                                 text=True).stdout.strip()
+        by_zxing = [b.text for b in zxingcpp.read_barcodes(Image.open(png))]
+        assert by_zxing == [by_zbar]
+        assert f"No. {number}\n" in by_zbar and "Ñandú Ángela" in by_zbar and "%" not in by_zbar
+        assert certificates.verify_certificate(trainer.db, by_zbar).status == VALID

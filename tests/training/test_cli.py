@@ -124,7 +124,7 @@ def test_sheet_certificates_verify_and_revoke_from_the_command_line(cli, ctx_for
         cert = session.scalars(select(Certificate).order_by(Certificate.seq)).first()
     status, out, _err = cli("certificate", "verify", cert.payload)
     assert status == 0 and out.startswith("Valid") and "Holder: " in out
-    status, out, _err = cli("certificate", "verify", cert.payload.replace(";20;", ";40;"))
+    status, out, _err = cli("certificate", "verify", cert.payload.replace("\n20 h\n", "\n40 h\n"))
     assert status == 1 and out.startswith("Not valid")
     status, _out, err = cli("certificate", "revoke", cert.number, "--reason", "Error de digitación")
     assert status == 1 and "does not allow" in err  # trainers do not revoke
@@ -143,7 +143,11 @@ def test_decoded_qr_of_a_printed_certificate_verifies_with_the_command(cli, ctx_
     subprocess.run(["pdftoppm", "-r", "150", "-png", str(tmp_path / "c.pdf"), str(tmp_path / "page")], check=True)
     decoded = subprocess.run(["zbarimg", "-q", "--raw", str(next(tmp_path.glob("page*.png")))],
                              capture_output=True, text=True).stdout.strip()
-    assert decoded.startswith("ENLACE1;")
+    # What a phone camera shows: readable lines, at most the last four digits of the document.
+    lines = decoded.splitlines()
+    assert lines[0] == "Oficina de Bucaramanga" and lines[2] == "Ana Sofía Valentina Rodríguez de la Hoz"
+    assert lines[3] == "CC ****8123" and lines[5] == "20 h" and lines[7].startswith("ENLACE2 ")
+    assert "%" not in decoded and "1005678123" not in decoded
     status, out, _err = cli("certificate", "verify", decoded)
     assert status == 0, out
     changed = decoded[:30] + ("X" if decoded[30] != "X" else "Y") + decoded[31:]
@@ -172,7 +176,7 @@ def test_anyone_verifies_with_the_exported_key_and_no_database(cli, ctx_for, off
     status, out, _err = verify(cert.payload, "--key", str(key))
     assert status == 0 and out.startswith("Valid: issued by Oficina de Bucaramanga")
     assert "Revocations by that office are not known here" in out and "Hours: 20" in out
-    assert verify(cert.payload.replace(";20;", ";40;"), "--key", str(key))[0] == 1
+    assert verify(cert.payload.replace("\n20 h\n", "\n40 h\n"), "--key", str(key))[0] == 1
     status, out, _err = verify(f"{cert.number}-{cert.verification_code}", "--key", str(key))
     assert status == 1 and "full text of the QR code" in out
     (tmp_path / "other.json").write_text("{}", encoding="utf-8")
@@ -181,3 +185,56 @@ def test_anyone_verifies_with_the_exported_key_and_no_database(cli, ctx_for, off
     status, _out, err = verify(cert.payload, "--key", str(tmp_path / "missing.json"))
     assert status == 1 and "Cannot read" in err
     assert not nowhere.exists()
+
+
+@pytest.mark.parametrize("typed", ["{number} {code}", "{number}-{code}", "{lower_number} {lower_code}",
+                                   "{compact}", "Certificate No. {number}\nVerification code: {code}",
+                                   "  {lower_number}   {code_no_dash} "])
+def test_the_number_and_code_verify_as_printed_however_typed(cli, ctx_for, office_db, tmp_path: Path,
+                                                            typed: str) -> None:
+    make_course(ctx_for("trainer"), attend={"13456789": 2})
+    assert cli("training", "certificates", "--course", "MESA-2026", "--out", str(tmp_path / "c.pdf"))[0] == 0
+    with office_db.session() as session:
+        cert = session.scalars(select(Certificate).order_by(Certificate.seq)).first()
+    code = f"{cert.verification_code[:4]}-{cert.verification_code[4:]}"
+    text = typed.format(number=cert.number, code=code, lower_number=cert.number.lower(), lower_code=code.lower(),
+                        compact=(cert.number + cert.verification_code).replace("-", "").lower(),
+                        code_no_dash=cert.verification_code)
+    status, out, _err = cli("certificate", "verify", text)
+    assert status == 0 and out.startswith("Valid"), out
+    assert f"Number: {cert.number}" in out
+
+
+def test_commands_refuse_a_missing_database_and_create_none(cli, tmp_path: Path, monkeypatch, capsys) -> None:
+    missing = tmp_path / "nowhere" / "enlace.db"
+    for args in (["certificate", "verify", "BGA-2026-00001 ABCD-EFGH"], ["training", "courses"],
+                 ["audit", "verify"]):
+        capsys.readouterr()
+        status = main(["--db", str(missing), "--lang", "en", *args])
+        err = capsys.readouterr().err
+        assert status != 0 and str(missing) in err and "Traceback" not in err, (args, err)
+    # Without --db: the default place is not created either.
+    monkeypatch.setenv("ENLACE_DB", str(tmp_path / "default" / "enlace.db"))
+    capsys.readouterr()
+    assert main(["--lang", "en", "certificate", "verify", "BGA-2026-00001 ABCD-EFGH"]) != 0
+    assert "default" in capsys.readouterr().err
+    assert not missing.exists() and not (tmp_path / "default" / "enlace.db").exists()
+    assert not list(tmp_path.rglob("*.keys"))
+
+
+def test_a_certificate_printed_with_the_old_qr_format_still_verifies(cli, ctx_for, office_db, tmp_path: Path) -> None:
+    from desktop.services.training import certificates
+    from desktop.store.models import SigningKey
+
+    make_course(ctx_for("trainer"), attend={"13456789": 2})
+    assert cli("training", "certificates", "--course", "MESA-2026", "--out", str(tmp_path / "c.pdf"))[0] == 0
+    with office_db.session() as session:
+        cert = session.scalars(select(Certificate).order_by(Certificate.seq)).first()
+        key = session.scalar(select(SigningKey))
+    old = certificates.sign_text(key.private_key, certificates.unsigned_text(certificates.Payload(
+        cert.number, cert.issued_on, cert.holder_name, cert.holder_document, cert.course_code, cert.course_title,
+        cert.hours, key.key_id)))
+    assert old.startswith("ENLACE1;") and "%" in old
+    status, out, _err = cli("certificate", "verify", old)
+    assert status == 0 and out.startswith("Valid"), out
+    assert cli("certificate", "verify", old.replace(";20;", ";40;"))[0] == 1

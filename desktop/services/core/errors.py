@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from desktop.store.files import StoreError  # noqa: F401  (re-exported: the window and the CLI catch it here)
+from desktop.store.files import (  # noqa: F401  (re-exported: the window and the CLI use them here)
+    DatabaseBusyError,
+    StoreError,
+    busy_message,
+    is_busy_error,
+    set_wait_notice,
+)
 
 
 class EnlaceError(Exception):

@@ -160,7 +160,8 @@ class IssueDialog(QDialog):
     def _cancelled(self) -> None:
         self._release()
         self._reset()
-        self.status.setText(_("Cancelled: no certificate was numbered and no file was written."))
+        self.status.setText(_("Cancelled: no file was written. Certificates already numbered keep their numbers "
+                              "and are printed with them next time."))
 
     def _reset(self) -> None:
         self.progress.hide()
@@ -343,7 +344,8 @@ class VerifyPanel(QWidget):
         self.code = QPlainTextEdit()
         self.code.setObjectName("verifyInput")
         self.code.setPlaceholderText(_("Scan the QR code with a reader into this box, paste its text, or type the "
-                                       "printed code (e.g. BGA-2026-00042-ABCD-EFGH)."))
+                                       "number and verification code printed under it (e.g. BGA-2026-00042 "
+                                       "ABCD-EFGH; any case, dashes or not)."))
         self.code.setFixedHeight(80)
         self.verify_button = QPushButton(_("Verify"))
         self.verify_button.setDefault(True)
