@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 from desktop.i18n import _
 from desktop.services.core.files import write_private
@@ -19,8 +19,9 @@ class ConsentBadges(QWidget):
         from desktop.services.people.consent import SHORT_SCOPES
 
         super().__init__(parent)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        from desktop.ui.common import FlowLayout
+
+        layout = FlowLayout(self)
         self.labels: dict[str, QLabel] = {}
         for scope, title in SHORT_SCOPES.items():
             label = QLabel()
@@ -28,7 +29,6 @@ class ConsentBadges(QWidget):
             label.setProperty("title", title)
             self.labels[scope] = label
             layout.addWidget(label)
-        layout.addStretch(1)
 
     def set_state(self, state) -> None:
         for scope, label in self.labels.items():

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QPlainTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -26,7 +25,7 @@ from desktop.services import people
 from desktop.services.core.context import AppContext
 from desktop.services.core.errors import EnlaceError, ValidationError
 from desktop.services.people import cases, consent
-from desktop.ui.common import FieldErrors, show_error
+from desktop.ui.common import FieldErrors, TextBox, show_error
 from desktop.ui.dates import dates_ok, past_date_field
 
 
@@ -158,7 +157,7 @@ class NoteDialog(_FormDialog):
         super().__init__(_("Note on case {number}").format(number=case.number), parent)
         self.ctx, self.case = ctx, case
         self.noted_on = past_date_field(date.today())
-        self.text = QPlainTextEdit()
+        self.text = TextBox()
         self.form.addRow(_("Date"), self.noted_on)
         self.form.addRow(_("Note"), self.text)
         self.errors = FieldErrors({"text": self.text, "noted_on": self.noted_on})

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMessageBox,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -50,7 +52,7 @@ class PersonDialog(QDialog):
                 self.relationship.addItem(_(text), code)
         if household_of is not None:
             self.setWindowTitle(_("Register a member of the household of {name}").format(name=household_of.name))
-        self.resize(820, 680)
+        self.resize(820, 700)
 
         self.given_names = QLineEdit()
         self.family_name_1 = QLineEdit()
@@ -145,6 +147,8 @@ class PersonDialog(QDialog):
         self.duplicates = QListWidget()
         self.duplicates.setObjectName("duplicates")
         self.duplicates.itemActivated.connect(self._open_duplicate)
+        self.duplicates.setWordWrap(True)  # the whole hint (name, birth, document, why) on narrow screens
+        self.duplicates.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.duplicate_box = QGroupBox(_("Possibly already registered"))
         box_layout = QVBoxLayout(self.duplicate_box)
         hint = QLabel(_("Check these records before saving: double-click one to open it instead."))
@@ -159,8 +163,15 @@ class PersonDialog(QDialog):
 
         left = QWidget()
         left.setLayout(form)
+        scroll = QScrollArea()  # a long form scrolls down, never sideways, on a 768-pixel-high screen
+        scroll.setObjectName("person_form_scroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(left)
+        scroll.setMinimumWidth(left.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width())
         body = QHBoxLayout()
-        body.addWidget(left, 3)
+        body.addWidget(scroll, 3)
         body.addWidget(self.duplicate_box, 2)
         layout = QVBoxLayout(self)
         layout.addLayout(body)
@@ -304,6 +315,7 @@ class PersonDialog(QDialog):
                 name=row.name, born=born, document=row.document_number or _("no document"),
                 reasons=", ".join(candidate.reasons))
             item = QListWidgetItem(text)
+            item.setToolTip(text)
             item.setData(Qt.ItemDataRole.UserRole, row.id)
             self.duplicates.addItem(item)
         self.duplicate_box.setVisible(bool(found))

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -26,7 +25,7 @@ from desktop.services import people, referrals
 from desktop.services.core.context import AppContext
 from desktop.services.core.errors import EnlaceError, ValidationError
 from desktop.services.people import cases
-from desktop.ui.common import FieldErrors, show_error
+from desktop.ui.common import FieldErrors, TextBox, show_error
 from desktop.ui.dates import dates_ok, future_date_field
 
 
@@ -57,7 +56,7 @@ class ReferralDialog(QDialog):
         self.reason_code.addItem("", "")
         for choice in people.catalog_choices(ctx, "referral_reason"):
             self.reason_code.addItem(choice.label, choice.code)
-        self.reason = QPlainTextEdit()
+        self.reason = TextBox()
         self.reason.setPlaceholderText(_("What the person needs, in a few words (printed on the slip)"))
         self.reason.setMaximumHeight(80)
         self.urgency = QComboBox()

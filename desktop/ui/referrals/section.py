@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
-    QPlainTextEdit,
     QPushButton,
     QSplitter,
     QTableView,
@@ -31,7 +30,7 @@ from desktop.services import people, referrals
 from desktop.services.core.context import AppContext
 from desktop.services.core.errors import EnlaceError, ValidationError
 from desktop.services.core.permissions import Permission
-from desktop.ui.common import EmptyState, FieldErrors, show_error
+from desktop.ui.common import EmptyState, FieldErrors, TextBox, show_error
 from desktop.ui.dates import dates_ok, future_date_field
 from desktop.ui.printing import print_pdf
 from desktop.ui.search_box import SearchBox
@@ -61,7 +60,7 @@ class TransitionDialog(QDialog):
         self.closing = target in referrals.CLOSED_STATUSES
         self.setWindowTitle(_("{action}: {number}").format(action=_(referrals.ACTIONS[action]), number=info.number))
         self.note = QLineEdit()
-        self.outcome = QPlainTextEdit()
+        self.outcome = TextBox()
         self.outcome.setMaximumHeight(90)
         self.follow_up = future_date_field(max(info.follow_up_on or date.today(), date.today() + timedelta(days=7)))
         form = QFormLayout()
