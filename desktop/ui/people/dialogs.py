@@ -130,23 +130,31 @@ class CaseDialog(_FormDialog):
             self.status.addItem(_(text), code)
         self.status.setCurrentIndex(self.status.findData(case.status if case else "open"))
         self.with_household = QCheckBox(_("The case covers the whole household"))
+        self.reason = QLineEdit(case.reason if case else "")
+        self.reason.setObjectName("case_reason")
+        self.reason.setMaxLength(cases.REASON_MAX)
+        self.reason.setPlaceholderText(_("Why the case is opened, in a few words"))
+        self.reason.setMinimumWidth(320)
+        self.form.addRow(_("Reason"), self.reason)
         self.form.addRow(_("Caseworker"), self.caseworker)
         self.form.addRow(_("Priority"), self.priority)
         if case:
             self.form.addRow(_("Status"), self.status)
         else:
             self.form.addRow("", self.with_household)
-        self.errors = FieldErrors({"caseworker": self.caseworker, "priority": self.priority, "status": self.status})
+        self.errors = FieldErrors({"caseworker": self.caseworker, "priority": self.priority, "status": self.status,
+                                   "reason": self.reason})
         self.result_case: cases.CaseInfo | None = None
 
     def save(self) -> None:
         if self.case is None:
             call = lambda: cases.open_case(self.ctx, self.person_id, self.caseworker.currentData(),  # noqa: E731
-                                           self.priority.currentData(), self.with_household.isChecked())
+                                           self.priority.currentData(), self.with_household.isChecked(),
+                                           reason=self.reason.text())
         else:
             call = lambda: cases.update_case(self.ctx, self.case.id, caseworker=self.caseworker.currentData(),  # noqa: E731
                                              priority=self.priority.currentData(), status=self.status.currentData(),
-                                             expected_version=self.case.version)
+                                             expected_version=self.case.version, reason=self.reason.text())
         self.result_case = self.run(call, self.errors)
         if self.result_case is not None:
             self.accept()

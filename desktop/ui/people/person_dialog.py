@@ -30,6 +30,7 @@ from desktop.services.core.permissions import Permission
 from desktop.services.people import consent
 from desktop.ui.common import FieldErrors, show_error
 from desktop.ui.dates import birth_date_field, dates_ok, past_date_field
+from desktop.ui.people.documents import DocumentsEditor
 
 
 class PersonDialog(QDialog):
@@ -78,6 +79,7 @@ class PersonDialog(QDialog):
             self.nationality.addItem(name, code)
         self.document_type = QComboBox()
         self.document_number = QLineEdit()
+        self.more_documents = DocumentsEditor()
         self.phone = QLineEdit()
         self.address = QLineEdit()
         self.municipality = QLineEdit()
@@ -132,6 +134,7 @@ class PersonDialog(QDialog):
         form.addRow(_("Nationality"), self.nationality)
         form.addRow(_("Document type"), self.document_type)
         form.addRow(_("Document number"), self.document_number)
+        form.addRow(_("Other documents"), self.more_documents)
         form.addRow(_("Phone"), self.phone)
         form.addRow(_("Address"), self.address)
         form.addRow(_("Municipality"), self.municipality)
@@ -182,8 +185,9 @@ class PersonDialog(QDialog):
             "birth_date": self.birth_date, "nationality": self.nationality, "document_type": self.document_type,
             "document_number": self.document_number, "phone": self.phone, "population_type": self.population_type,
             "arrival_date": self.arrival_date, "languages": self.languages, "needs": self.needs,
-            "ethnicity": self.ethnicity, "lgbtiq": self.lgbtiq,
+            "ethnicity": self.ethnicity, "lgbtiq": self.lgbtiq, "documents": self.more_documents,
         })
+        self.more_documents.place_between(self.document_number, self.phone)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(300)
@@ -208,7 +212,9 @@ class PersonDialog(QDialog):
         current = self.document_type.currentData()
         self.document_type.blockSignals(True)
         self.document_type.clear()
-        for choice in people.document_type_choices(self.ctx, self.nationality.currentData()):
+        choices = people.document_type_choices(self.ctx, self.nationality.currentData())
+        self.more_documents.set_choices(choices)
+        for choice in choices:
             self.document_type.addItem(choice.label, choice.code)
             self.document_type.setItemData(self.document_type.count() - 1, choice.pattern, Qt.ItemDataRole.UserRole + 1)
         index = self.document_type.findData(current if current else people.NO_DOCUMENT)
@@ -264,6 +270,7 @@ class PersonDialog(QDialog):
             index = self.document_type.count() - 1
         self.document_type.setCurrentIndex(index)
         self.document_number.setText(r.document_number)
+        self.more_documents.set_documents(r.documents[1:])
         self.phone.setText(r.phone)
         self.address.setText(r.address)
         self.municipality.setText(r.municipality)
@@ -298,7 +305,8 @@ class PersonDialog(QDialog):
             arrival_date=self.arrival_date.value(),
             languages=[c for c in self.languages.text().replace(";", ",").split(",") if c.strip()], needs=needs,
             ethnicity=self.ethnicity.currentData() if self.sensitive else None,
-            lgbtiq=self.lgbtiq.currentData() if self.sensitive else None)
+            lgbtiq=self.lgbtiq.currentData() if self.sensitive else None,
+            more_documents=self.more_documents.documents())
 
     # -- duplicates ---------------------------------------------------------------------------
 

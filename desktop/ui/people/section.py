@@ -186,7 +186,9 @@ class PersonPanel(QWidget):
         lines = [
             " · ".join(p for p in (people.label(people.SEXES, r.sex), r.gender_identity, age, born) if p),
             _("Nationality: {country}").format(country=people.nationality_label(r.nationality)),
-            _("Document: {type} {number}").format(type=r.document_type_label, number=r.document_number).strip(),
+            *([_("Document: {type} {number}").format(type=r.document_type_label, number=r.document_number).strip()]
+              if len(r.documents) < 2 else
+              [_("Documents:")] + [f"  · {d.label} {d.number}" for d in r.documents]),
             _("Population: {type}").format(type=people.label(people.POPULATION_TYPES, r.population_type)),
         ]
         if r.arrival_date:
@@ -247,6 +249,10 @@ class PersonPanel(QWidget):
                 priority=_(cases.PRIORITIES[case.priority]).lower(), worker=case.caseworker_name))
             item.setData(Qt.ItemDataRole.UserRole, case)
             self.cases.addItem(item)
+            if case.reason:
+                sub = QListWidgetItem("    " + _("Reason: {reason}").format(reason=case.reason))
+                sub.setData(Qt.ItemDataRole.UserRole, case)
+                self.cases.addItem(sub)
             if self.ctx.can(Permission.VIEW_SENSITIVE):
                 for note in cases.get_case(self.ctx, case.id).notes or []:
                     sub = QListWidgetItem(f"    {format_date(note.noted_on, 'short')} · {note.author}: {note.text}")
