@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
@@ -62,7 +61,7 @@ class ReferralDialog(QDialog):
         self.urgency = QComboBox()
         for code, text in referrals.URGENCIES.items():
             self.urgency.addItem(_(text), code)
-        self.follow_up = future_date_field(date.today() + timedelta(days=7))
+        self.follow_up = future_date_field(referrals.suggested_follow_up())
         self.case = QComboBox()
         self.case.addItem(_("No case"), None)
         for case in cases.cases_of_person(ctx, person_id):

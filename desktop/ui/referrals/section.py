@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -62,7 +61,7 @@ class TransitionDialog(QDialog):
         self.note = QLineEdit()
         self.outcome = TextBox()
         self.outcome.setMaximumHeight(90)
-        self.follow_up = future_date_field(max(info.follow_up_on or date.today(), date.today() + timedelta(days=7)))
+        self.follow_up = future_date_field(referrals.suggested_follow_up(info.follow_up_on))
         form = QFormLayout()
         form.addRow(QLabel(_("From \"{old}\" to \"{new}\".").format(old=referrals.status_label(info.status),
                                                                      new=referrals.status_label(target))))
@@ -197,7 +196,7 @@ class ReferralPanel(QWidget):
         self.follow_up.setVisible(still_open)
         self.follow_up_button.setVisible(still_open)
         if still_open:
-            self.follow_up.set_value(max(info.follow_up_on or date.today(), date.today()) + timedelta(days=7))
+            self.follow_up.set_value(referrals.suggested_follow_up(info.follow_up_on))
         for action, button in self.action_buttons.items():
             button.setVisible(info is not None and action in info.actions)
         if info is None:
