@@ -92,6 +92,10 @@ class MainWindow(QMainWindow):
                 return self._ensure_loaded(row)
         return None
 
+    def loaded_section(self, key: str) -> QWidget | None:
+        """The section's widget if it was shown already (None otherwise: nothing is built)."""
+        return self._widgets.get(key)
+
     def _ensure_loaded(self, row: int) -> QWidget:
         spec = self.specs[row]
         if spec.key not in self._widgets:

@@ -275,3 +275,16 @@ def test_one_follow_up_rule_a_week_ahead_or_the_referral_s_own_date_while_ahead(
     assert referrals.suggested_follow_up(r.follow_up_on) == r.follow_up_on  # still ahead: the same date
     assert referrals.suggested_follow_up(today) == today + timedelta(days=7)  # due now: a week from today
     assert referrals.suggested_follow_up(today - timedelta(days=3)) == today + timedelta(days=7)
+
+
+def test_the_referral_form_s_service_search_puts_the_best_match_first(setup, ctx_for) -> None:
+    clerk, _service, _person = setup
+    admin = ctx_for("admin")
+    for name in ("Afiliación al régimen subsidiado de salud", "Atención en salud mental",
+                 "Brigada de salud oral", "Salud mental comunitaria"):
+        make_service(admin, name)
+    found = [s.name for s in referrals.find_services(clerk, "salud mental")]
+    assert found == ["Salud mental comunitaria", "Atención en salud mental"]
+    found = [s.name for s in referrals.find_services(clerk, "salud")]
+    assert found[0] == "Salud mental comunitaria"  # the name starts with the word typed
+    assert found.index("Atención en salud primaria") < found.index("Afiliación al régimen subsidiado de salud")

@@ -141,12 +141,16 @@ def get_service(ctx: AppContext, service_id: uuid.UUID) -> ServiceInfo:
 
 
 def find_services(ctx: AppContext, text: str, limit: int = 30) -> list[ServiceInfo]:
-    """Directory services matching ``text`` (the directory's own search), for the referral form."""
+    """Directory services matching ``text`` (the directory's own search), the most relevant first, for the
+    referral form (see :mod:`desktop.services.referrals.service_search`)."""
     from desktop.services.directory import SearchFilters, search_in
+    from desktop.services.referrals.service_search import CANDIDATES, rank
 
     ctx.require(Permission.VIEW_REFERRALS)
     with ctx.db.session() as session:
-        rows = search_in(session, SearchFilters(text=text), limit=limit)
+        rows = search_in(session, SearchFilters(text=text), limit=CANDIDATES if text.strip() else limit)
+        if text.strip():
+            rows = rank(text, rows, limit)
         return [service_info(session, row.id) for row in rows]
 
 
