@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -14,19 +13,18 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop.i18n import _, format_date
+from desktop.i18n import _
 from desktop.services import people
 from desktop.services.core.context import AppContext
 from desktop.services.core.errors import EnlaceError, ValidationError
 from desktop.services.people import cases, consent
 from desktop.ui.common import FieldErrors, TextBox, show_error
 from desktop.ui.dates import dates_ok, past_date_field
+from desktop.ui.widgets import PersonPicker
 
 
 class _FormDialog(QDialog):
@@ -177,37 +175,6 @@ class NoteDialog(_FormDialog):
                                            self.noted_on.value()), self.errors) is not None:
             self.accept()
 
-
-class PersonPicker(QWidget):
-    """A search box with its results: for choosing another person (household member, merge)."""
-
-    def __init__(self, ctx: AppContext, exclude: uuid.UUID | None = None, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx, self.exclude = ctx, exclude
-        self.search = QLineEdit()
-        self.search.setPlaceholderText(_("Search by name or document…"))
-        self.results = QListWidget()
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.search)
-        layout.addWidget(self.results)
-        self.search.textChanged.connect(self._search)
-
-    def _search(self, text: str) -> None:
-        self.results.clear()
-        for row in people.search_people(self.ctx, text, limit=20) if text.strip() else []:
-            if row.id == self.exclude:
-                continue
-            born = format_date(row.birth_date, "short") if row.birth_date else "—"
-            item = QListWidgetItem(f"{row.name} · {born} · {row.document_number or _('no document')}")
-            item.setData(Qt.ItemDataRole.UserRole, row.id)
-            self.results.addItem(item)
-        if self.results.count():
-            self.results.setCurrentRow(0)
-
-    def chosen(self) -> uuid.UUID | None:
-        item = self.results.currentItem()
-        return item.data(Qt.ItemDataRole.UserRole) if item else None
 
 
 class HouseholdDialog(_FormDialog):

@@ -12,7 +12,7 @@ from desktop.i18n import _
 from desktop.services import people, referrals
 from desktop.services.core.context import AppContext
 from desktop.ui.common import show_error
-from desktop.ui.people.dialogs import PersonPicker
+from desktop.ui.widgets import PersonPicker
 
 
 class ChoosePersonDialog(QDialog):
