@@ -97,7 +97,7 @@ def test_merging_keeps_the_documents_of_both_records(ctx_for) -> None:
 
 def test_upgrading_an_older_database_copies_each_person_s_document(db_path: Path) -> None:
     old = Database(sqlite_url(db_path))
-    old.upgrade("0003c")
+    old.upgrade("0015")
     person_id = uuid.uuid4()
     with old.engine.begin() as conn:
         conn.exec_driver_sql(
@@ -106,17 +106,17 @@ def test_upgrading_an_older_database_copies_each_person_s_document(db_path: Path
             "municipality, population_type, languages, search_name, created_at, updated_at, version) VALUES "
             "(?, 'Luz', 'Mora', '', 'female', '', 0, 'passport', 'AB-123', 'AB123', '', '', '', 'transit', '', "
             "'luz mora', '2026-01-01 00:00:00.000000', '2026-01-01 00:00:00.000000', 1)", (person_id.hex,))
-    old.upgrade("0003d")
+    old.upgrade("0016")
     old.dispose()
     with sqlite3.connect(db_path) as conn:
         rows = conn.execute("SELECT person_id, position, document_type, number, number_norm FROM person_document")
         assert rows.fetchall() == [(person_id.hex, 0, "passport", "AB-123", "AB123")]
     back = Database(sqlite_url(db_path))
-    back.upgrade("0003d")
+    back.upgrade("0016")
     from alembic import command
 
     with back.engine.begin() as conn:
-        command.downgrade(back._alembic_config(conn), "0003c")
+        command.downgrade(back._alembic_config(conn), "0015")
     back.dispose()
     with sqlite3.connect(db_path) as conn:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}

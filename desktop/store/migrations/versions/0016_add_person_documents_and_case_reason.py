@@ -1,7 +1,7 @@
 """several identity documents per person (each person's single document copied in), and a reason on cases
 
-Revision ID: 0003d
-Revises: 0003c
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-05 08:20:00
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 
 import desktop.store.base
 
-revision: str = '0003d'
-down_revision: str | None = '0003c'
+revision: str = '0016'
+down_revision: str | None = '0015'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
