@@ -3,6 +3,8 @@ and English, from the demo database.
 
     xvfb-run -a -s "-screen 0 1024x768x24" .venv/bin/python scripts/screenshots.py [OUT_DIR] [--only NAME...]
 
+The committed set is resources/screenshots/1024x768/ (sections and the main dialogs, both languages).
+
 Runs on the X server Xvfb provides (the real "xcb" platform, real fonts) with a 1024×768 screen, builds a
 demo database in a temporary folder, and saves one PNG per screen as Qt draws it. Each file is named
 ``<screen>-<language>.png``. A dialog is shown at the size it opens with (never larger than the screen);
@@ -194,7 +196,7 @@ def main() -> int:
         at = args.index("--only")
         only = set(args[at + 1:])
         args = args[:at]
-    out = Path(args[0] if args else ROOT / "resources" / "screenshots")
+    out = Path(args[0] if args else ROOT / "resources" / "screenshots" / "1024x768")
     out.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="enlace-shots-"))
     os.environ["XDG_CONFIG_HOME"] = str(tmp / "config")
