@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Headless Qt on the screen Enlace is designed for: an old office PC's 1024×768.
+if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
+    os.environ["QT_QPA_PLATFORM"] = "offscreen:configfile=" + str(Path(__file__).parent / "ui" / "screen-1024x768.json")
 
 from desktop.i18n import set_language
 from desktop.services.core.context import AppContext

@@ -22,6 +22,7 @@ from desktop.i18n import _
 from desktop.services import office as office_service
 from desktop.services.core.context import AppContext
 from desktop.services.core.permissions import has_permission, role_label
+from desktop.ui.common import ElidedLabel, fit_to_screen
 from desktop.ui.job_status import job_label, job_monitor, track
 from desktop.ui.sections import SECTIONS, SectionSpec
 
@@ -45,12 +46,13 @@ class MainWindow(QMainWindow):
         self.setObjectName("main_window")
         office = office_service.office_info(ctx.db)
         self.setWindowTitle(_("Enlace — {office}").format(office=office.name if office else ""))
-        self.resize(1200, 760)
+        self.resize(1200, 760)  # shrunk to the screen by restore_layout() and on first show
+        self._fitted = False
 
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
         self.nav.setIconSize(QSize(20, 20))
-        self.nav.setMinimumWidth(170)
+        self.nav.setMinimumWidth(140)
         self.stack = QStackedWidget()
         self.specs: list[SectionSpec] = []
         self._widgets: dict[str, QWidget] = {}
@@ -74,7 +76,7 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
         # The list as wide as its longest entry: no empty band between it and the section.
-        splitter.setSizes([max(190, self.nav.sizeHintForColumn(0) + 40), 1000])
+        splitter.setSizes([max(150, self.nav.sizeHintForColumn(0) + 24), 1000])
         self.setCentralWidget(splitter)
 
         self._build_menu()
@@ -89,6 +91,10 @@ class MainWindow(QMainWindow):
             if spec.key == key:
                 return self._ensure_loaded(row)
         return None
+
+    def loaded_section(self, key: str) -> QWidget | None:
+        """The section's widget if it was shown already (None otherwise: nothing is built)."""
+        return self._widgets.get(key)
 
     def _ensure_loaded(self, row: int) -> QWidget:
         spec = self.specs[row]
@@ -139,7 +145,14 @@ class MainWindow(QMainWindow):
         geometry = settings.WINDOW_GEOMETRY.get()
         if geometry:
             self.restoreGeometry(geometry)
+        fit_to_screen(self)  # a size saved on a bigger monitor, or the default, shrunk to this screen
         self.show_section(settings.LAST_SECTION.get())
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._fitted:  # the window manager's frame is known only now
+            self._fitted = True
+            fit_to_screen(self)
 
     # -- menu ------------------------------------------------------------------------------
 
@@ -175,20 +188,25 @@ class MainWindow(QMainWindow):
     def _build_status_bar(self, office) -> None:
         bar = self.statusBar()
         actor = self.ctx.actor
-        self.office_label = QLabel(f"{office.code} · {office.name}" if office else "")
-        self.user_label = QLabel(_("{name} ({role})").format(name=actor.full_name, role=role_label(actor.role)))
+        # The office, the person and the database give way (shortened with "…", whole in the tooltip) so
+        # that the backup warning is always read whole, even on a 1024-pixel-wide screen.
+        self.office_label = ElidedLabel(f"{office.code} · {office.name}" if office else "")
+        self.user_label = ElidedLabel(_("{name} ({role})").format(name=actor.full_name, role=role_label(actor.role)))
         path = self.ctx.db.path
-        self.db_label = QLabel(_("Database: {path}").format(path=path.name if path else self.ctx.db.url))
+        self.db_label = ElidedLabel(_("Database: {path}").format(path=path.name if path else self.ctx.db.url))
         if path:
             self.db_label.setToolTip(str(path))
         self.backup_label = QLabel("")
+        self.backup_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        for label in (self.office_label, self.user_label, self.db_label):
+            bar.addWidget(label, 1)
+        bar.addPermanentWidget(self.backup_label)
         # A failed background job stays here, in red, until the same kind of job succeeds again.
         self.jobs_label = QLabel("")
         self.jobs_label.setObjectName("failed_jobs")
         self.jobs_label.setStyleSheet("color: #b71c1c; font-weight: bold;")
-        for label in (self.office_label, self.user_label, self.db_label, self.backup_label, self.jobs_label):
-            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            bar.addPermanentWidget(label)
+        self.jobs_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        bar.addPermanentWidget(self.jobs_label)
         monitor = job_monitor()
         monitor.changed.connect(self.refresh_job_status)
         monitor.alert.connect(self.announce_failure)

@@ -136,10 +136,8 @@ class SignInDialog(QDialog):
         bold = password.font()
         bold.setBold(True)
         password.setFont(bold)
-        line = QHBoxLayout()
-        line.addWidget(note, 1)
-        line.addWidget(password)
-        inner.addLayout(line)
+        inner.addWidget(note)
+        inner.addWidget(password)
         row = QHBoxLayout()
         for username, _full_name, role in DEMO_USERS:
             button = QPushButton(f"{username} · {role_label(role)}")
@@ -174,6 +172,12 @@ class SignInDialog(QDialog):
     def show_error(self, message: str) -> None:
         self.error.setText(message)
         self.error.show()
+        # Grow to show the whole message (the layout's minimum height follows the wrapped text).
+        layout = self.layout()
+        layout.activate()
+        needed = layout.totalHeightForWidth(self.width())
+        if needed > self.height():
+            self.resize(self.width(), needed)
 
     def try_sign_in(self) -> None:
         username = self.username.text().strip()

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from desktop.i18n import _
 from desktop.services.core.files import write_private
@@ -19,8 +19,9 @@ class ConsentBadges(QWidget):
         from desktop.services.people.consent import SHORT_SCOPES
 
         super().__init__(parent)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        from desktop.ui.common import FlowLayout
+
+        layout = FlowLayout(self)
         self.labels: dict[str, QLabel] = {}
         for scope, title in SHORT_SCOPES.items():
             label = QLabel()
@@ -28,7 +29,6 @@ class ConsentBadges(QWidget):
             label.setProperty("title", title)
             self.labels[scope] = label
             layout.addWidget(label)
-        layout.addStretch(1)
 
     def set_state(self, state) -> None:
         for scope, label in self.labels.items():
@@ -130,3 +130,37 @@ def save_pdf(parent: QWidget | None, pdf: bytes, suggested: str) -> str | None:
     settings.LAST_EXPORT_DIR.set(str(Path(path).parent))
     QDesktopServices.openUrl(QUrl.fromLocalFile(path))
     return path
+
+class PersonPicker(QWidget):
+    """A search box with its results: for choosing another person (household member, merge)."""
+
+    def __init__(self, ctx: Any, exclude: Any = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx, self.exclude = ctx, exclude
+        self.search = QLineEdit()
+        self.search.setPlaceholderText(_("Search by name or document…"))
+        self.results = QListWidget()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.search)
+        layout.addWidget(self.results)
+        self.search.textChanged.connect(self._search)
+
+    def _search(self, text: str) -> None:
+        from desktop.i18n import format_date
+        from desktop.services import people
+
+        self.results.clear()
+        for row in people.search_people(self.ctx, text, limit=20) if text.strip() else []:
+            if row.id == self.exclude:
+                continue
+            born = format_date(row.birth_date, "short") if row.birth_date else "—"
+            item = QListWidgetItem(f"{row.name} · {born} · {row.document_number or _('no document')}")
+            item.setData(Qt.ItemDataRole.UserRole, row.id)
+            self.results.addItem(item)
+        if self.results.count():
+            self.results.setCurrentRow(0)
+
+    def chosen(self) -> Any:
+        item = self.results.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item else None

@@ -2,7 +2,7 @@
 
     python tests/benchmarks/bench_home.py [--db PATH] [--repeat N]
 
-Target: p95 ≤ 50 ms for the panel's query (the 50 newest risks and the total count), over
+Target: p95 ≤ 50 ms for the panel's query (the 50 most overdue and the total count), over
 200,000 referrals. Baseline in the same run: the naive way — load every open referral as ORM
 objects and filter and sort them in Python.
 """

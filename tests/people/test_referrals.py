@@ -152,7 +152,7 @@ def test_stale_services_and_services_without_referrals_warn(ctx_for) -> None:
     assert "does not accept referrals" in text and "never verified" in text
 
 
-def test_due_and_overdue_follow_ups_come_newest_risk_first(setup) -> None:
+def test_due_and_overdue_follow_ups_come_most_overdue_first(setup) -> None:
     clerk, service, person = setup
     made = {}
     for days in (0, 3, 10):
@@ -165,7 +165,7 @@ def test_due_and_overdue_follow_ups_come_newest_risk_first(setup) -> None:
     today = date.today() + timedelta(days=10)
     rows, total = referrals.follow_up_due(clerk, today=today)
     assert total == 4 and later.id in {r.id for r in rows}
-    assert rows[0].id == later.id and rows[0].days_overdue == 8
+    assert rows[0].days_overdue == 10 and rows[-1].id == later.id and rows[-1].days_overdue == 8
     assert closed.id not in {r.id for r in rows}
 
 
@@ -225,7 +225,7 @@ def test_follow_up_order_is_exact_with_ties_and_a_short_page(setup) -> None:
         made.append(r)
     today = date.today() + timedelta(days=5)
     rank = referrals.URGENCY_RANK
-    expected = sorted(made, key=lambda r: (-r.follow_up_on.toordinal(), rank[r.urgency], r.number))
+    expected = sorted(made, key=lambda r: (r.follow_up_on.toordinal(), rank[r.urgency], r.number))
     for limit in (1, 3, 4, 9):
         rows, total = referrals.follow_up_due(clerk, today=today, limit=limit)
         assert total == 9
@@ -265,3 +265,26 @@ def test_moving_the_follow_up_takes_a_referral_off_home_until_then(setup) -> Non
     referrals.transition(clerk, r.id, "cancel", outcome="x")
     with pytest.raises(ValidationError, match="closed"):
         referrals.set_follow_up(clerk, r.id, date.today())
+
+
+def test_one_follow_up_rule_a_week_ahead_or_the_referral_s_own_date_while_ahead(setup) -> None:
+    clerk, service, person = setup
+    today = date.today()
+    r = referrals.create_referral(clerk, referrals.ReferralForm(person.id, service, "health"))
+    assert r.follow_up_on == referrals.suggested_follow_up() == today + timedelta(days=7)
+    assert referrals.suggested_follow_up(r.follow_up_on) == r.follow_up_on  # still ahead: the same date
+    assert referrals.suggested_follow_up(today) == today + timedelta(days=7)  # due now: a week from today
+    assert referrals.suggested_follow_up(today - timedelta(days=3)) == today + timedelta(days=7)
+
+
+def test_the_referral_form_s_service_search_puts_the_best_match_first(setup, ctx_for) -> None:
+    clerk, _service, _person = setup
+    admin = ctx_for("admin")
+    for name in ("Afiliación al régimen subsidiado de salud", "Atención en salud mental",
+                 "Brigada de salud oral", "Salud mental comunitaria"):
+        make_service(admin, name)
+    found = [s.name for s in referrals.find_services(clerk, "salud mental")]
+    assert found == ["Salud mental comunitaria", "Atención en salud mental"]
+    found = [s.name for s in referrals.find_services(clerk, "salud")]
+    assert found[0] == "Salud mental comunitaria"  # the name starts with the word typed
+    assert found.index("Atención en salud primaria") < found.index("Afiliación al régimen subsidiado de salud")

@@ -23,6 +23,7 @@ from desktop.store.models import (
     HouseholdMember,
     Office,
     Person,
+    PersonDocument,
     PersonNeed,
     PersonSearchLink,
     PersonSearchTerm,
@@ -410,8 +411,29 @@ def build(demo: DemoBuild) -> None:
             term_id = vocabulary.setdefault(term, len(vocabulary) + 1)
             links.append(dict(term_id=term_id, person_id=p["id"]))
 
+    # Every document as a person_document row; some adults also carry a second one (its own generator, so the
+    # rest of the demo does not change).
+    documents_rng = demo.rng("people:documents")
+    documents: list[dict] = []
+    for p in people_rows:
+        if p["document_type"] == "none":
+            continue
+        held = [(p["document_type"], p["document_number"])]
+        if p["nationality"] != "CO" and p["birth_date"] <= today - timedelta(days=18 * 365) \
+                and documents_rng.random() < 0.3:
+            number = str(documents_rng.randint(1_000_000, 9_999_999))
+            if normalize_document(number) not in used_docs:
+                used_docs.add(normalize_document(number))
+                held.append(("co_ppt", number))
+        for position, (kind, number) in enumerate(held):
+            documents.append(dict(id=DemoBuild.uuid(documents_rng), person_id=p["id"], position=position,
+                                  document_type=kind, number=number, number_norm=normalize_document(number),
+                                  created_at=p["created_at"], created_by=p["created_by"],
+                                  updated_at=p["created_at"], updated_by=p["created_by"], version=1))
+
     demo.progress("saving people and referrals")
-    tables = [(Household, households), (Person, people_rows), (HouseholdMember, members), (PersonNeed, needs),
+    tables = [(Household, households), (Person, people_rows), (PersonDocument, documents), (HouseholdMember, members),
+              (PersonNeed, needs),
               (PersonSearchTerm, [dict(id=i, term=t) for t, i in vocabulary.items()]),
               (PersonSearchLink, links), (Consent, consents), (Case, cases), (CaseNote, notes),
               (Referral, referrals), (ReferralEvent, events),

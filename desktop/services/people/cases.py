@@ -61,6 +61,7 @@ class CaseInfo:
     closed_on: date | None
     notes: list[NoteInfo] | None  # None: the role may not read case notes
     version: int
+    reason: str = ""  # why the case was opened, in the clerk's words
 
 
 def _info(session: Session, case: Case, with_notes: bool) -> CaseInfo:
@@ -75,7 +76,7 @@ def _info(session: Session, case: Case, with_notes: bool) -> CaseInfo:
                                                                          CaseNote.created_at.desc()))]
     name = full_name(person.given_names, person.family_name_1, person.family_name_2) if person else ""
     return CaseInfo(case.id, case.number, case.person_id, name, case.household_id, case.caseworker, worker,
-                    case.priority, case.status, case.opened_on, case.closed_on, notes, case.version)
+                    case.priority, case.status, case.opened_on, case.closed_on, notes, case.version, case.reason)
 
 
 def _check_caseworker(session: Session, username: str) -> None:
@@ -85,14 +86,27 @@ def _check_caseworker(session: Session, username: str) -> None:
                               {"caseworker": _("Not a caseworker")})
 
 
+REASON_MAX = 300
+
+
+def _clean_reason(reason: str) -> str:
+    reason = " ".join(reason.split())
+    if len(reason) > REASON_MAX:
+        raise ValidationError(_("Say the reason in at most {n} characters.").format(n=REASON_MAX),
+                              {"reason": _("Too long")})
+    return reason
+
+
 def open_case(ctx: AppContext, person_id: uuid.UUID, caseworker: str | None = None, priority: str = "normal",
-              with_household: bool = False, opened_on: date | None = None) -> CaseInfo:
-    """Open a case for a person; it gets the next number of the office for this year."""
+              with_household: bool = False, opened_on: date | None = None, reason: str = "") -> CaseInfo:
+    """Open a case for a person, with the reason in the clerk's words; it gets the next number of the office
+    for this year."""
     from desktop.services.office import current_office
 
     ctx.require(Permission.EDIT_PEOPLE)
     if priority not in PRIORITIES:
         raise ValidationError(_("Choose a priority."), {"priority": _("Required")})
+    reason = _clean_reason(reason)
     opened_on = opened_on or date.today()
     if opened_on > date.today():
         raise ValidationError(_("The opening date cannot be in the future."), {"opened_on": _("In the future")})
@@ -110,17 +124,20 @@ def open_case(ctx: AppContext, person_id: uuid.UUID, caseworker: str | None = No
         seq = next_number(session, "case", office.code, opened_on.year)
         case = Case(number=case_number(office.code, opened_on.year, seq), office_code=office.code,
                     year=opened_on.year, seq=seq, person_id=person_id, household_id=household_id,
-                    caseworker=caseworker, priority=priority, status="open", opened_on=opened_on,
+                    caseworker=caseworker, priority=priority, status="open", opened_on=opened_on, reason=reason,
                     created_by=ctx.username, updated_by=ctx.username)
         session.add(case)
         session.flush()
-        audit.record(session, ctx.username, "create", "case", case.id, ["number", "caseworker", "priority"])
+        audit.record(session, ctx.username, "create", "case", case.id,
+                     ["number", "caseworker", "priority", *(["reason"] if reason else [])])
         return _info(session, case, ctx.can(Permission.VIEW_SENSITIVE))
 
 
 def update_case(ctx: AppContext, case_id: uuid.UUID, *, caseworker: str, priority: str, status: str,
-                expected_version: int | None) -> CaseInfo:
+                expected_version: int | None, reason: str | None = None) -> CaseInfo:
+    """Change the caseworker, priority, status or reason (None: the reason stays)."""
     ctx.require(Permission.EDIT_PEOPLE)
+    reason = None if reason is None else _clean_reason(reason)
     if priority not in PRIORITIES:
         raise ValidationError(_("Choose a priority."), {"priority": _("Required")})
     if status not in STATUSES:
@@ -139,6 +156,8 @@ def update_case(ctx: AppContext, case_id: uuid.UUID, *, caseworker: str, priorit
             _check_caseworker(session, caseworker)
         values = {"caseworker": caseworker, "priority": priority, "status": status,
                   "closed_on": (case.closed_on or date.today()) if status == "closed" else None}
+        if reason is not None:
+            values["reason"] = reason
         changed = apply_changes(case, values, ctx.username)
         if changed:
             audit.record(session, ctx.username, "update", "case", case.id, changed)

@@ -74,16 +74,29 @@ DOCUMENT_TYPES: list[tuple[str, str, str, str | None, str | None]] = [
     ("co_cedula_extranjeria", "Cédula de extranjería", "Foreigner ID card (Colombia)", "CO", r"\d{4,10}"),
     ("co_ppt", "Permiso por Protección Temporal (PPT)", "Temporary Protection Permit (PPT)", "CO", r"\d{6,10}"),
     ("co_pep", "Permiso Especial de Permanencia (PEP)", "Special Stay Permit (PEP)", "CO", r"\d{9,15}"),
+    ("co_tarjeta_identidad", "Tarjeta de identidad", "Identity card for minors (Colombia)", "CO", r"\d{6,11}"),
+    ("co_salvoconducto", "Salvoconducto (SC-2)", "Safe-conduct (SC-2, Colombia)", "CO", r"[A-Z0-9]{4,20}"),
     ("ve_cedula", "Cédula de identidad venezolana", "Venezuelan ID card", "VE", r"[VE]?\d{6,9}"),
     ("gt_dpi", "Documento Personal de Identificación (DPI)", "Guatemalan ID (DPI)", "GT", r"\d{13}"),
+    ("gt_dpi_extranjero", "DPI de extranjero residente", "Resident foreigner's ID (DPI, Guatemala)", "GT",
+     r"\d{13}"),
+    ("gt_solicitante_refugio", "Constancia de solicitante de refugio (IGM)", "Asylum seeker's certificate "
+     "(IGM, Guatemala)", "GT", r"[A-Z0-9]{4,20}"),
     ("hn_dni", "Documento Nacional de Identificación (DNI)", "Honduran ID (DNI)", "HN", r"\d{13}"),
     ("sv_dui", "Documento Único de Identidad (DUI)", "Salvadoran ID (DUI)", "SV", r"\d{9}"),
     ("ht_cin", "Carte d'identification nationale (CIN)", "Haitian national ID (CIN)", "HT", r"\d{10}"),
     ("mx_curp", "CURP", "CURP (Mexico)", "MX", r"[A-Z]{4}\d{6}[HMX][A-Z]{5}[A-Z0-9]\d"),
     ("mx_tvrh", "Tarjeta de Visitante por Razones Humanitarias", "Humanitarian visitor card (Mexico)", "MX",
      r"[A-Z0-9]{6,15}"),
+    ("mx_residente_temporal", "Tarjeta de Residente Temporal", "Temporary resident card (Mexico)", "MX",
+     r"[A-Z0-9]{6,15}"),
+    ("mx_residente_permanente", "Tarjeta de Residente Permanente", "Permanent resident card (Mexico)", "MX",
+     r"[A-Z0-9]{6,15}"),
+    ("mx_comar", "Constancia de trámite ante la COMAR", "COMAR asylum application certificate (Mexico)", "MX",
+     r"[A-Z0-9]{4,20}"),
     ("pe_cpp", "Carné de Permiso Temporal de Permanencia (CPP)", "Temporary Stay Permit card (Peru)", "PE",
      r"\d{9}"),
+    ("other", "Otro", "Other", None, r"[A-Z0-9]{2,25}"),
 ]
 
 
@@ -175,8 +188,12 @@ def seed_catalogs(session: Session, by: str = "system") -> int:
 
 def _ensure_catalogs(session: Session, by: str) -> None:
     # An office set up before a catalog existed (ethnic groups came later) gets it on first use.
-    for catalog in ("document_type", "ethnicity"):
-        if not session.scalar(select(CatalogItem.id).where(CatalogItem.catalog == catalog).limit(1)):
+    # Document types added later (the "other" type came with several documents per person) likewise.
+    for catalog, code in (("document_type", None), ("ethnicity", None), ("document_type", "other")):
+        found = select(CatalogItem.id).where(CatalogItem.catalog == catalog)
+        if code is not None:
+            found = found.where(CatalogItem.code == code)
+        if not session.scalar(found.limit(1)):
             seed_catalogs(session, by)
             return
 
@@ -212,6 +229,12 @@ def document_type_choices(ctx: AppContext, nationality: str | None = None) -> li
     """Document types for a person: those of every country, of the office's country and of the nationality."""
     from desktop.services.office import office_info
 
+    with ctx.db.session() as session:
+        missing = not session.scalar(select(CatalogItem.id).where(CatalogItem.catalog == "document_type",
+                                                                  CatalogItem.code == "other").limit(1))
+    if missing:  # an office set up before the later document types
+        with ctx.db.transaction() as session:
+            seed_catalogs(session, ctx.username)
     info = office_info(ctx.db)
     return catalog_choices(ctx, "document_type", [info.country if info else None, nationality])
 

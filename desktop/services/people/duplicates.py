@@ -6,13 +6,14 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 
 from desktop.i18n import _
 from desktop.services.core.context import AppContext
 from desktop.services.core.errors import ValidationError
 from desktop.services.core.permissions import Permission
 from desktop.services.people.catalogs import NO_DOCUMENT, NOT_ASKED
+from desktop.services.people.documents import forget_documents, move_documents
 from desktop.services.people.names import full_name, normalize, normalize_document
 from desktop.services.people.persons import _set_needs
 from desktop.services.people.records import PersonForm, PersonRecord, _load, _record
@@ -24,6 +25,7 @@ from desktop.store.models import (
     Consent,
     HouseholdMember,
     Person,
+    PersonDocument,
     PersonNeed,
     PersonSearchLink,
     Referral,
@@ -46,10 +48,15 @@ def likely_duplicates(ctx: AppContext, form: PersonForm, exclude_id: uuid.UUID |
     found: dict[uuid.UUID, DuplicateCandidate] = {}
     name = normalize(full_name(form.given_names, form.family_name_1, form.family_name_2))
     with ctx.db.session() as session:
-        doc = normalize_document(form.document_number) if form.document_type != NO_DOCUMENT else ""
-        if len(doc) >= 4:
+        typed = [form.document_number] if form.document_type != NO_DOCUMENT else []
+        typed += [number for _kind, number in form.more_documents or []]
+        for doc in {normalize_document(number) for number in typed}:
+            if len(doc) < 4:
+                continue
+            holders = select(PersonDocument.person_id).where(PersonDocument.number_norm == doc)
             for values in session.execute(select(*_ROW_COLUMNS).where(
-                    Person.document_number_norm == doc, Person.deleted_at.is_(None)).limit(limit)):
+                    or_(Person.document_number_norm == doc, Person.id.in_(holders)),
+                    Person.deleted_at.is_(None)).limit(limit)):
                 found[values[0]] = DuplicateCandidate(_row(values, 100), 100, [_("same document number")])
         given = normalize(form.given_names).split()
         family = normalize(form.family_name_1).split()
@@ -97,6 +104,9 @@ def merge_people(ctx: AppContext, keep_id: uuid.UUID, other_id: uuid.UUID) -> Pe
             keep.document_type, keep.document_number = other.document_type, other.document_number
             keep.document_number_norm = other.document_number_norm
             filled.append("document_number")
+        session.flush()
+        if move_documents(session, other.id, keep, ctx.username):
+            filled.append("documents")
         if "birth_date" in filled:
             keep.birth_date_estimated = other.birth_date_estimated
         for name in ("ethnicity", "lgbtiq"):  # an answer given in either record is kept (the kept one's first)
@@ -165,6 +175,7 @@ def anonymize_person(ctx: AppContext, person_id: uuid.UUID, password: str) -> No
         person.anonymized_at = utcnow()
         person.updated_by = ctx.username
         session.execute(delete(PersonSearchLink).where(PersonSearchLink.person_id == person.id))
+        forget_documents(session, person.id)
         session.execute(update(Consent).where(Consent.person_id == person.id).values(witness_name="",
                                                                                       withdrawal_note=""))
         case_ids = select(Case.id).where(Case.person_id == person.id).scalar_subquery()

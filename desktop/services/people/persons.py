@@ -15,6 +15,7 @@ from desktop.services.core.errors import ValidationError
 from desktop.services.core.permissions import Permission
 from desktop.services.core.records import apply_changes, check_version, guard_stale
 from desktop.services.people.catalogs import NOT_ASKED, SENSITIVE_FIELDS
+from desktop.services.people.documents import store_documents
 from desktop.services.people.households import _join_household
 from desktop.services.people.names import age_on, name_terms
 from desktop.services.people.records import (
@@ -120,6 +121,8 @@ def register_person(ctx: AppContext, form: PersonForm, household_id: uuid.UUID |
         if clean.needs and ctx.can(Permission.VIEW_SENSITIVE):
             _set_needs(session, person.id, clean.needs)
             fields.append("needs")
+        if store_documents(session, person, clean.more_documents or [], ctx.username) and clean.more_documents:
+            fields.append("documents")
         if household_id is not None:
             _join_household(session, ctx.username, person.id, household_id, relationship)
         audit.record(session, ctx.username, "create", "person", person.id, fields)
@@ -152,6 +155,11 @@ def update_person(ctx: AppContext, person_id: uuid.UUID, form: PersonForm,
                 person.updated_by = ctx.username
                 person.updated_at = utcnow()
             changed.append("needs")
+        if store_documents(session, person, clean.more_documents, ctx.username):
+            if not changed:  # only the documents changed: the row's version moves all the same
+                person.updated_by = ctx.username
+                person.updated_at = utcnow()
+            changed.append("documents")
         if {"given_names", "family_name_1", "family_name_2"} & set(changed):
             _index_person(session, person.id, name_terms(clean.given_names, clean.family_name_1,
                                                          clean.family_name_2))

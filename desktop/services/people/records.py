@@ -24,6 +24,7 @@ from desktop.services.people.catalogs import (
     catalog_labels,
     ethnicity_label,
 )
+from desktop.services.people.documents import IdentityDocument, _holder, check_more_documents, documents_of
 from desktop.services.people.names import age_on, birth_date_from_age, full_name, normalize, normalize_document
 from desktop.store.models import (
     CatalogItem,
@@ -59,6 +60,8 @@ class PersonForm:
     needs: list[str] | None = field(default_factory=list)
     ethnicity: str | None = NOT_ASKED
     lgbtiq: str | None = NOT_ASKED
+    # (type code, number) of each document after the first one; None leaves the stored ones as they are.
+    more_documents: list[tuple[str, str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,7 @@ class PersonRecord:
     ethnicity: str | None = None
     ethnicity_label: str = ""
     lgbtiq: str | None = None
+    documents: tuple[IdentityDocument, ...] = ()  # every document, the first (document_type/number) first
 
     @property
     def name(self) -> str:
@@ -127,7 +131,8 @@ class PersonRecord:
                           self.age if self.birth_date_estimated else None, self.nationality, self.document_type,
                           self.document_number, self.phone, self.address, self.municipality,
                           self.population_type, self.arrival_date, list(self.languages),
-                          None if self.needs is None else list(self.needs), self.ethnicity, self.lgbtiq)
+                          None if self.needs is None else list(self.needs), self.ethnicity, self.lgbtiq,
+                          [(d.document_type, d.number) for d in self.documents[1:]])
 
 
 def validate_person(session: Session, form: PersonForm, person_id: uuid.UUID | None = None,
@@ -192,14 +197,17 @@ def validate_person(session: Session, form: PersonForm, person_id: uuid.UUID | N
             errors["document_number"] = _("This does not look like a {type} number. Check it for a missing "
                                           "or extra digit.").format(type=_catalog_label(doc_type))
         else:
-            other = session.execute(select(Person.id, Person.given_names, Person.family_name_1,
-                                           Person.family_name_2).where(
-                Person.document_type == clean.document_type, Person.document_number_norm == norm,
-                Person.deleted_at.is_(None), Person.id != (person_id or uuid.UUID(int=0))).limit(1)).first()
-            if other is not None:
+            holder = _holder(session, clean.document_type, norm, person_id)
+            if holder is not None:
                 errors["document_number"] = _("{name} is already registered with this document. Open that "
                                               "record instead of registering the person twice.").format(
-                    name=full_name(other[1], other[2], other[3]))
+                    name=holder)
+    if clean.more_documents is not None:
+        more, problem = check_more_documents(session, (clean.document_type, clean.document_number),
+                                             clean.more_documents, person_id)
+        clean.more_documents = more
+        if problem:
+            errors["documents"] = problem
     if clean.needs:
         known = set(session.scalars(select(CatalogItem.code).where(CatalogItem.catalog == "specific_need")))
         unknown = [n for n in clean.needs if n not in known]
@@ -268,6 +276,9 @@ def _record(session: Session, person: Person, sensitive: bool) -> PersonRecord:
     doc_label = catalog_labels(session, "document_type").get(person.document_type, person.document_type)
     identity = dict(ethnicity=person.ethnicity, ethnicity_label=ethnicity_label(session, person.ethnicity),
                     lgbtiq=person.lgbtiq) if sensitive else {}
+    identity["documents"] = tuple(documents_of(session, person.id)) or (
+        (IdentityDocument(person.document_type, person.document_number, doc_label),)
+        if person.document_type != NO_DOCUMENT else ())
     return PersonRecord(
         person.id, person.given_names, person.family_name_1, person.family_name_2, person.sex,
         person.gender_identity, person.birth_date, person.birth_date_estimated, person.nationality,

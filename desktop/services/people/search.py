@@ -4,7 +4,7 @@ Every name word is kept once, accent-free and lower case, in ``person_search_ter
 ``person_search_link`` says who carries it. A query word matches vocabulary words that start with it
 or are one or two edits away (rapidfuzz over the vocabulary, a few thousand words), SQL intersects
 the people carrying a match for every word, and rapidfuzz ranks the few candidates left.
-Document numbers are matched by prefix on ``document_number_norm``."""
+Document numbers are matched by prefix on ``document_number_norm`` and on every document of ``person_document``."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, aliased
 
 from desktop.services.core.context import AppContext
 from desktop.services.core.permissions import Permission
+from desktop.services.people.documents import people_with_document
 from desktop.services.people.names import age_on, full_name, name_score, normalize, normalize_document
 from desktop.store.models import (
     Person,
@@ -193,6 +194,12 @@ def search_in_session(session: Session, db_key: str, text: str, limit: int = 50)
                                                Person.deleted_at.is_(None)).limit(limit - len(results))
             for values in session.execute(stmt):
                 results.setdefault(values[0], _row(values, 100.0 if prefix == doc else 99.0))
+            # Any of the person's other documents (a PPT, a salvoconducto, …) finds them too.
+            others = [i for i in people_with_document(session, prefix, limit) if i not in results]
+            if others:
+                for values in session.execute(select(*_ROW_COLUMNS).where(Person.id.in_(others),
+                                                                          Person.deleted_at.is_(None))):
+                    results.setdefault(values[0], _row(values, 98.0 if prefix == doc else 97.0))
             if len(results) >= limit:
                 break
     if name_words:

@@ -21,7 +21,7 @@ import secrets
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import Session
@@ -33,6 +33,7 @@ from desktop.services.core.permissions import Permission
 from desktop.services.core.records import check_version, guard_stale
 from desktop.services.people.cases import next_number
 from desktop.services.people.consent import sharing_allowed
+from desktop.services.referrals.follow_up import FOLLOW_UP_DAYS, suggested_follow_up  # noqa: F401
 from desktop.services.security import audit, auth
 from desktop.store.base import utcnow
 from desktop.store.models import (
@@ -140,12 +141,16 @@ def get_service(ctx: AppContext, service_id: uuid.UUID) -> ServiceInfo:
 
 
 def find_services(ctx: AppContext, text: str, limit: int = 30) -> list[ServiceInfo]:
-    """Directory services matching ``text`` (the directory's own search), for the referral form."""
+    """Directory services matching ``text`` (the directory's own search), the most relevant first, for the
+    referral form (see :mod:`desktop.services.referrals.service_search`)."""
     from desktop.services.directory import SearchFilters, search_in
+    from desktop.services.referrals.service_search import CANDIDATES, rank
 
     ctx.require(Permission.VIEW_REFERRALS)
     with ctx.db.session() as session:
-        rows = search_in(session, SearchFilters(text=text), limit=limit)
+        rows = search_in(session, SearchFilters(text=text), limit=CANDIDATES if text.strip() else limit)
+        if text.strip():
+            rows = rank(text, rows, limit)
         return [service_info(session, row.id) for row in rows]
 
 
@@ -338,12 +343,12 @@ URGENCY_RANK = {"urgent": 0, "high": 1, "normal": 2}
 
 
 def follow_up_due(ctx: AppContext, today: date | None = None, limit: int = 100) -> tuple[list[FollowUpRow], int]:
-    """Open referrals whose follow-up date has come: (the newest risk first, how many in all).
+    """Open referrals whose follow-up date has come: (the most overdue first, how many in all).
 
-    "Newest risk first": the referral whose follow-up date passed most recently comes first, so what just
-    fell due is never buried under long-forgotten ones; urgent before normal on the same day.
+    The person waiting longest for a call comes first; "due today" comes last; urgent before normal on the
+    same day.
 
-    Fast on 200,000 referrals: each open state's newest ``limit`` rows come straight off the
+    Fast on 200,000 referrals: each open state's oldest ``limit`` rows come straight off the
     (status, follow_up_on) index, rows tied on the cut-off day are added, and only those are sorted.
     """
     from desktop.services.people import full_name
@@ -356,15 +361,15 @@ def follow_up_due(ctx: AppContext, today: date | None = None, limit: int = 100) 
         if not total:
             return [], 0
         columns = (Referral.id, Referral.follow_up_on, Referral.urgency, Referral.number)
-        newest = [select(*columns).where(Referral.status == status, Referral.follow_up_on <= today)
-                  .order_by(Referral.follow_up_on.desc()).limit(limit).subquery() for status in OPEN_STATUSES]
-        candidates = {row[0]: row for row in session.execute(union_all(*(select(part) for part in newest)))}
-        cutoff = sorted((r[1] for r in candidates.values()), reverse=True)[:limit][-1]
+        oldest = [select(*columns).where(Referral.status == status, Referral.follow_up_on <= today)
+                  .order_by(Referral.follow_up_on).limit(limit).subquery() for status in OPEN_STATUSES]
+        candidates = {row[0]: row for row in session.execute(union_all(*(select(part) for part in oldest)))}
+        cutoff = sorted(r[1] for r in candidates.values())[:limit][-1]
         for row in session.execute(select(*columns).where(Referral.status.in_(OPEN_STATUSES),
                                                           Referral.follow_up_on == cutoff)):
             candidates[row[0]] = row  # every tie on the last day, so urgency decides among them
         chosen = sorted(candidates.values(),
-                        key=lambda r: (-r[1].toordinal(), URGENCY_RANK.get(r[2], 3), r[3]))[:limit]
+                        key=lambda r: (r[1].toordinal(), URGENCY_RANK.get(r[2], 3), r[3]))[:limit]
         order = {r[0]: i for i, r in enumerate(chosen)}
         stmt = (select(Referral.id, Referral.number, Person.given_names, Person.family_name_1, Person.family_name_2,
                        Service.name, Referral.status, Referral.urgency, Referral.follow_up_on)
@@ -441,7 +446,7 @@ def create_referral(ctx: AppContext, form: ReferralForm) -> ReferralInfo:
                             year=now.year, seq=seq, person_id=form.person_id, case_id=form.case_id,
                             service_id=form.service_id, reason_code=form.reason_code, reason=form.reason.strip(),
                             urgency=form.urgency, status="draft",
-                            follow_up_on=form.follow_up_on or today + timedelta(days=7),
+                            follow_up_on=form.follow_up_on or suggested_follow_up(None, today),
                             created_at=now, created_by=ctx.username, updated_by=ctx.username)
         session.add(referral)
         session.flush()

@@ -44,6 +44,7 @@ from desktop.store.models.people import (  # noqa: F401
     Household,
     HouseholdMember,
     Person,
+    PersonDocument,
     PersonNeed,
     PersonSearchLink,
     PersonSearchTerm,

@@ -7,6 +7,8 @@ Codes stored in these tables (the reports read them; labels live in ``desktop.se
 - ``Person.nationality`` and ``Consent``/``Office`` countries: ISO 3166-1 alpha-2 (``VE``, ``CO``, …);
   ``None`` when unknown.
 - ``Person.document_type``: a ``CatalogItem.code`` of catalog ``document_type`` (``none`` = sin documento).
+  It and ``Person.document_number`` are the person's first identity document; every document (the first at
+  ``position`` 0) is a :class:`PersonDocument` row, which search reads.
 - ``Person.languages``: comma-separated ISO 639-1 codes (``es,ht``).
 - ``Person.birth_date``: the real date, or a date derived from an estimated age when
   ``birth_date_estimated`` is true. Age is always computed from it, never stored.
@@ -83,6 +85,21 @@ class Person(Entity, SoftDelete):
     search_name: Mapped[str] = mapped_column(String(320), default="")
     anonymized_at: Mapped[datetime | None] = mapped_column(default=None)
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("person.id"), default=None)
+
+
+class PersonDocument(Entity):
+    """One identity document of a person (a Colombian office often sees a passport, a PPT and a salvoconducto
+    for the same person). ``position`` 0 is the first document, the one mirrored on :class:`Person`."""
+
+    __tablename__ = "person_document"
+    __table_args__ = (Index("ix_person_document_number", "number_norm"),)
+
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    document_type: Mapped[str] = mapped_column(String(64))
+    number: Mapped[str] = mapped_column(String(40), default="")
+    # Upper-case letters and digits only, as Person.document_number_norm.
+    number_norm: Mapped[str] = mapped_column(String(40), default="")
 
 
 class PersonNeed(Base):
@@ -171,6 +188,7 @@ class Case(Entity):
     status: Mapped[str] = mapped_column(String(16), default="open", index=True)
     opened_on: Mapped[date] = mapped_column(Date)
     closed_on: Mapped[date | None] = mapped_column(Date, default=None)
+    reason: Mapped[str] = mapped_column(Text, default="", server_default="")  # why the case was opened
 
 
 class CaseNote(Entity):
@@ -227,4 +245,4 @@ class ReferralEvent(Base):
 
 
 __all__ = ["Case", "CaseNote", "CaseReferralCounter", "Consent", "Household", "HouseholdMember", "Person",
-           "PersonNeed", "PersonSearchLink", "PersonSearchTerm", "Referral", "ReferralEvent"]
+           "PersonDocument", "PersonNeed", "PersonSearchLink", "PersonSearchTerm", "Referral", "ReferralEvent"]

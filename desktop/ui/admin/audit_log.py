@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QPushButton,
     QSplitter,
     QTableView,
@@ -36,7 +35,7 @@ from desktop.services.core.context import AppContext
 from desktop.services.core.errors import EnlaceError
 from desktop.services.security import audit
 from desktop.services.security.audit import AuditFilter
-from desktop.ui.common import show_error
+from desktop.ui.common import TextBox, show_error
 from desktop.ui.dates import DateField
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -191,7 +190,7 @@ class AuditTab(QWidget):
         header.setStretchLastSection(True)
         for column, width in enumerate((60, 140, 110, 170, 120, 270)):
             header.resizeSection(column, width)
-        self.detail = QPlainTextEdit()
+        self.detail = TextBox()
         self.detail.setObjectName("event_detail")
         self.detail.setReadOnly(True)
         self.detail.setPlaceholderText(_("Select an event to see all its details."))

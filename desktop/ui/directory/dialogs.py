@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QPlainTextEdit,
     QPushButton,
     QTabWidget,
     QVBoxLayout,
@@ -38,7 +37,7 @@ from desktop.services.directory import (
     status_label,
 )
 from desktop.services.directory.hours import WEEKDAYS
-from desktop.ui.common import FieldErrors, guarded, select_data, show_error
+from desktop.ui.common import FieldErrors, TextBox, guarded, select_data, show_error
 
 LANGUAGE_CODES = ("es", "en", "fr", "pt", "ht", "guc", "ar")
 
@@ -132,7 +131,7 @@ class ServiceDialog(QDialog):
         self.name = QLineEdit(form.name)
         self.name.setObjectName("name")
         g.addRow(_("Service name *"), self.name)
-        self.description = QPlainTextEdit(form.description)
+        self.description = TextBox(form.description)
         self.description.setMaximumHeight(80)
         g.addRow(_("Description"), self.description)
         self.status = QComboBox()
@@ -210,7 +209,7 @@ class ServiceDialog(QDialog):
         add.clicked.connect(lambda: self._add_hours(HoursForm(["MO", "TU", "WE", "TH", "FR"], "8:00", "12:00")))
         h.addWidget(add, 0, Qt.AlignmentFlag.AlignLeft)
         h.addWidget(QLabel(_("Note on hours (holidays, appointments…)")))
-        self.hours_note = QPlainTextEdit(form.hours_note)
+        self.hours_note = TextBox(form.hours_note)
         self.hours_note.setMaximumHeight(70)
         h.addWidget(self.hours_note)
         self.hours_error = QLabel()
@@ -222,7 +221,7 @@ class ServiceDialog(QDialog):
         # -- requirements
         req = QWidget()
         r = QFormLayout(req)
-        self.eligibility = QPlainTextEdit(form.eligibility_description)
+        self.eligibility = TextBox(form.eligibility_description)
         self.eligibility.setMaximumHeight(70)
         r.addRow(_("Who can use it"), self.eligibility)
         ages = QHBoxLayout()
@@ -239,13 +238,13 @@ class ServiceDialog(QDialog):
         ages.addWidget(QLabel(_("years")))
         ages.addStretch(1)
         r.addRow(_("Ages"), ages)
-        self.documents = QPlainTextEdit("\n".join(form.required_documents))
+        self.documents = TextBox("\n".join(form.required_documents))
         self.documents.setPlaceholderText(_("One document per line"))
         self.documents.setMaximumHeight(70)
         r.addRow(_("Documents to bring"), self.documents)
         self.fees = QLineEdit(form.fees_description)
         r.addRow(_("Cost"), self.fees)
-        self.application = QPlainTextEdit(form.application_process)
+        self.application = TextBox(form.application_process)
         self.application.setMaximumHeight(70)
         r.addRow(_("How to apply"), self.application)
         tabs.addTab(req, _("Requirements"))
@@ -265,7 +264,7 @@ class ServiceDialog(QDialog):
         self.contact_email = QLineEdit(form.referral_contact_email)
         self.contact_email.setObjectName("referral_contact_email")
         f.addRow(_("Contact email"), self.contact_email)
-        self.notes = QPlainTextEdit(form.internal_notes)
+        self.notes = TextBox(form.internal_notes)
         f.addRow(_("Internal notes (not exported)"), self.notes)
         tabs.addTab(ref, _("Referrals"))
 
@@ -374,7 +373,7 @@ class OrganizationDialog(QDialog):
         self.name = QLineEdit(form.name)
         self.name.setObjectName("org_name")
         self.alternate_name = QLineEdit(form.alternate_name)
-        self.description = QPlainTextEdit(form.description)
+        self.description = TextBox(form.description)
         self.description.setObjectName("org_description")
         self.description.setMaximumHeight(90)
         self.email = QLineEdit(form.email)

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QStackedWidget,
@@ -35,7 +34,7 @@ from desktop.services.core.context import AppContext
 from desktop.services.core.errors import EnlaceError
 from desktop.services.directory import hsds as directory_hsds
 from desktop.services.directory import sheet as directory_sheet
-from desktop.ui.common import show_error, show_info
+from desktop.ui.common import TextBox, show_error, show_info
 from desktop.ui.directory.jobs import JobBar
 
 
@@ -57,7 +56,7 @@ class PreviewView(QWidget):
         self.counts.verticalHeader().hide()
         self.counts.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         layout.addWidget(self.counts, 2)
-        self.messages = QPlainTextEdit()
+        self.messages = TextBox()
         self.messages.setObjectName("preview_messages")
         self.messages.setReadOnly(True)
         self.messages.setMaximumHeight(110)

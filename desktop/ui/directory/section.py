@@ -152,6 +152,12 @@ class DirectorySection(QWidget):
         layout.addWidget(splitter, 1)
 
         bottom = QHBoxLayout()
+        self.refer_button = QPushButton(_("&Refer to this service…"))
+        self.refer_button.setObjectName("refer_to_service")
+        self.refer_button.setToolTip(_("Choose the person; the referral form opens with this service chosen."))
+        self.refer_button.clicked.connect(lambda: self.refer_to_service())
+        self.refer_button.setVisible(ctx.can(Permission.EDIT_REFERRALS))
+        bottom.addWidget(self.refer_button)
         self.status = QLabel()
         self.status.setObjectName("directory_status")
         bottom.addWidget(self.status, 1)
@@ -257,10 +263,29 @@ class DirectorySection(QWidget):
 
     def _update_buttons(self) -> None:
         has = self.selected_id() is not None
+        self.refer_button.setEnabled(has)
         self.edit_button.setEnabled(has)
         self.verify_button.setEnabled(has)
         if self.can_edit:
             self.remove_action.setEnabled(has)
+
+    def refer_to_service(self, *, modal: bool = True):
+        """"Refer to this service": the person open in "People and cases" is offered first."""
+        from desktop.ui.referrals.refer_from_directory import refer_to_service
+
+        service_id = self.selected_id()
+        if service_id is None:
+            return None
+        window = self.window()
+        people_section = window.loaded_section("people") if hasattr(window, "loaded_section") else None
+        record = getattr(getattr(people_section, "panel", None), "record", None)
+        dialog = refer_to_service(self.ctx, service_id, self, record.id if record else None, modal=modal)
+        if dialog is not None and dialog.created is not None and hasattr(window, "show_section"):
+            window.show_section("referrals")
+            target = window.section("referrals")
+            if target is not None:
+                target.show_referral(dialog.created.id)
+        return dialog
 
     def show_detail(self) -> None:
         self._update_buttons()

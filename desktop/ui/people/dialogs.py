@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -14,20 +13,18 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
-    QPlainTextEdit,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop.i18n import _, format_date
+from desktop.i18n import _
 from desktop.services import people
 from desktop.services.core.context import AppContext
 from desktop.services.core.errors import EnlaceError, ValidationError
 from desktop.services.people import cases, consent
-from desktop.ui.common import FieldErrors, show_error
+from desktop.ui.common import FieldErrors, TextBox, show_error
 from desktop.ui.dates import dates_ok, past_date_field
+from desktop.ui.widgets import PersonPicker
 
 
 class _FormDialog(QDialog):
@@ -131,23 +128,31 @@ class CaseDialog(_FormDialog):
             self.status.addItem(_(text), code)
         self.status.setCurrentIndex(self.status.findData(case.status if case else "open"))
         self.with_household = QCheckBox(_("The case covers the whole household"))
+        self.reason = QLineEdit(case.reason if case else "")
+        self.reason.setObjectName("case_reason")
+        self.reason.setMaxLength(cases.REASON_MAX)
+        self.reason.setPlaceholderText(_("Why the case is opened, in a few words"))
+        self.reason.setMinimumWidth(320)
+        self.form.addRow(_("Reason"), self.reason)
         self.form.addRow(_("Caseworker"), self.caseworker)
         self.form.addRow(_("Priority"), self.priority)
         if case:
             self.form.addRow(_("Status"), self.status)
         else:
             self.form.addRow("", self.with_household)
-        self.errors = FieldErrors({"caseworker": self.caseworker, "priority": self.priority, "status": self.status})
+        self.errors = FieldErrors({"caseworker": self.caseworker, "priority": self.priority, "status": self.status,
+                                   "reason": self.reason})
         self.result_case: cases.CaseInfo | None = None
 
     def save(self) -> None:
         if self.case is None:
             call = lambda: cases.open_case(self.ctx, self.person_id, self.caseworker.currentData(),  # noqa: E731
-                                           self.priority.currentData(), self.with_household.isChecked())
+                                           self.priority.currentData(), self.with_household.isChecked(),
+                                           reason=self.reason.text())
         else:
             call = lambda: cases.update_case(self.ctx, self.case.id, caseworker=self.caseworker.currentData(),  # noqa: E731
                                              priority=self.priority.currentData(), status=self.status.currentData(),
-                                             expected_version=self.case.version)
+                                             expected_version=self.case.version, reason=self.reason.text())
         self.result_case = self.run(call, self.errors)
         if self.result_case is not None:
             self.accept()
@@ -158,7 +163,7 @@ class NoteDialog(_FormDialog):
         super().__init__(_("Note on case {number}").format(number=case.number), parent)
         self.ctx, self.case = ctx, case
         self.noted_on = past_date_field(date.today())
-        self.text = QPlainTextEdit()
+        self.text = TextBox()
         self.form.addRow(_("Date"), self.noted_on)
         self.form.addRow(_("Note"), self.text)
         self.errors = FieldErrors({"text": self.text, "noted_on": self.noted_on})
@@ -170,37 +175,6 @@ class NoteDialog(_FormDialog):
                                            self.noted_on.value()), self.errors) is not None:
             self.accept()
 
-
-class PersonPicker(QWidget):
-    """A search box with its results: for choosing another person (household member, merge)."""
-
-    def __init__(self, ctx: AppContext, exclude: uuid.UUID | None = None, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx, self.exclude = ctx, exclude
-        self.search = QLineEdit()
-        self.search.setPlaceholderText(_("Search by name or document…"))
-        self.results = QListWidget()
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.search)
-        layout.addWidget(self.results)
-        self.search.textChanged.connect(self._search)
-
-    def _search(self, text: str) -> None:
-        self.results.clear()
-        for row in people.search_people(self.ctx, text, limit=20) if text.strip() else []:
-            if row.id == self.exclude:
-                continue
-            born = format_date(row.birth_date, "short") if row.birth_date else "—"
-            item = QListWidgetItem(f"{row.name} · {born} · {row.document_number or _('no document')}")
-            item.setData(Qt.ItemDataRole.UserRole, row.id)
-            self.results.addItem(item)
-        if self.results.count():
-            self.results.setCurrentRow(0)
-
-    def chosen(self) -> uuid.UUID | None:
-        item = self.results.currentItem()
-        return item.data(Qt.ItemDataRole.UserRole) if item else None
 
 
 class HouseholdDialog(_FormDialog):

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMessageBox,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -28,6 +30,7 @@ from desktop.services.core.permissions import Permission
 from desktop.services.people import consent
 from desktop.ui.common import FieldErrors, show_error
 from desktop.ui.dates import birth_date_field, dates_ok, past_date_field
+from desktop.ui.people.documents import DocumentsEditor
 
 
 class PersonDialog(QDialog):
@@ -50,7 +53,7 @@ class PersonDialog(QDialog):
                 self.relationship.addItem(_(text), code)
         if household_of is not None:
             self.setWindowTitle(_("Register a member of the household of {name}").format(name=household_of.name))
-        self.resize(820, 680)
+        self.resize(820, 700)
 
         self.given_names = QLineEdit()
         self.family_name_1 = QLineEdit()
@@ -76,6 +79,7 @@ class PersonDialog(QDialog):
             self.nationality.addItem(name, code)
         self.document_type = QComboBox()
         self.document_number = QLineEdit()
+        self.more_documents = DocumentsEditor()
         self.phone = QLineEdit()
         self.address = QLineEdit()
         self.municipality = QLineEdit()
@@ -130,6 +134,7 @@ class PersonDialog(QDialog):
         form.addRow(_("Nationality"), self.nationality)
         form.addRow(_("Document type"), self.document_type)
         form.addRow(_("Document number"), self.document_number)
+        form.addRow(_("Other documents"), self.more_documents)
         form.addRow(_("Phone"), self.phone)
         form.addRow(_("Address"), self.address)
         form.addRow(_("Municipality"), self.municipality)
@@ -145,6 +150,8 @@ class PersonDialog(QDialog):
         self.duplicates = QListWidget()
         self.duplicates.setObjectName("duplicates")
         self.duplicates.itemActivated.connect(self._open_duplicate)
+        self.duplicates.setWordWrap(True)  # the whole hint (name, birth, document, why) on narrow screens
+        self.duplicates.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.duplicate_box = QGroupBox(_("Possibly already registered"))
         box_layout = QVBoxLayout(self.duplicate_box)
         hint = QLabel(_("Check these records before saving: double-click one to open it instead."))
@@ -159,8 +166,15 @@ class PersonDialog(QDialog):
 
         left = QWidget()
         left.setLayout(form)
+        scroll = QScrollArea()  # a long form scrolls down, never sideways, on a 768-pixel-high screen
+        scroll.setObjectName("person_form_scroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(left)
+        scroll.setMinimumWidth(left.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width())
         body = QHBoxLayout()
-        body.addWidget(left, 3)
+        body.addWidget(scroll, 3)
         body.addWidget(self.duplicate_box, 2)
         layout = QVBoxLayout(self)
         layout.addLayout(body)
@@ -171,8 +185,9 @@ class PersonDialog(QDialog):
             "birth_date": self.birth_date, "nationality": self.nationality, "document_type": self.document_type,
             "document_number": self.document_number, "phone": self.phone, "population_type": self.population_type,
             "arrival_date": self.arrival_date, "languages": self.languages, "needs": self.needs,
-            "ethnicity": self.ethnicity, "lgbtiq": self.lgbtiq,
+            "ethnicity": self.ethnicity, "lgbtiq": self.lgbtiq, "documents": self.more_documents,
         })
+        self.more_documents.place_between(self.document_number, self.phone)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(300)
@@ -197,7 +212,9 @@ class PersonDialog(QDialog):
         current = self.document_type.currentData()
         self.document_type.blockSignals(True)
         self.document_type.clear()
-        for choice in people.document_type_choices(self.ctx, self.nationality.currentData()):
+        choices = people.document_type_choices(self.ctx, self.nationality.currentData())
+        self.more_documents.set_choices(choices)
+        for choice in choices:
             self.document_type.addItem(choice.label, choice.code)
             self.document_type.setItemData(self.document_type.count() - 1, choice.pattern, Qt.ItemDataRole.UserRole + 1)
         index = self.document_type.findData(current if current else people.NO_DOCUMENT)
@@ -253,6 +270,7 @@ class PersonDialog(QDialog):
             index = self.document_type.count() - 1
         self.document_type.setCurrentIndex(index)
         self.document_number.setText(r.document_number)
+        self.more_documents.set_documents(r.documents[1:])
         self.phone.setText(r.phone)
         self.address.setText(r.address)
         self.municipality.setText(r.municipality)
@@ -287,7 +305,8 @@ class PersonDialog(QDialog):
             arrival_date=self.arrival_date.value(),
             languages=[c for c in self.languages.text().replace(";", ",").split(",") if c.strip()], needs=needs,
             ethnicity=self.ethnicity.currentData() if self.sensitive else None,
-            lgbtiq=self.lgbtiq.currentData() if self.sensitive else None)
+            lgbtiq=self.lgbtiq.currentData() if self.sensitive else None,
+            more_documents=self.more_documents.documents())
 
     # -- duplicates ---------------------------------------------------------------------------
 
@@ -304,6 +323,7 @@ class PersonDialog(QDialog):
                 name=row.name, born=born, document=row.document_number or _("no document"),
                 reasons=", ".join(candidate.reasons))
             item = QListWidgetItem(text)
+            item.setToolTip(text)
             item.setData(Qt.ItemDataRole.UserRole, row.id)
             self.duplicates.addItem(item)
         self.duplicate_box.setVisible(bool(found))

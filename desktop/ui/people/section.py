@@ -7,7 +7,6 @@ import uuid
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -28,7 +27,7 @@ from desktop.services.core.context import AppContext
 from desktop.services.core.errors import EnlaceError
 from desktop.services.core.permissions import Permission
 from desktop.services.people import cases, consent
-from desktop.ui.common import EmptyState, show_error
+from desktop.ui.common import EmptyState, FlowLayout, show_error
 from desktop.ui.people.dialogs import (
     AnonymizeDialog,
     CaseDialog,
@@ -115,13 +114,13 @@ class PersonPanel(QWidget):
             ("merge", _("Merge a duplicate"), self.merge, ctx.can(Permission.MERGE_PEOPLE)),
             ("anonymize", _("Anonymize"), self.anonymize, ctx.can(Permission.ANONYMIZE_PEOPLE)),
         ]
-        grid = QGridLayout()
-        for index, (key, text, slot, _allowed) in enumerate(a for a in actions if a[3]):
+        grid = FlowLayout()  # as many buttons a row as the panel's width allows
+        for key, text, slot, _allowed in (a for a in actions if a[3]):
             button = QPushButton(text)
             button.setObjectName(f"person_{key}")
             button.clicked.connect(slot)
             self.buttons[key] = button
-            grid.addWidget(button, index // 2, index % 2)
+            grid.addWidget(button)
         tips = {"new_member": _("Someone who is not in Enlace yet and lives with this person"),
                 "member": _("Someone already registered in Enlace who lives with this person")}
         for key, tip in tips.items():
@@ -187,7 +186,9 @@ class PersonPanel(QWidget):
         lines = [
             " · ".join(p for p in (people.label(people.SEXES, r.sex), r.gender_identity, age, born) if p),
             _("Nationality: {country}").format(country=people.nationality_label(r.nationality)),
-            _("Document: {type} {number}").format(type=r.document_type_label, number=r.document_number).strip(),
+            *([_("Document: {type} {number}").format(type=r.document_type_label, number=r.document_number).strip()]
+              if len(r.documents) < 2 else
+              [_("Documents:")] + [f"  · {d.label} {d.number}" for d in r.documents]),
             _("Population: {type}").format(type=people.label(people.POPULATION_TYPES, r.population_type)),
         ]
         if r.arrival_date:
@@ -248,6 +249,10 @@ class PersonPanel(QWidget):
                 priority=_(cases.PRIORITIES[case.priority]).lower(), worker=case.caseworker_name))
             item.setData(Qt.ItemDataRole.UserRole, case)
             self.cases.addItem(item)
+            if case.reason:
+                sub = QListWidgetItem("    " + _("Reason: {reason}").format(reason=case.reason))
+                sub.setData(Qt.ItemDataRole.UserRole, case)
+                self.cases.addItem(sub)
             if self.ctx.can(Permission.VIEW_SENSITIVE):
                 for note in cases.get_case(self.ctx, case.id).notes or []:
                     sub = QListWidgetItem(f"    {format_date(note.noted_on, 'short')} · {note.author}: {note.text}")

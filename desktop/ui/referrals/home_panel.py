@@ -1,4 +1,4 @@
-"""Home screen panel: referrals whose follow-up date has come, the newest risk first."""
+"""Home screen panel: referrals whose follow-up date has come, the most overdue first."""
 
 from __future__ import annotations
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
@@ -15,7 +14,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -26,14 +24,15 @@ from desktop.services import people, referrals
 from desktop.services.core.context import AppContext
 from desktop.services.core.errors import EnlaceError, ValidationError
 from desktop.services.people import cases
-from desktop.ui.common import FieldErrors, show_error
+from desktop.ui.common import FieldErrors, TextBox, show_error
 from desktop.ui.dates import dates_ok, future_date_field
 
 
 class ReferralDialog(QDialog):
     """Refer a person to a directory service. A refusal keeps everything typed and says what to fix."""
 
-    def __init__(self, ctx: AppContext, person_id: uuid.UUID, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, person_id: uuid.UUID, parent: QWidget | None = None, *,
+                 service_id: uuid.UUID | None = None) -> None:
         super().__init__(parent)
         self.ctx, self.person_id = ctx, person_id
         self.created: referrals.ReferralInfo | None = None
@@ -57,13 +56,13 @@ class ReferralDialog(QDialog):
         self.reason_code.addItem("", "")
         for choice in people.catalog_choices(ctx, "referral_reason"):
             self.reason_code.addItem(choice.label, choice.code)
-        self.reason = QPlainTextEdit()
+        self.reason = TextBox()
         self.reason.setPlaceholderText(_("What the person needs, in a few words (printed on the slip)"))
         self.reason.setMaximumHeight(80)
         self.urgency = QComboBox()
         for code, text in referrals.URGENCIES.items():
             self.urgency.addItem(_(text), code)
-        self.follow_up = future_date_field(date.today() + timedelta(days=7))
+        self.follow_up = future_date_field(referrals.suggested_follow_up())
         self.case = QComboBox()
         self.case.addItem(_("No case"), None)
         for case in cases.cases_of_person(ctx, person_id):
@@ -111,7 +110,25 @@ class ReferralDialog(QDialog):
         self._timer.timeout.connect(self.search_services)
         self.service_search.textChanged.connect(lambda _t: self._timer.start())
         self.services.currentItemChanged.connect(lambda current, _prev: self._service_chosen(current))
+        if service_id is not None:  # referred from the directory: the service is already chosen
+            self.choose_service(service_id)
+            self.reason_code.setFocus()
+        else:
+            self.search_services()
+
+    def choose_service(self, service_id: uuid.UUID) -> None:
+        """Show ``service_id`` chosen, first in the list (what "Refer to this service" in the directory does)."""
+        info = referrals.get_service(self.ctx, service_id)
+        self.service_search.blockSignals(True)
+        self.service_search.setText(info.name)
+        self.service_search.blockSignals(False)
         self.search_services()
+        for row in range(self.services.count()):
+            if self.services.item(row).data(Qt.ItemDataRole.UserRole).id == service_id:
+                self.services.setCurrentRow(row)
+                return
+        self.services.insertItem(0, self._item(info))
+        self.services.setCurrentRow(0)
 
     def search_services(self) -> None:
         self.services.clear()
@@ -121,18 +138,21 @@ class ReferralDialog(QDialog):
             show_error(self, exc)
             return
         for info in found:
-            flags = []
-            if not info.accepts_referrals:
-                flags.append(_("does not accept referrals"))
-            if info.stale:
-                flags.append(_("not verified recently"))
-            # The warning first: a long service name never pushes it out of sight.
-            text = (f"⚠ {', '.join(flags)} · " if flags else "") + f"{info.name} — {info.organization}"
-            item = QListWidgetItem(text)
-            item.setToolTip(text)
-            item.setData(Qt.ItemDataRole.UserRole, info)
-            self.services.addItem(item)
+            self.services.addItem(self._item(info))
         self._service_chosen(None)
+
+    def _item(self, info: referrals.ServiceInfo) -> QListWidgetItem:
+        flags = []
+        if not info.accepts_referrals:
+            flags.append(_("does not accept referrals"))
+        if info.stale:
+            flags.append(_("not verified recently"))
+        # The warning first: a long service name never pushes it out of sight.
+        text = (f"⚠ {', '.join(flags)} · " if flags else "") + f"{info.name} — {info.organization}"
+        item = QListWidgetItem(text)
+        item.setToolTip(text)
+        item.setData(Qt.ItemDataRole.UserRole, info)
+        return item
 
     def chosen_service(self) -> referrals.ServiceInfo | None:
         item = self.services.currentItem()

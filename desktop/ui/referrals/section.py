@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -18,7 +17,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
-    QPlainTextEdit,
     QPushButton,
     QSplitter,
     QTableView,
@@ -32,7 +30,7 @@ from desktop.services.core.context import AppContext
 from desktop.services.core.errors import EnlaceError, ValidationError
 from desktop.services.core.permissions import Permission
 from desktop.services.workspace import live
-from desktop.ui.common import EmptyState, FieldErrors, show_error
+from desktop.ui.common import EmptyState, FieldErrors, TextBox, show_error
 from desktop.ui.dates import dates_ok, future_date_field
 from desktop.ui.printing import print_pdf
 from desktop.ui.search_box import SearchBox
@@ -62,9 +60,9 @@ class TransitionDialog(QDialog):
         self.closing = target in referrals.CLOSED_STATUSES
         self.setWindowTitle(_("{action}: {number}").format(action=_(referrals.ACTIONS[action]), number=info.number))
         self.note = QLineEdit()
-        self.outcome = QPlainTextEdit()
+        self.outcome = TextBox()
         self.outcome.setMaximumHeight(90)
-        self.follow_up = future_date_field(max(info.follow_up_on or date.today(), date.today() + timedelta(days=7)))
+        self.follow_up = future_date_field(referrals.suggested_follow_up(info.follow_up_on))
         form = QFormLayout()
         form.addRow(QLabel(_("From \"{old}\" to \"{new}\".").format(old=referrals.status_label(info.status),
                                                                      new=referrals.status_label(target))))
@@ -199,7 +197,7 @@ class ReferralPanel(QWidget):
         self.follow_up.setVisible(still_open)
         self.follow_up_button.setVisible(still_open)
         if still_open:
-            self.follow_up.set_value(max(info.follow_up_on or date.today(), date.today()) + timedelta(days=7))
+            self.follow_up.set_value(referrals.suggested_follow_up(info.follow_up_on))
         for action, button in self.action_buttons.items():
             button.setVisible(info is not None and action in info.actions)
         if info is None:

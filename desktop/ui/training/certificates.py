@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QRadioButton,
@@ -32,7 +31,7 @@ from desktop.services.core.context import AppContext
 from desktop.services.core.permissions import Permission
 from desktop.services.training import certificates
 from desktop.ui import settings
-from desktop.ui.common import EmptyState, guarded, show_error, show_info
+from desktop.ui.common import EmptyState, FlowLayout, TextBox, guarded, show_error, show_info
 from desktop.ui.job_status import track
 from desktop.ui.worker import Worker
 
@@ -228,11 +227,10 @@ class CertificatesPanel(QWidget):
         self.table.setHorizontalHeaderLabels([_("Number"), _("Holder"), _("Document"), _("Issued on"),
                                               _("Times printed"), _("Status")])
         self.table.horizontalHeader().setStretchLastSection(True)
-        buttons = QHBoxLayout()
+        buttons = FlowLayout()  # wraps onto a second row when the course panel is narrow
         for b in (self.template_button, self.issue_button, self.print_button, self.reprint_button,
                   self.revoke_button):
             buttons.addWidget(b)
-        buttons.addStretch()
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
         layout.addWidget(self.table, 1)
@@ -341,7 +339,7 @@ class VerifyPanel(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.code = QPlainTextEdit()
+        self.code = TextBox()
         self.code.setObjectName("verifyInput")
         self.code.setPlaceholderText(_("Scan the QR code with a reader into this box, paste its text, or type the "
                                        "number and verification code printed under it (e.g. BGA-2026-00042 "
@@ -370,8 +368,10 @@ class VerifyPanel(QWidget):
         row.addWidget(self.code, 1)
         row.addWidget(self.verify_button, 0, Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(_("Certificates are checked here, without internet: the QR code carries a "
-                                  "signature by the issuing office.")))
+        intro = QLabel(_("Certificates are checked here, without internet: the QR code carries a "
+                         "signature by the issuing office."))
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
         layout.addLayout(row)
         layout.addWidget(self.outcome)
         layout.addWidget(details)
@@ -414,13 +414,14 @@ class KeysBox(QGroupBox):
         self.import_button.clicked.connect(lambda: self.import_key())
         self.export_button.setVisible(ctx.can(Permission.ISSUE_CERTIFICATES) or ctx.can(Permission.MANAGE_OFFICE))
         self.import_button.setVisible(ctx.can(Permission.MANAGE_OFFICE))
-        row = QHBoxLayout()
+        row = FlowLayout()
         row.addWidget(self.export_button)
         row.addWidget(self.import_button)
-        row.addStretch()
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(_("Give your public key to other offices so they can verify your certificates; "
-                                  "import theirs to verify their certificates here.")))
+        intro = QLabel(_("Give your public key to other offices so they can verify your certificates; "
+                         "import theirs to verify their certificates here."))
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
         layout.addWidget(self.list)
         layout.addLayout(row)
         self.refresh()

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QPushButton,
     QSpinBox,
     QTimeEdit,
@@ -32,7 +31,7 @@ from desktop.i18n import _
 from desktop.services import training
 from desktop.services.core.context import AppContext
 from desktop.services.training import MODALITIES, certificates
-from desktop.ui.common import FieldErrors, guarded, select_data, show_error
+from desktop.ui.common import FieldErrors, TextBox, guarded, select_data, show_error
 from desktop.ui.dates import DateField, dates_ok
 
 
@@ -55,13 +54,13 @@ class CourseDialog(QDialog):
         self.code = QLineEdit()
         self.code.setPlaceholderText(_("e.g. MESA-2026"))
         self.title_edit = QLineEdit()
-        self.description = QPlainTextEdit()
+        self.description = TextBox()
         self.description.setFixedHeight(70)
-        self.modules = QPlainTextEdit()
+        self.modules = TextBox()
         self.modules.setPlaceholderText(_("One module per line"))
         self.modules.setFixedHeight(80)
         self.organizer = QLineEdit()
-        self.partners = QPlainTextEdit()
+        self.partners = TextBox()
         self.partners.setPlaceholderText(_("One institution per line"))
         self.partners.setFixedHeight(55)
         self.modality = QComboBox()
@@ -336,7 +335,7 @@ class TemplateDialog(QDialog):
         self.template = certificates.get_template(ctx, course_id)
         form = QFormLayout()
         self.heading = QLineEdit(self.template.heading)
-        self.body = QPlainTextEdit(self.template.body)
+        self.body = TextBox(self.template.body)
         self.body.setFixedHeight(110)
         self.place = QLineEdit(self.template.place_line)
         form.addRow(_("Heading"), self.heading)

@@ -33,6 +33,9 @@ STATUS_COLORS = {pi.NEW: "#d7f0db", pi.MATCHED: "#dfe8f7", pi.ENROLLED: "#eeeeee
 SAMPLE_ROWS = 6
 
 
+REASONS = 2  # the preview's column of reasons and notes
+
+
 class ImportDialog(QDialog):
     """Step 1: which row holds the headers and which column is which (remembered next time).
     Step 2: every row as new, already registered, already in the course or rejected, with reasons.
@@ -46,7 +49,7 @@ class ImportDialog(QDialog):
         self.result: pi.ImportResult | None = None
         self.worker: Worker | None = None
         self.setWindowTitle(_("Import participants — {file}").format(file=filename))
-        self.resize(980, 620)
+        self.resize(900, 620)
         self.remembered = dict(settings.PARTICIPANT_IMPORT_MAPPING.get())
 
         self.pages = QStackedWidget()
@@ -98,6 +101,7 @@ class ImportDialog(QDialog):
         self.mapping_table.setObjectName("mappingTable")
         self.mapping_problem = QLabel()
         self.mapping_problem.setStyleSheet("color: #c62828;")
+        self.mapping_problem.setWordWrap(True)
         layout.addWidget(intro)
         layout.addLayout(row)
         layout.addWidget(self.mapping_table, 1)
@@ -166,6 +170,7 @@ class ImportDialog(QDialog):
         self.unmapped.setWordWrap(True)
         self.unmapped.setStyleSheet("color: #8a5a00;")
         self.unmapped.hide()
+        self.counts.setWordWrap(True)
         self.preview_table = QTableWidget()
         self.preview_table.setObjectName("previewTable")
         self.preview_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
@@ -191,8 +196,10 @@ class ImportDialog(QDialog):
             rejected=p.count(pi.REJECTED)))
         self.unmapped.setText("\n".join(p.unmapped_lines()))
         self.unmapped.setVisible(bool(p.unmapped))
-        columns = [_("Row"), _("Result"), _("Given names"), _("Family names"), _("Document"), _("Institution"),
-                   _("Position"), _("Reasons and notes")]
+        # The reasons come right after the result, wrapped in a column of their own width: a rejected row says
+        # why without scrolling sideways, whatever the length of the names.
+        columns = [_("Row"), _("Result"), _("Reasons and notes"), _("Given names"), _("Family names"), _("Document"),
+                   _("Institution"), _("Position")]
         t = self.preview_table
         t.clear()
         t.setColumnCount(len(columns))
@@ -200,17 +207,21 @@ class ImportDialog(QDialog):
         t.setRowCount(len(p.rows))
         for r, row in enumerate(p.rows):
             v = row.values
-            cells = [str(row.row_number), _(pi.STATUS_LABELS[row.status]), v.get("given_names", ""),
-                     v.get("family_names", ""), f"{v.get('document_type', '')} {v.get('document_number', '')}".strip(),
-                     v.get("institution_text", ""), v.get("position", ""), "; ".join(row.reasons)]
+            cells = [str(row.row_number), _(pi.STATUS_LABELS[row.status]), "; ".join(row.reasons),
+                     v.get("given_names", ""), v.get("family_names", ""),
+                     f"{v.get('document_type', '')} {v.get('document_number', '')}".strip(),
+                     v.get("institution_text", ""), v.get("position", "")]
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if c == 1:
                     item.setBackground(QBrush(QColor(STATUS_COLORS[row.status])))
-                if c == len(cells) - 1:
+                if c == REASONS:
                     item.setToolTip(text)
                 t.setItem(r, c, item)
+        t.setWordWrap(True)
         t.resizeColumnsToContents()
+        t.setColumnWidth(REASONS, min(max(t.columnWidth(REASONS), 160), 300))
+        t.resizeRowsToContents()
         t.horizontalHeader().setStretchLastSection(True)
         self.pages.setCurrentIndex(1)
 

@@ -25,7 +25,7 @@ from desktop.services.core.context import AppContext
 from desktop.services.core.permissions import Permission
 from desktop.services.training import roster_import as pi
 from desktop.ui import settings
-from desktop.ui.common import EmptyState, confirm, guarded, show_info
+from desktop.ui.common import EmptyState, FlowLayout, confirm, guarded, show_info
 from desktop.ui.search_box import SearchBox
 from desktop.ui.training.attendance import AttendancePanel
 from desktop.ui.training.certificates import CertificatesPanel, VerifyPanel
@@ -155,12 +155,11 @@ class ParticipantsPanel(QWidget):
         self.remove_button.clicked.connect(self.remove)
         self.passed_button.clicked.connect(lambda: self.set_evaluation(True))
         self.failed_button.clicked.connect(lambda: self.set_evaluation(False))
-        buttons = QHBoxLayout()
+        buttons = FlowLayout()  # wraps onto a second row when the course panel is narrow
         for b in (self.add_button, self.import_button, self.edit_button, self.remove_button, self.passed_button,
                   self.failed_button):
             b.setVisible(ctx.can(Permission.EDIT_TRAININGS))
             buttons.addWidget(b)
-        buttons.addStretch()
         self.summary = QLabel()
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
@@ -329,7 +328,7 @@ class TrainingSection(QWidget):
         splitter.addWidget(left)
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 3)
-        splitter.setSizes([380, 900])
+        splitter.setSizes([300, 700])  # the course list narrow, the course's tabs wide, on 1024 pixels
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)

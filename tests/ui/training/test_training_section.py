@@ -55,7 +55,7 @@ def test_import_with_a_column_mapping_that_is_remembered(qtbot, ctx_for, qt_sett
     assert dialog.next_button.isEnabled()
     qtbot.mouseClick(dialog.next_button, Qt.MouseButton.LeftButton)
     assert "2 new" in dialog.counts.text() and "1 rejected" in dialog.counts.text()
-    assert dialog.preview_table.item(2, 7).text() == "no document number"
+    assert dialog.preview_table.item(2, 2).text() == "no document number"
     with trainer.db.session() as session:
         assert session.scalar(select(func.count()).select_from(Participant)) == 0  # not before Import
     qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
