@@ -142,11 +142,6 @@ def run_command(args: argparse.Namespace) -> int:
     except (EnlaceError, StoreError) as exc:
         print(_("Error: {message}").format(message=exc), file=sys.stderr)
         return EXIT_ERROR
-    except Exception as exc:
-        if not is_busy_error(exc):
-            raise
-        print(_("Error: {message}").format(message=busy_message()), file=sys.stderr)
-        return EXIT_ERROR
     except KeyboardInterrupt:
         print(_("Cancelled."), file=sys.stderr)
         return 130
@@ -159,7 +154,7 @@ def run_command(args: argparse.Namespace) -> int:
         print(_("Error: {message}").format(message=_("not enough memory for this job.")), file=sys.stderr)
         return EXIT_ERROR
     except Exception as exc:
-        message = database_fault_message(exc)
+        message = busy_message() if is_busy_error(exc) else database_fault_message(exc)
         if message is None:
             raise  # a bug: the traceback is what a developer needs
         print(_("Error: {message}").format(message=message), file=sys.stderr)
