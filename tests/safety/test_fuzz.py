@@ -93,6 +93,8 @@ def _strategy_for(hint) -> st.SearchStrategy:
         return st.one_of(*[_strategy_for(a) for a in args])
     if origin is list:
         return st.lists(_strategy_for(args[0]), max_size=3)
+    if origin is tuple and args and args[-1] is not Ellipsis:
+        return st.tuples(*[_strategy_for(a) for a in args])
     if hint is type(None):
         return st.none()
     if hint is str:
