@@ -39,6 +39,7 @@ class Worker(QObject):
         self._cancel = threading.Event()
         self._done = threading.Event()
         self._ended.connect(self._release)
+        self.destroyed.connect(lambda *_: _RUNNING.discard(self))  # deleted before _ended was delivered
 
     def start(self) -> None:
         _RUNNING.add(self)
@@ -86,8 +87,10 @@ class Worker(QObject):
             else:
                 self.finished.emit(result)
         finally:
-            self._done.set()
+            # The last touch of the Qt object comes before ``wait()`` returns: a caller that waits and then
+            # deletes the worker (deleteLater) must never find this thread still emitting on it.
             self._ended.emit()
+            self._done.set()
 
 
 class _Run(QRunnable):
