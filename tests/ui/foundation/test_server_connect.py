@@ -135,3 +135,29 @@ def test_what_the_dialog_says_when_the_server_refuses(qtbot, qt_settings, server
                 "no schema": "is not an Enlace office"}[case]
     assert expected in dialog.error.text()
     assert dialog.result() == 0 and settings.OFFICE_SERVER.get() == ""
+
+
+def test_an_administrator_backs_up_the_server_office_from_the_window(qtbot, qt_settings, server_office,
+                                                                     tmp_path) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from desktop.ui.admin.backups import BackupsTab
+    from tests.ui.foundation.conftest import answer_message_box, modal
+
+    _url, seat = server_office
+    ctx = workspace.open_signed_in(seat, "ana", PASSWORD)
+    try:
+        tab = BackupsTab(ctx)
+        qtbot.addWidget(tab)
+        tab.set_folder(str(tmp_path / "backups"))
+        assert not tab.restore_button.isVisibleTo(tab) and not tab.restore_file.isVisibleTo(tab)
+        click(qtbot, tab.backup_now)
+        qtbot.waitUntil(lambda: tab.worker is None, timeout=30_000)
+        assert "Backup checked and saved" in tab.status.text(), tab.status.text()
+        assert len(tab.backups) == 1 and tab.backups[0].path.name.endswith(".pgdump") and tab.backups[0].encrypted
+        tab.table.selectRow(0)
+        box = answer_message_box(QMessageBox.StandardButton.Ok)
+        modal(qtbot, box, lambda: click(qtbot, tab.check))
+        assert "is sound" in box.text
+    finally:
+        ctx.db.dispose()
