@@ -102,7 +102,7 @@ def _client(url: URL) -> tuple[list[str], dict[str, str]]:
     args = ["--host", url.host or "localhost", "--port", str(url.port or 5432), "--dbname", url.database or ""]
     if url.username:
         args += ["--username", url.username]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    env = dict(os.environ)  # an owner password given as PGPASSWORD (README) reaches pg_restore too
     env.update({"PGCONNECT_TIMEOUT": str(CONNECT_TIMEOUT_S), "PGAPPNAME": "enlace-backup", "LC_MESSAGES": "C"})
     if url.password:
         env["PGPASSWORD"] = str(url.password)
