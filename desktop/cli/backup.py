@@ -4,6 +4,8 @@
     enlace backup list [--to DIR]
     enlace backup verify FILE            exit 0 when sound, 1 when damaged
     enlace backup restore FILE           into the database given by --db
+    enlace backup restore FILE.pgdump --db postgresql://OWNER@HOST:PORT/NEWDB --user ADMIN
+                                         an office server's backup, into a new, empty server database
     enlace encrypt                       convert an unencrypted database in place (after a backup)
     enlace recover --user NAME           new administrator password with the recovery key
     enlace recovery-key new              replace the recovery key (prints it; --sheet FILE writes the PDF)
@@ -46,7 +48,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     v.add_argument("file", metavar="FILE")
     v.set_defaults(func=cmd_verify)
     r = bsub.add_parser("restore", parents=[common],
-                        help=_("replace the database given by --db with a backup (it is backed up first)"))
+                        help=_("replace the database given by --db with a backup (it is backed up first); a server "
+                               "backup (.pgdump) goes into an empty server database, --db postgresql://OWNER@HOST/DB"))
     r.add_argument("file", metavar="FILE")
     r.set_defaults(func=cmd_restore)
 
@@ -109,10 +112,24 @@ def cmd_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _backup_maker(args: argparse.Namespace):
+    """A server backup opens with its maker's password of that day (no recovery key, no demo default)."""
+    from desktop.services.workspace import Unlock
+
+    username = getattr(args, "user", None) or os.environ.get("ENLACE_USER")
+    if not username:
+        raise CommandError(_("A server backup opens with the password of the administrator who made it: give --user "
+                             "NAME and the password on stdin or in ENLACE_PASSWORD."), EXIT_AUTH)
+    return Unlock(username, read_secret(_("Password for {user}: ").format(user=username)))
+
+
 def _unlock_if_needed(args: argparse.Namespace, path: Path):
     """Credentials for an encrypted backup, read only when the file needs them."""
     from desktop.services.workspace import is_plain_sqlite
+    from desktop.services.workspace.server_backup import is_server_backup
 
+    if path.is_file() and is_server_backup(path):
+        return _backup_maker(args)
     if not path.is_file() or is_plain_sqlite(path):
         return None
     return unlock_from(args)
@@ -144,9 +161,12 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from desktop.services import workspace
     from desktop.services.core.errors import AuthError
     from desktop.services.workspace.backup import inspect_backup, restore_backup
+    from desktop.services.workspace.server_backup import is_server_backup
 
     location = db_location(args)
     source = Path(args.file).expanduser()
+    if "://" in location or is_server_backup(source):
+        return _restore_server(args, source, location)
     target = Path(location).expanduser()
     exists = target.exists() and target.stat().st_size > 0
     username = getattr(args, "user", None) or os.environ.get("ENLACE_USER")
@@ -176,6 +196,38 @@ def cmd_restore(args: argparse.Namespace) -> int:
         print(line)
     if result.safety_backup:
         print(_("The database as it was before is saved in {path}").format(path=result.safety_backup))
+    return EXIT_OK
+
+
+def _restore_server(args: argparse.Namespace, source: Path, location: str) -> int:
+    from desktop.services.core.errors import AuthError, EnlaceError
+    from desktop.services.workspace import server_backup
+
+    if not server_backup.is_server_backup(source):
+        raise CommandError(_("{path} is a backup of one PC's database file: restore it into a file (--db FILE). To "
+                             "put that office on a server, restore it into a file, then use enlace server "
+                             "migrate.").format(path=source))
+    if "://" not in location:
+        raise CommandError(_("A server backup is restored into a new, empty database on a server: give it with --db "
+                             "postgresql://OWNER@HOST:PORT/DATABASE."))
+    unlock = _backup_maker(args)
+    try:
+        result = server_backup.restore(source, location, unlock.username or "", unlock.password or "",
+                                       progress=lambda step: print(_("… {step}").format(step=step), file=sys.stderr))
+    except AuthError as exc:
+        raise CommandError(str(exc), EXIT_AUTH) from exc
+    except EnlaceError as exc:
+        raise CommandError(str(exc)) from exc
+    if result.created_at:
+        print(_("Restored the backup made on {when} into the server database {database}.").format(
+            when=format_datetime(result.created_at, "short"), database=result.database))
+    for line in _counts_lines(result.counts):
+        print(line)
+    print(_("Every table has the rows of the backup; audit log verified ({events} events).").format(
+        events=result.audit_events))
+    if result.users_without_password:
+        print(_("These accounts need a new password (Administration → Reset password) before they can sign in to "
+                "the server: {users}").format(users=", ".join(result.users_without_password)))
     return EXIT_OK
 
 

@@ -24,7 +24,9 @@ from desktop.store.database import StoreError, backup_copy, connect_raw, integri
 from desktop.store.files import crash_point, fsync_dir
 from desktop.store.swap import remove_backup_leftovers
 
-NAME_RE = re.compile(r"^enlace-(?P<office>[A-Z0-9]{1,16})-(?P<stamp>\d{8}-\d{6})(?:-(?P<reason>[a-z0-9-]+))?\.db$")
+# ``.db``: a copy of one PC's file; ``.pgdump``: an office server's encrypted dump (desktop.store.server_backup).
+NAME_RE = re.compile(r"^enlace-(?P<office>[A-Z0-9]{1,16})-(?P<stamp>\d{8}-\d{6})(?:-(?P<reason>[a-z0-9-]+))?"
+                     r"\.(?:db|pgdump)$")
 SAFETY_PREFIX = "pre-"  # copies made before a restore or a conversion: rotated apart, newest kept
 KEEP_SAFETY = 5
 KEEP_RECENT = 24
@@ -174,7 +176,7 @@ def write_backup(db_path: Path, key: bytes | None, folder: Path, office_code: st
     return described
 
 
-def _claim_name(folder: Path, base: str, reason: str) -> Path:
+def _claim_name(folder: Path, base: str, reason: str, suffix: str = ".db") -> Path:
     """A backup name nobody else uses, reserved at once by creating its key file exclusively.
 
     Two backups in the same second (two sign-outs, two Enlace windows) get ``…-2``, ``…-3``; the
@@ -182,8 +184,8 @@ def _claim_name(folder: Path, base: str, reason: str) -> Path:
     """
     counter = 1
     while True:
-        suffix = "-".join(part for part in (reason, str(counter) if counter > 1 else "") if part)
-        final = folder / (f"{base}-{suffix}.db" if suffix else f"{base}.db")
+        tail = "-".join(part for part in (reason, str(counter) if counter > 1 else "") if part)
+        final = folder / (f"{base}-{tail}{suffix}" if tail else f"{base}{suffix}")
         counter += 1
         if final.exists():
             continue
@@ -206,6 +208,10 @@ def _abandon(partial: Path, final: Path) -> None:
                 leftover.unlink(missing_ok=True)
             except OSError:
                 pass
+
+
+claim_name = _claim_name
+private_dir = _private_dir
 
 
 def rotation_victims(backups: list[BackupFile], daily: int = 7, weekly: int = 4, monthly: int = 12) -> list[BackupFile]:

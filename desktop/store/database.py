@@ -24,6 +24,7 @@ from desktop.store.files import (  # noqa: F401  (re-exported: the store's publi
     DatabaseBusyError,
     SchemaTooNewError,
     ServerLoginRefusedError,
+    ServerTlsMissingError,
     ServerUnreachableError,
     StoreError,
     UnreadableDatabaseError,
@@ -120,6 +121,18 @@ def needs_tls(url) -> bool:
     return not (host in LOCAL_HOSTS or host.startswith("/"))
 
 
+CONNECT_TIMEOUT_S = 10  # a server that does not answer is said so after this, not after the OS's TCP timeout
+
+
+def server_connect_args(url) -> dict:
+    """psycopg's connection options for an office server: TLS when it is on another machine, a timeout."""
+    url = make_url(url) if isinstance(url, str) else url
+    args: dict = {} if "connect_timeout" in url.query else {"connect_timeout": CONNECT_TIMEOUT_S}
+    if needs_tls(url):
+        args["sslmode"] = "require"
+    return args
+
+
 # Key of the transaction-level advisory lock every write transaction on a server takes first.
 WRITE_LOCK_KEY = 0x456E6C61  # "Enla"
 
@@ -154,8 +167,7 @@ class Database:
             kwargs["connect_args"] = {"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
         if self.is_server:
             kwargs["pool_pre_ping"] = True  # a seat outlives server restarts and idle-connection timeouts
-            if needs_tls(self.url):
-                kwargs["connect_args"] = {"sslmode": "require"}
+            kwargs["connect_args"] = server_connect_args(self.url)
         self.engine = create_engine(self.url, **kwargs)
         if self.is_sqlite:
             _configure_sqlite(self.engine, key_pragma)
@@ -518,19 +530,25 @@ def _copy_aside(db: Database, dest: Path) -> Path:
 
 
 def _server_error(db: Database, exc: Exception) -> StoreError:
+    return server_error(db.url, exc)
+
+
+def server_error(url, exc: Exception) -> StoreError:
     """A translated reason why the office server did not open."""
+    url = make_url(url) if isinstance(url, str) else url
     text = str(getattr(exc, "orig", None) or exc)
-    where = f"{db.url.host or 'localhost'}:{db.url.port or 5432}"
-    if "password authentication failed" in text or "no password supplied" in text or "not permitted to log in" in text:
+    where = f"{url.host or 'localhost'}:{url.port or 5432}"
+    if ("password authentication failed" in text or "no password supplied" in text or "not permitted to log in" in text
+            or ("role" in text and "does not exist" in text)):
         return ServerLoginRefusedError(_("The office server refused this user name or password."))
     if "SSL" in text and ("not support" in text or "required" in text or "off" in text):
-        return ServerUnreachableError(_("The office server at {where} does not offer an encrypted (TLS) connection. "
+        return ServerTlsMissingError(_("The office server at {where} does not offer an encrypted (TLS) connection. "
                                         "Ask whoever runs it to turn on TLS (ssl = on); Enlace does not send "
                                         "passwords and personal data over the network unencrypted.").format(
             where=where))
     if "does not exist" in text and "database" in text:
         return ServerUnreachableError(_("The office server at {where} has no database {name}.").format(
-            where=where, name=db.url.database))
+            where=where, name=url.database))
     return ServerUnreachableError(_("The office server at {where} cannot be reached: {reason}").format(
         where=where, reason=text.strip().splitlines()[0] if text.strip() else type(exc).__name__))
 

@@ -31,6 +31,14 @@ class ServerUnreachableError(StoreError):
     """No answer from the office server (address, network, TLS)."""
 
 
+class ServerTlsMissingError(ServerUnreachableError):
+    """The office server is on another machine and does not offer TLS (Enlace does not connect in the clear)."""
+
+
+class NotEnlaceDatabaseError(StoreError):
+    """The server's database answers but holds no Enlace schema."""
+
+
 class UnreadableDatabaseError(StoreError):
     pass
 

@@ -226,6 +226,39 @@ def current_username(session: Session) -> str | None:
     return username_of_login(_database(conn), login)
 
 
+# -- a seat finding its server ---------------------------------------------------------------------
+
+
+def probe(url, timeout: int | None = None) -> None:
+    """Connect once as ``url`` says (TLS to another machine, a connect timeout) and check that the
+    database holds an Enlace office schema. Raises a translated StoreError subclass otherwise:
+    ServerUnreachableError, ServerTlsMissingError, ServerLoginRefusedError, NotEnlaceDatabaseError."""
+    from sqlalchemy.pool import NullPool
+
+    from desktop.i18n import _
+    from desktop.store.database import server_connect_args, server_error
+    from desktop.store.files import NotEnlaceDatabaseError
+
+    url = make_url(url) if isinstance(url, str) else url
+    args = server_connect_args(url)
+    if timeout is not None:
+        args["connect_timeout"] = timeout
+    engine = create_engine(url, connect_args=args, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            found = conn.execute(text("SELECT to_regclass('public.alembic_version') IS NOT NULL "
+                                      "AND to_regclass('public.office') IS NOT NULL")).scalar_one()
+    except Exception as exc:
+        raise server_error(url, exc) from exc
+    finally:
+        engine.dispose()
+    if not found:
+        raise NotEnlaceDatabaseError(_("The database {name} on {where} is not an Enlace office: it has no Enlace "
+                                       "tables. Check the database name; whoever runs the server sets it up with "
+                                       "“enlace server init”.").format(
+            name=url.database, where=f"{url.host or 'localhost'}:{url.port or 5432}"))
+
+
 # -- tests and tools ------------------------------------------------------------------------------
 
 

@@ -89,7 +89,27 @@ class AppSession(QObject):
         self.wizard = SetupWizard(self.location)
         self.wizard.accepted.connect(self._wizard_done)
         self.wizard.rejected.connect(self._finish)
+        self.wizard.location_chosen.connect(self.switch_location)
         self.wizard.show()
+
+    def switch_location(self, location: str) -> bool:
+        """Sign in somewhere else (the office server, or back to this PC's file): the first screen again.
+
+        The PC remembers the choice for its next start; a file left for a server is remembered as
+        the way back.
+        """
+        if "://" not in self.location:
+            settings.LOCAL_DATABASE.set(os.path.abspath(self.location))
+        for name in ("sign_in_dialog", "wizard"):
+            screen = getattr(self, name)
+            setattr(self, name, None)
+            if screen is not None:
+                screen.blockSignals(True)  # its rejected() would end the application
+                screen.hide()
+                screen.deleteLater()
+        self.location = str(location)
+        settings.LAST_DATABASE.set(self.location if "://" in self.location else os.path.abspath(self.location))
+        return self.start()
 
     def _wizard_done(self) -> None:
         wizard, self.wizard = self.wizard, None
@@ -119,6 +139,7 @@ class AppSession(QObject):
                                            office_name=workspace.office_label(self.location))
         self.sign_in_dialog.accepted.connect(self._sign_in_done)
         self.sign_in_dialog.rejected.connect(self._finish)
+        self.sign_in_dialog.location_chosen.connect(self.switch_location)
         self.sign_in_dialog.show()
         if self._probe:
             QTimer.singleShot(0, self._probe_sign_in)

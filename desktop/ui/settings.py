@@ -56,6 +56,8 @@ def clear() -> None:
 # The registry. Features add their options here.
 LANGUAGE: Option[str] = Option("ui/language", str, "")  # "" = the user's preferred language
 LAST_DATABASE: Option[str] = Option("db/last_path", str, "")
+OFFICE_SERVER: Option[str] = Option("db/office_server", str, "")  # host, port, database: never a password
+LOCAL_DATABASE: Option[str] = Option("db/local_path", str, "")  # the way back from the server to this PC's file
 LAST_USERNAME: Option[str] = Option("auth/last_username", str, "")
 WINDOW_GEOMETRY: Option[Any] = Option("ui/window_geometry", bytes, b"")
 LAST_SECTION: Option[str] = Option("ui/last_section", str, "home")

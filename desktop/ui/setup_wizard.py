@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
@@ -295,19 +295,47 @@ class AdminPage(QWizardPage):
 
 
 class SetupWizard(QWizard):
-    """First-run setup. After it is accepted, ``ctx`` is the administrator, signed in."""
+    """First-run setup. After it is accepted, ``ctx`` is the administrator, signed in.
+
+    An office that already works on a server is joined instead (*Connect to the office server*):
+    ``location_chosen`` then gives the server, and the session opens the sign-in screen on it.
+    """
+
+    location_chosen = Signal(str)
 
     def __init__(self, location: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.location = location
         self.ctx: AppContext | None = None
+        self.server_dialog = None
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
         self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
+        self.setOption(QWizard.WizardOption.HaveCustomButton1, True)
+        button = QWizard.WizardButton
+        self.setButtonLayout([button.CustomButton1, button.Stretch, button.BackButton, button.NextButton,
+                              button.FinishButton, button.CancelButton])
+        self.button(button.CustomButton1).setObjectName("connect_server")
+        self.customButtonClicked.connect(self._custom_button)
         self.setMinimumSize(640, 560)
         self._build_pages()
 
+    def _custom_button(self, which: int) -> None:
+        if which == QWizard.WizardButton.CustomButton1.value:
+            self.open_server_connect()
+
+    def open_server_connect(self):
+        from desktop.ui.server_connect import connect_to_server
+
+        dialog = connect_to_server(self)
+        dialog.accepted.connect(lambda: self.location_chosen.emit(dialog.location))
+        self.server_dialog = dialog
+        return dialog
+
     def _build_pages(self) -> None:
         self.setWindowTitle(_("{app} — first-run setup").format(app=APP_NAME))
+        self.setButtonText(QWizard.WizardButton.CustomButton1, _("Connect to the office &server…"))
+        self.button(QWizard.WizardButton.CustomButton1).setToolTip(
+            _("Your office already works on a server shared by several computers: join it instead."))
         self.office_page = OfficePage()
         self.admin_page = AdminPage()
         self.addPage(self.office_page)

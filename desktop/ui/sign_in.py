@@ -8,6 +8,7 @@ rest of the dialog.
 
 from __future__ import annotations
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -47,8 +48,11 @@ class SelectableLabel(QLabel):
 class SignInDialog(QDialog):
     """Signs a person in through :func:`desktop.services.workspace.open_signed_in`.
 
-    On success ``ctx`` holds the signed-in context and the dialog is accepted.
+    On success ``ctx`` holds the signed-in context and the dialog is accepted. ``location_chosen``
+    asks the session for a sign-in somewhere else: the office server, or back to this PC's file.
     """
+
+    location_chosen = Signal(str)
 
     def __init__(self, location: str, *, demo: bool = False, office_name: str = "",
                  parent: QWidget | None = None) -> None:
@@ -94,11 +98,29 @@ class SignInDialog(QDialog):
         line = QFrame()
         line.setFrameShape(QFrame.Shape.HLine)
         layout.addWidget(line)
-        where = SelectableLabel(_("Database: {path}").format(path=location))
+        is_server = "://" in location
+        where = SelectableLabel(_("Office server: {where}").format(where=location.split("://", 1)[1]) if is_server
+                                else _("Database: {path}").format(path=location))
         where.setObjectName("database")
         where.setWordWrap(True)
         where.setStyleSheet("color: palette(mid);")
         layout.addWidget(where)
+        places = QHBoxLayout()
+        self.server_button = QPushButton(_("Connect to the office &server…"))
+        self.server_button.setObjectName("connect_server")
+        self.server_button.setAutoDefault(False)
+        self.server_button.clicked.connect(self.open_server_connect)
+        places.addWidget(self.server_button)
+        self.local_button: QPushButton | None = None
+        if is_server:
+            self.local_button = QPushButton(_("Use this &computer's database"))
+            self.local_button.setObjectName("use_local")
+            self.local_button.setAutoDefault(False)
+            self.local_button.setToolTip(_("Back to the office database kept on this computer."))
+            self.local_button.clicked.connect(self._use_local)
+            places.addWidget(self.local_button)
+        places.addStretch(1)
+        layout.addLayout(places)
 
         self.buttons = QDialogButtonBox()
         self.sign_in_button = self.buttons.addButton(_("&Sign in"), QDialogButtonBox.ButtonRole.AcceptRole)
@@ -153,6 +175,16 @@ class SignInDialog(QDialog):
         self.username.setText(username)
         self.password.setText(password)
         self.sign_in_button.setFocus()
+
+    def open_server_connect(self):
+        from desktop.ui.server_connect import connect_to_server
+
+        dialog = connect_to_server(self, self.username.text().strip())
+        dialog.accepted.connect(lambda: self.location_chosen.emit(dialog.location))
+        return dialog
+
+    def _use_local(self) -> None:
+        self.location_chosen.emit(settings.LOCAL_DATABASE.get() or workspace.default_location())
 
     def open_recovery(self):
         warmup.wait()  # the recovery screen opens the database: the background imports first

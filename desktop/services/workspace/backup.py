@@ -80,6 +80,11 @@ class BackupInfo:
     counts: dict[str, int] = field(default_factory=dict)
 
 
+def is_server(ctx: AppContext) -> bool:
+    """The open office is on a server: its backups are encrypted dumps, restored from the command line."""
+    return ctx.db.path is None
+
+
 def _info(b: files.BackupFile) -> BackupInfo:
     return BackupInfo(b.path, b.created_at, b.office, b.reason, b.size, b.encrypted, b.counts)
 
@@ -89,8 +94,10 @@ def backup_folder(db: Database) -> Path:
     configured = office.get_setting(db, "backup_dir")
     if configured:
         return Path(str(configured)).expanduser()
-    if db.path is None:
-        raise ValidationError(_("This database is on a server: back it up with the server's own tools."))
+    if db.path is None:  # an office server: this PC's own data folder, until an administrator chooses one
+        from desktop.services.workspace.startup import default_location
+
+        return Path(default_location()).parent / "backups"
     return db.path.parent / "backups"
 
 
@@ -117,15 +124,18 @@ def create_backup(ctx: AppContext, folder: str | Path | None = None, *, reason: 
     if reason not in AUTOMATIC_REASONS:
         ctx.require(Permission.BACKUP)
     db = ctx.db
-    if db.path is None:
-        raise ValidationError(_("This database is on a server: back it up with the server's own tools."))
     target = Path(folder).expanduser() if folder else backup_folder(db)
     try:
-        from desktop.services.security import checkpoints
+        if db.path is None:  # an office server: pg_dump, encrypted (desktop.services.workspace.server_backup)
+            from desktop.services.workspace import server_backup
 
-        anchor = checkpoints.for_backup(db) if db.key is not None else None
-        made = files.write_backup(db.path, db.key, target, _office_code(db), reason=reason, key_snapshot=_snapshot(db),
-                                  progress=progress, audit=anchor)
+            made = server_backup.create(ctx, target, _office_code(db), reason=reason, progress=progress)
+        else:
+            from desktop.services.security import checkpoints
+
+            anchor = checkpoints.for_backup(db) if db.key is not None else None
+            made = files.write_backup(db.path, db.key, target, _office_code(db), reason=reason,
+                                      key_snapshot=_snapshot(db), progress=progress, audit=anchor)
     except Exception as exc:  # every failure is in the audit log, whatever raised it
         with db.transaction() as session:
             audit.record(session, ctx.username, "backup", "backup", None,
@@ -360,8 +370,19 @@ def _derived_backup_key(path: Path, unlock: Unlock | None) -> bytes | None:
 
 def inspect_backup(path: str | Path, known_keys: list[bytes] = (),  # type: ignore[assignment]
                    unlock: Unlock | None = None, masters: list[bytes] = ()) -> BackupSummary:  # type: ignore[assignment]
-    """Check a backup file (integrity, page MACs) and read its date and record counts."""
+    """Check a backup file (integrity, page MACs) and read its date and record counts.
+
+    A server backup (``….pgdump``) is decrypted whole with ``unlock``'s password (its maker's).
+    """
     path = Path(path).expanduser()
+    from desktop.services.workspace import server_backup
+
+    if server_backup.is_server_backup(path):
+        if unlock is None or not unlock.username:
+            raise AuthError(_("A server backup opens with the password of the administrator who made it: give "
+                              "their user name and password."))
+        checked = server_backup.check(path, unlock.username, unlock.password or "")
+        return BackupSummary(path, checked.created_at, checked.office, True, checked.counts, checked.problems)
     key = backup_key(path, known_keys, unlock, masters)
     described = files.describe(path)
     meta = files.read_sidecar(path).get("backup") or {}
@@ -406,6 +427,12 @@ def restore_backup(location: str | Path, path: str | Path, *, ctx: AppContext | 
     The key file comes from the backup, so the passwords are those of the backup's day.
     """
     wait_for_background_backups()
+    from desktop.services.workspace import server_backup
+
+    if server_backup.is_server_backup(path) or "://" in str(location):
+        raise ValidationError(_("A server backup is restored into a new, empty database on a server, from the "
+                                "command line: enlace backup restore FILE --db postgresql://OWNER@HOST:PORT/DATABASE "
+                                "--user ADMINISTRATOR."))
     target = Path(location).expanduser().resolve()
     source = Path(path).expanduser().resolve()
     if source == target:

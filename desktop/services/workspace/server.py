@@ -41,6 +41,55 @@ def server_url(location: str) -> str:
     return text
 
 
+def seat_location(host: str, port: int, database: str) -> str:
+    """What a seat keeps of its office server: host, port and database, never a user or a password."""
+    from sqlalchemy.engine import URL
+
+    host, database = host.strip(), database.strip()
+    if not host or not database:
+        raise ValidationError(_("Give the server's address and the name of the office's database."))
+    if not 0 < int(port) < 65536:
+        raise ValidationError(_("The port is a number from 1 to 65535 (PostgreSQL's usual port is 5432)."))
+    return URL.create("postgresql+psycopg", host=host, port=int(port), database=database).render_as_string()
+
+
+def seat_parts(location: str) -> tuple[str, int, str] | None:
+    """(host, port, database) of a server location, or None for a file."""
+    if not is_server_location(location):
+        return None
+    from sqlalchemy.engine import make_url
+
+    url = make_url(server_url(location))
+    return url.host or "localhost", url.port or 5432, url.database or ""
+
+
+def login_url_text(location: str, username: str) -> str:
+    """The connection a person's seat makes, as shown to them: ``postgresql+psycopg://<login>@host:port/db``."""
+    from sqlalchemy.engine import make_url
+
+    from desktop.store import server
+
+    url = make_url(server_url(location))
+    return url.set(username=server.login_name(url.database or "", username), password=None).render_as_string()
+
+
+def check_server(location: str, username: str, password: str, *, timeout: int = 10) -> None:
+    """Try the office server as a seat would, with ``username``'s own login, within ``timeout`` seconds.
+
+    Nothing is written and nothing is kept. Raises StoreError (translated): the server does not
+    answer, it is on another machine and offers no TLS, it refuses the user name or password, or its
+    database is not an Enlace office.
+    """
+    from desktop.services.workspace import with_login
+    from desktop.store import server
+
+    if not username.strip():
+        raise ValidationError(_("Enter your user name."))
+    if not password:
+        raise ValidationError(_("Enter your password."))
+    server.probe(with_login(server_url(location), username.strip(), password), timeout=timeout)
+
+
 def init_server(location: str, form: OfficeForm | None, admin_username: str, admin_full_name: str,
                 admin_password: str | None, *, language: str = "es") -> ServerSetup:
     """Create (or bring up to date) an office on an empty PostgreSQL database; see the module doc."""

@@ -236,10 +236,13 @@ class BackupsTab(QWidget):
             buttons.addWidget(button)
         buttons.addStretch(1)
         layout.addLayout(buttons)
-        can_restore = ctx.can(Permission.RESTORE)
+        # A server backup goes into a new, empty server database from the command line, never over this one.
+        can_restore = ctx.can(Permission.RESTORE) and not backup.is_server(ctx)
         self.restore_button.setVisible(can_restore)
         self.restore_file.setVisible(can_restore)
         self.new_key.setVisible(ctx.can(Permission.MANAGE_OFFICE) and ctx.db.key is not None)
+        # On a server the backup holds every account: administrators make it (with their own password).
+        self.backup_now.setVisible(not backup.is_server(ctx) or ctx.can(Permission.MANAGE_OFFICE))
         self.backups: list[backup.BackupInfo] = []
         self.refresh()
 
@@ -336,7 +339,14 @@ class BackupsTab(QWidget):
         if info is None:
             return
         try:
-            summary = backup.inspect_backup(info.path, [self.ctx.db.key] if self.ctx.db.key else [])
+            if info.path.name.endswith(".pgdump"):  # an office server's backup: opened with one's own password
+                from desktop.services.workspace import server_backup
+
+                checked = server_backup.check_own(self.ctx, info.path)
+                summary = backup.BackupSummary(info.path, checked.created_at, checked.office, True, checked.counts,
+                                               checked.problems)
+            else:
+                summary = backup.inspect_backup(info.path, [self.ctx.db.key] if self.ctx.db.key else [])
         except (EnlaceError, StoreError) as exc:
             show_error(self, exc)
             return
