@@ -222,3 +222,23 @@ def test_on_a_server_a_clerk_reads_only_the_public_columns_of_the_signing_key(of
         assert [k.own for k in certificates.list_keys(clerk)] == [True]
     finally:
         db.dispose()
+
+
+@pytest.mark.pg_only
+def test_moving_to_a_server_unseals_the_key_for_the_server_to_guard(encrypted_office, issued, backend) -> None:
+    from desktop.services.workspace.server import migrate_to_server
+
+    target = pg.new_database(migrated=False)
+    try:
+        migrate_to_server(str(encrypted_office.path), target, "admin", PASSWORD)
+        server = workspace.open_store(target)
+        try:
+            with server.session() as session:
+                key = session.scalar(select(SigningKey))
+                seed = bytes(key.private_key)
+            assert Ed25519PrivateKey.from_private_bytes(seed).public_key().public_bytes_raw() == bytes(key.public_key)
+            assert certificates.verify_certificate(server, issued[0]).ok
+        finally:
+            server.dispose()
+    finally:
+        pg.drop_database(target)
