@@ -153,16 +153,18 @@ def _grant_aad(kid: str, slot: str) -> str:
     return f"enlace:{kid}:grant:{slot}"
 
 
-def grant_for(public: bytes, key: bytes, slot: str, master: bytes | None = None) -> dict[str, Any]:
-    """The database key (and an administrator's master key) sealed to a slot's public key."""
+def grant_for(public: bytes, key: bytes, slot: str, master: bytes | None = None,
+              roles: dict[str, bytes] | None = None) -> dict[str, Any]:
+    """The database key (an administrator's master key, the role's keys) sealed to a slot's public key."""
     from desktop.store.key_hierarchy import seal_grant
 
-    secrets = {"db": key, **({"master": master} if master else {})}
+    secrets = {"db": key, **({"master": master} if master else {}),
+               **{f"role:{name}": value for name, value in (roles or {}).items()}}
     return seal_grant(public, secrets, _grant_aad(key_id(key), slot))
 
 
 def wrap_with_password(key: bytes, slot: str, password: str, hash_id: str | None = None,
-                       master: bytes | None = None) -> dict[str, Any]:
+                       master: bytes | None = None, roles: dict[str, bytes] | None = None) -> dict[str, Any]:
     """A new slot: a new key pair, its private half sealed under the password, a grant of ``key``."""
     import secrets
 
@@ -174,14 +176,15 @@ def wrap_with_password(key: bytes, slot: str, password: str, hash_id: str | None
     kek = _password_kek(password, salt, params)
     private, public = new_key_pair()
     extra: dict[str, Any] = {"kdf": "argon2id", **params, "salt": _b64(salt), "public": b64(public),
-                             "grant": grant_for(public, key, slot, master)}
+                             "grant": grant_for(public, key, slot, master, roles)}
     if hash_id:
         extra["hash_id"] = hash_id
     return _seal(kek, private, f"enlace:user:{slot}:private", extra)
 
 
-def unwrap_with_password(wrap: dict[str, Any], kid: str, slot: str, password: str) -> tuple[bytes, bytes | None]:
-    """(database key, master key or None) from a slot opened with a password; WrongSecret otherwise."""
+def unwrap_with_password(wrap: dict[str, Any], kid: str, slot: str, password: str
+                         ) -> tuple[bytes, bytes | None, dict[str, bytes]]:
+    """(database key, master key or None, role keys) from a slot opened with a password; WrongSecret otherwise."""
     from desktop.store.key_hierarchy import open_grant
 
     try:
@@ -194,17 +197,23 @@ def unwrap_with_password(wrap: dict[str, Any], kid: str, slot: str, password: st
     except (KeyError, TypeError, ValueError) as exc:
         raise WrongSecret from exc
     if "public" not in wrap:  # a slot written before grants: it seals the database key itself
-        return _open(kek, wrap, f"enlace:{kid}:user:{slot}"), None
+        return _open(kek, wrap, f"enlace:{kid}:user:{slot}"), None, {}
     private = _open(kek, wrap, f"enlace:user:{slot}:private")
     try:
         public = _unb64(wrap["public"])
         key = open_grant(private, public, wrap.get("grant"), _grant_aad(kid, slot), "db")
         master = open_grant(private, public, wrap.get("grant"), _grant_aad(kid, slot), "master")
+        roles = {}
+        for entry in wrap["grant"] if isinstance(wrap.get("grant"), dict) else ():
+            if isinstance(entry, str) and entry.startswith("role:"):
+                value = open_grant(private, public, wrap["grant"], _grant_aad(kid, slot), entry)
+                if value is not None:
+                    roles[entry[len("role:"):]] = value
     except ValueError as exc:
         raise WrongSecret from exc
     if key is None:
         raise WrongSecret
-    return key, master
+    return key, master, roles
 
 
 def wrap_with_recovery(key: bytes, recovery_key: str) -> dict[str, Any]:
@@ -258,6 +267,7 @@ class Unlocked:
     generation: int = 0  # which of the user's wraps opened (0: current)
     hash_id: str | None = None  # the opened wrap's password_hash_id(), when it has one
     salt: str | None = None  # the opened wrap's salt: tells it apart from a wrap written meanwhile
+    roles: dict[str, bytes] = field(default_factory=dict, repr=False)  # role keys the slot granted (wraps)
 
 
 class KeyFile:
@@ -370,13 +380,13 @@ class KeyFile:
             if not isinstance(wrap, dict):
                 continue
             try:
-                key, master = unwrap_with_password(wrap, kid, name, password)
+                key, master, roles = unwrap_with_password(wrap, kid, name, password)
             except WrongSecret:
                 continue
             if key_id(key) == kid:
                 hash_id = wrap.get("hash_id")
                 return Unlocked(key, "password", master, generation, hash_id if isinstance(hash_id, str) else None,
-                                wrap.get("salt"))
+                                wrap.get("salt"), roles)
         raise WrongSecret
 
     def unlock_with_recovery(self, recovery_key: str) -> Unlocked:
@@ -409,14 +419,15 @@ class KeyFile:
             return data
 
     def set_password(self, key: bytes, username: str, password: str, *, keep_previous: bool = True,
-                     hash_id: str | None = None, master: bytes | None = None) -> None:
+                     hash_id: str | None = None, master: bytes | None = None,
+                     roles: dict[str, bytes] | None = None) -> None:
         """Wrap ``key`` for ``username``'s new password (``hash_id``: its hash's :func:`password_hash_id`).
 
         The previous wrap is kept until the user's next sign-in proves which one the database
         agrees with, so a crash between the key file and the database commit locks nobody out.
         """
         name = slot_name(username)
-        wrap = wrap_with_password(key, name, password, hash_id, master)
+        wrap = wrap_with_password(key, name, password, hash_id, master, roles)
 
         def change(data: dict[str, Any]) -> None:
             if data.get("key_id") != key_id(key):
@@ -427,7 +438,8 @@ class KeyFile:
         self.update(change)
 
     def keep_only(self, username: str, generation: int, key: bytes, password: str, *,
-                  hash_id: str | None = None, salt: str | None = None, master: bytes | None = None) -> None:
+                  hash_id: str | None = None, salt: str | None = None, master: bytes | None = None,
+                  roles: dict[str, bytes] | None = None) -> None:
         """After a sign-in: keep only the wrap that opened (rewrapped as current).
 
         ``hash_id`` is the :func:`password_hash_id` of the hash the database checked the password
@@ -439,7 +451,7 @@ class KeyFile:
         def change(data: dict[str, Any]) -> None:
             wraps = data["slots"].get(name) or []
             if generation:
-                data["slots"][name] = [wrap_with_password(key, name, password, hash_id, master)]
+                data["slots"][name] = [wrap_with_password(key, name, password, hash_id, master, roles)]
                 return
             if not wraps or not isinstance(wraps[0], dict) or (salt is not None and wraps[0].get("salt") != salt):
                 return
@@ -521,26 +533,63 @@ class Keyring:
     """An unlocked encrypted database's key together with its key file (kept on the Database).
 
     ``master`` is the office master key when the person who opened it holds it (an administrator,
-    or the recovery key): it is what replacing the database key needs.
+    or the recovery key): it is what replacing the database key needs, and it gives every role key.
+    ``roles`` are the role keys the person's slot granted (:mod:`desktop.store.wraps`).
     """
 
-    def __init__(self, key_file: KeyFile, key: bytes, master: bytes | None = None) -> None:
+    def __init__(self, key_file: KeyFile, key: bytes, master: bytes | None = None,
+                 roles: dict[str, bytes] | None = None) -> None:
         self.key_file = key_file
         self.key = key
         self.master = master
+        self.roles = dict(roles or {})
+
+    def file_salt(self) -> bytes | None:
+        """The database's salt when its key derives from the master key (None: an older database)."""
+        try:
+            salt = bytes.fromhex(str(self.key_file.read().get("file_salt") or ""))
+        except (KeyFileError, ValueError):
+            return None
+        return salt if len(salt) == 16 else None
+
+    def has_role_keys(self) -> bool:
+        """Role keys exist for a database whose key derives from the master key (see desktop.store.wraps)."""
+        return self.file_salt() is not None
+
+    def role_key(self, name: str) -> bytes | None:
+        """Role key ``name`` if this keyring holds it: derived from the master key, or granted by the slot."""
+        from desktop.store import wraps
+
+        salt = self.file_salt()
+        if salt is None:
+            return None
+        if self.master is not None:
+            from desktop.store.key_hierarchy import database_key
+
+            if key_id(database_key(self.master, salt)) == key_id(self.key):
+                return wraps.role_key(self.master, salt, name)
+            return None
+        return self.roles.get(name)
+
+    def grants_for(self, role: str | None) -> dict[str, bytes]:
+        """The role keys a slot of an account with ``role`` gets, among those this keyring holds."""
+        from desktop.store import wraps
+
+        found = {name: self.role_key(name) for name in wraps.keys_for_role(role)}
+        return {name: value for name, value in found.items() if value is not None}
 
     def set_password(self, username: str, password: str, hash_id: str | None = None, *, admin: bool = False,
-                     keep_previous: bool = True) -> None:
+                     keep_previous: bool = True, role: str | None = None) -> None:
         self.key_file.set_password(self.key, username, password, hash_id=hash_id,
-                                   master=self.master if admin else None, keep_previous=keep_previous)
+                                   master=self.master if admin else None, keep_previous=keep_previous,
+                                   roles=self.grants_for(role))
 
 
-def _is_admin(session, username: str) -> bool:
+def _role(session, username: str) -> str | None:
     from sqlalchemy import text
 
-    role = session.execute(text("SELECT role FROM user_account WHERE lower(username) = :name"),
+    return session.execute(text("SELECT role FROM user_account WHERE lower(username) = :name"),
                            {"name": username.strip().lower()}).scalar()
-    return role == "admin"
 
 
 def stage_password(session, username: str, password: str, password_hash: str | None = None, *,
@@ -550,12 +599,14 @@ def stage_password(session, username: str, password: str, password_hash: str | N
     Called by the auth service inside the transaction that stores the new password hash,
     after every check passed; see :meth:`KeyFile.set_password` for the crash window. Given the
     new ``password_hash``, the wrap carries its fingerprint (one argon2id at the next sign-in).
+    The slot also grants the role keys of the account's role (those the keyring holds).
     """
     database = session.info.get("database")
     keyring = getattr(database, "keyring", None)
     if isinstance(keyring, Keyring):
+        role = _role(session, username)
         keyring.set_password(username, password, password_hash_id(password_hash) if password_hash else None,
-                             admin=_is_admin(session, username), keep_previous=keep_previous)
+                             admin=role == "admin", keep_previous=keep_previous, role=role)
 
 
 def clear_failures(session, username: str) -> None:
@@ -586,3 +637,48 @@ def on_activation_change(session, username: str, active: bool) -> bool:
         keyring.key_file.remove_user(username)
         return True
     return keyring.key_file.has_slot(username)
+
+
+def establish_role_keys(db) -> int:
+    """With the master key at hand (an administrator signed in, or the recovery key): give every key
+    slot the role keys of its account's role (sealed to the slot's public key: no password needed)
+    and seal a signing key that is not sealed yet (a database from before role keys). Returns how
+    many signing keys were sealed. Nothing on a database without role keys."""
+    from desktop.store.key_hierarchy import _unb64 as unb64
+    from desktop.store.wraps import keys_for_role, reseal_rows, role_keys
+
+    keyring = getattr(db, "keyring", None)
+    if not isinstance(keyring, Keyring) or keyring.master is None or not keyring.has_role_keys():
+        return 0
+    sign = keyring.role_key("sign")
+    salt = keyring.file_salt()
+    if sign is None or salt is None:
+        return 0  # the master key is not this database's
+    with db.engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT username, role FROM user_account WHERE active").all()
+        conn.rollback()
+    roles = {slot_name(name): role for name, role in rows}
+    master = keyring.master
+
+    def stale(data: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+        found = []
+        for name, slot in data["slots"].items():
+            want = {f"role:{k}" for k in keys_for_role(roles.get(name))}
+            for wrap in slot:
+                if isinstance(wrap, dict) and "public" in wrap and isinstance(wrap.get("grant"), dict):
+                    have = {k for k in wrap["grant"] if isinstance(k, str) and k.startswith("role:")}
+                    if have != want:
+                        found.append((name, wrap))
+        return found
+
+    def change(data: dict[str, Any]) -> None:
+        for name, wrap in stale(data):
+            granted = role_keys(master, salt, keys_for_role(roles.get(name)))
+            wrap["grant"] = grant_for(unb64(wrap["public"]), keyring.key, name,
+                                           master if "master" in wrap["grant"] else None, granted)
+
+    if stale(keyring.key_file.read()):
+        keyring.key_file.update(change)
+    with db.transaction() as session:
+        return reseal_rows(session.connection(), sign, sign)
+

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop.i18n import _
-from desktop.store import keys, swap
+from desktop.store import keys, swap, wraps
 from desktop.store.files import StoreError, crash_point, fsync_file, key_pragma_for, sqlcipher_module
 
 
@@ -46,23 +46,27 @@ def export_copy(source: Path, source_key: bytes | None, dest: Path, key: bytes, 
 
 
 def regrant(data: dict[str, Any], key: bytes, salt: bytes | None, master: bytes | None,
-            drop: tuple[str, ...] = (), admins: set[str] | None = None) -> list[str]:
+            drop: tuple[str, ...] = (), admins: set[str] | None = None,
+            roles: dict[str, str] | None = None) -> list[str]:
     """Point a key file's slots at a new database key: each slot gets a new grant (the slots of
-    ``admins``, default those that had it, with the master key); slots of ``drop`` and slots from
+    ``admins``, default those that had it, with the master key; with ``roles``, slot → role, the
+    role keys of that role, derived from ``master`` and ``salt``); slots of ``drop`` and slots from
     before grants are removed. Returns the accounts whose slot was removed."""
     from desktop.store.key_hierarchy import _unb64 as unb64
     from desktop.store.key_hierarchy import master_id
 
     removed: list[str] = []
     dropped = {keys.slot_name(name) for name in drop}
-    for name, wraps in list(data["slots"].items()):
+    for name, slot_wraps in list(data["slots"].items()):
         kept = []
-        for wrap in wraps:
+        for wrap in slot_wraps:
             if name in dropped or not isinstance(wrap, dict) or "public" not in wrap:
                 continue
             had_master = isinstance(wrap.get("grant"), dict) and "master" in wrap["grant"]
             admin = name in admins if admins is not None else had_master
-            wrap["grant"] = keys.grant_for(unb64(wrap["public"]), key, name, master if admin else None)
+            granted = (wraps.role_keys(master, salt, wraps.keys_for_role(roles.get(name)))
+                       if roles is not None and master is not None and salt is not None else None)
+            wrap["grant"] = keys.grant_for(unb64(wrap["public"]), key, name, master if admin else None, granted)
             kept.append(wrap)
         if kept:
             data["slots"][name] = kept
@@ -79,6 +83,20 @@ def regrant(data: dict[str, Any], key: bytes, salt: bytes | None, master: bytes 
         data["master_id"] = master_id(master)
     return removed
 
+
+def reseal_copy(path: Path, key: bytes, old: bytes | None, new: bytes) -> int:
+    """Seal the signing key of the copy at ``path`` (key ``key``) under the new ``sign`` role key."""
+    from desktop.store.files import connect_raw
+
+    conn = connect_raw(path, key)
+    try:
+        changed = wraps.reseal_rows(conn, old, new)
+        conn.commit()
+    finally:
+        conn.close()
+    if changed:
+        fsync_file(path)
+    return changed
 
 
 def rotate(db, *, drop: tuple[str, ...] = (), recovery_key: str | None = None) -> list[str]:
@@ -105,17 +123,20 @@ def rotate(db, *, drop: tuple[str, ...] = (), recovery_key: str | None = None) -
     key = database_key(master, salt)
     with keyring.key_file.locked():
         data = keyring.key_file.read()
+        old_sign = keyring.role_key("sign")
         with db.engine.connect() as conn:
-            rows = conn.exec_driver_sql("SELECT username FROM user_account WHERE role = 'admin' AND active").all()
+            rows = conn.exec_driver_sql("SELECT username, role FROM user_account WHERE active").all()
             conn.rollback()
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        admins = {keys.slot_name(name) for (name,) in rows}
+        admins = {keys.slot_name(name) for (name, role) in rows if role == "admin"}
+        roles = {keys.slot_name(name): role for (name, role) in rows}
         db.dispose()
         staged = swap.aside(path, "rotating")
         staged_keys = swap.aside(path, "keys-new")
         try:
             export_copy(path, db.key, staged, key, salt)
-            removed = regrant(data, key, salt, master, drop, admins)
+            reseal_copy(staged, key, old_sign, wraps.role_key(master, salt, "sign"))
+            removed = regrant(data, key, salt, master, drop, admins, roles)
             keys.write_private(staged_keys, json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
             crash_point("rotate:staged")
         except BaseException:

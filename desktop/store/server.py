@@ -7,7 +7,8 @@ databases) without their roles mixing:
 
 - a group role per Enlace role: ``<db>_clerk``, ``<db>_trainer``, ``<db>_supervisor``, ``<db>_admin``
   (``enlace_clerk``… for a database called ``enlace``), holding the table privileges of
-  :data:`TABLE_ACCESS`, which mirror ``desktop/services/core/permissions.py``;
+  :data:`TABLE_ACCESS`, which mirror ``desktop/services/core/permissions.py`` (column privileges
+  where a role may read only part of a table: the signing key's public columns for clerks);
 - a login per Enlace account, ``<db>.<username>`` (``enlace.maria``), member of its role's group,
   with the account's own password as a SCRAM-SHA-256 verifier computed here (the password itself
   never reaches the server's logs). No password is stored on the PCs.
@@ -45,6 +46,10 @@ EXCHANGE_VERIFY = ("exchange_peer", "exchange_revocation")  # another office's k
 
 READ = "SELECT"
 WRITE = "SELECT, INSERT, UPDATE, DELETE"
+# Roles that check certificates but do not sign (clerks) read the office key's public columns only:
+# private_key is readable by the roles holding the `sign` role key (desktop.store.wraps.ROLE_KEYS).
+SIGNING_KEY_PUBLIC = ("SELECT (id, created_at, created_by, updated_at, updated_by, version, office_code, key_id, "
+                      "public_key, active)")
 
 
 def _access() -> dict[str, dict[str, str]]:
@@ -53,7 +58,7 @@ def _access() -> dict[str, dict[str, str]]:
                                               "audit_event": "SELECT, INSERT", "user_account": "SELECT, UPDATE"}
     verify = {t: READ for t in VERIFY + EXCHANGE_VERIFY if t != "office"}
     # Clerks also work the exchange: referrals from other offices, the directory review queue.
-    clerk = every | verify | {t: WRITE for t in DIRECTORY + PEOPLE + EXCHANGE}
+    clerk = every | verify | {t: WRITE for t in DIRECTORY + PEOPLE + EXCHANGE} | {"signing_key": SIGNING_KEY_PUBLIC}
     # Trainers never see people or referrals (nor cases, consent, households).
     trainer = every | verify | {t: READ for t in DIRECTORY} | {t: WRITE for t in TRAINING}
     # Supervisors read everything; they merge people, revoke certificates and make exchange bundles.

@@ -18,6 +18,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from desktop.services.exchange._bundle import Resource, canonical_json, iso, parse_iso, sha256_hex
+from desktop.services.training.certificates import signing_seed
 from desktop.store.base import utcnow
 from desktop.store.models import Certificate, ExchangePeer, RemoteRevocation, SigningKey, TrustedKey
 
@@ -37,7 +38,8 @@ def peer(session: Session, office_code: str) -> ExchangePeer:
 def key_resources(session: Session, own_code: str) -> tuple[list[Resource], int]:
     keys = [{"office_code": own_code, "key_id": k.key_id, "active": k.active, "algorithm": "Ed25519",
              "public_key": base64.b64encode(k.public_key).decode("ascii")}
-            for k in session.scalars(select(SigningKey).order_by(SigningKey.created_at))]
+            for k in session.execute(select(SigningKey.key_id, SigningKey.active, SigningKey.public_key)
+                                     .order_by(SigningKey.created_at))]
     data = canonical_json({"keys": keys})
     described = {"format": "json", "mediatype": "application/json"}
     return [Resource("certificate_keys", KEYS_PATH, data, described)], len(keys)
@@ -58,7 +60,7 @@ def revocation_resources(session: Session, own_code: str, key: SigningKey) -> tu
         own.revocation_issued_at = utcnow()
     body = {"format": LIST_FORMAT, "office_code": own_code, "sequence": own.revocation_seq,
             "issued_at": iso(own.revocation_issued_at or utcnow()), "key_id": key.key_id, "revoked": revoked}
-    signature = Ed25519PrivateKey.from_private_bytes(key.private_key).sign(canonical_json(body))
+    signature = Ed25519PrivateKey.from_private_bytes(signing_seed(session, key)).sign(canonical_json(body))
     data = canonical_json({**body, "signature": base64.b64encode(signature).decode("ascii")})
     return ([Resource("revocations", REVOCATIONS_PATH, data, {"format": "json", "mediatype": "application/json"})],
             {"sequence": own.revocation_seq, "revoked": len(revoked)})

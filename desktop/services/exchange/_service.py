@@ -22,7 +22,7 @@ from desktop.services.exchange import _bundle as fmt
 from desktop.services.exchange import _directory, _keys, _referrals, _trust
 from desktop.services.office import current_office
 from desktop.services.security import audit
-from desktop.services.training.certificates import office_key
+from desktop.services.training.certificates import office_key, signing_seed
 from desktop.store.base import utcnow
 from desktop.store.models import ExchangeBundle
 
@@ -102,7 +102,7 @@ def _build(session: Session, ctx: AppContext, to: str, include: tuple[str, ...])
                 "recipient": recipient, "sequence": seq, "previous_bundle_sha256": previous or None,
                 "created_at": fmt.iso(now), "valid_until": fmt.iso(now + timedelta(days=VALID_DAYS)),
                 "contents": contents}
-    data, digest = fmt.write_bundle(manifest, resources, key.private_key, key.key_id,
+    data, digest = fmt.write_bundle(manifest, resources, signing_seed(session, key), key.key_id,
                                   f"enlace-{office.code.lower()}-{seq}")
     session.add(ExchangeBundle(id=bundle_id, direction="out", sender_office=office.code, recipient=recipient,
                                seq=seq, sha256=digest, previous_sha256=previous, created_at=now,

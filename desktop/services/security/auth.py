@@ -254,6 +254,7 @@ def update_user(ctx: AppContext, user_id: uuid.UUID, *, full_name: str | None = 
         user = _load(session, user_id)
         check_version(user, expected_version)
         was_admin = user.role == "admin"
+        was_role = user.role
         changed: list[str] = []
         if full_name is not None and full_name.strip() != user.full_name:
             if not full_name.strip():
@@ -268,6 +269,8 @@ def update_user(ctx: AppContext, user_id: uuid.UUID, *, full_name: str | None = 
             changed.append("role")
             if was_admin or role == "admin":
                 rotate = ("", was_admin)  # the master key follows the administrators
+            elif _role_keys_change(ctx, was_role, role):
+                rotate = ("", False)  # new role keys: what the old role could unwrap opens nothing any more
         if active is not None and active != user.active:
             if user.id == ctx.actor.user_id and not active:
                 raise ValidationError(_("You cannot deactivate your own account."))
@@ -292,6 +295,15 @@ def update_user(ctx: AppContext, user_id: uuid.UUID, *, full_name: str | None = 
     if rotate is not None:
         replace_keys(ctx, drop=(rotate[0],) if rotate[0] else (), new_recovery_key=rotate[1])
     return info
+
+
+def _role_keys_change(ctx: AppContext, old: str, new: str) -> bool:
+    """A role change that changes the role keys of an account, on a database that has role keys."""
+    from desktop.services.security import role_keys
+
+    keyring = ctx.db.keyring
+    return (isinstance(keyring, keys.Keyring) and keyring.has_role_keys()
+            and set(role_keys.keys_for_role(old)) != set(role_keys.keys_for_role(new)))
 
 
 def replace_keys(ctx: AppContext, *, drop: tuple[str, ...] = (), new_recovery_key: bool = False) -> None:

@@ -162,7 +162,7 @@ def _key_opens(path: Path, key: bytes, connect_raw) -> bool:
 
 
 def _open_keyed(path: Path, kf: keys.KeyFile | None, key: bytes, salt: bytes | None = None,
-                master: bytes | None = None) -> Database:
+                master: bytes | None = None, roles: dict[str, bytes] | None = None) -> Database:
     from desktop.store.database import open_database
 
     try:
@@ -171,7 +171,7 @@ def _open_keyed(path: Path, kf: keys.KeyFile | None, key: bytes, salt: bytes | N
         raise UnreadableDatabaseError(_("The database file {path} cannot be opened with its key file: the "
                                         "key file belongs to another database, or the file is damaged. "
                                         "Restore both from a backup.").format(path=path)) from exc
-    db.keyring = keys.Keyring(kf, key, master) if kf is not None else None
+    db.keyring = keys.Keyring(kf, key, master, roles) if kf is not None else None
     return db
 
 
@@ -258,7 +258,7 @@ def open_store(location: str | os.PathLike[str], unlock: UnlockSource = None, *,
                                         "recovery key, to open it."))
     except keys.KeyFileError as exc:
         raise StoreError(str(exc)) from exc
-    return _open_keyed(path, kf, unlocked.key, master=unlocked.master)
+    return _open_keyed(path, kf, unlocked.key, master=unlocked.master, roles=unlocked.roles)
 
 
 def journal_pending(location: str | os.PathLike[str]) -> bool:
@@ -516,6 +516,16 @@ def _flush_refused_attempts(db: Database) -> None:
                              detail=detail)
 
 
+def _establish_role_keys(db: Database, username: str) -> None:
+    """An administrator signed in: every slot gets its role's keys, an unsealed signing key is sealed."""
+    from desktop.services.security import audit
+
+    sealed = keys.establish_role_keys(db)
+    if sealed:
+        with db.transaction() as session:
+            audit.record(session, username, "update", "signing_key", None, ["private_key"], {"sealed": sealed})
+
+
 @dataclass(frozen=True)
 class SignInStart:
     """A sign-in whose first step passed: for an encrypted file, the password opened its key slot."""
@@ -572,7 +582,7 @@ def complete_sign_in(start: SignInStart) -> AppContext:
             raise
     kf = keys.KeyFile(keys.key_file_for(start.path))
     unlocked = start.unlocked
-    db = _open_keyed(start.path, kf, unlocked.key, master=unlocked.master)
+    db = _open_keyed(start.path, kf, unlocked.key, master=unlocked.master, roles=unlocked.roles)
     try:
         _flush_refused_attempts(db)
         # Opening the key slot checked the password; a slot marked with the stored hash's
@@ -581,10 +591,11 @@ def complete_sign_in(start: SignInStart) -> AppContext:
         # The wrap that opened agrees with the database: drop the other generation, mark the one kept.
         kf.keep_only(start.username, unlocked.generation, unlocked.key, start.password,
                      hash_id=auth.stored_password_hash_id(db, actor.user_id), salt=unlocked.salt,
-                     master=unlocked.master)
+                     master=unlocked.master, roles=db.keyring.grants_for(actor.role))  # type: ignore[union-attr]
         if unlocked.master is not None:  # an administrator: anchor the audit log as it is now
             from desktop.services.security import checkpoints
 
+            _establish_role_keys(db, actor.username)
             checkpoints.sign_now(db)
         return AppContext(db, actor)
     except Exception:

@@ -26,9 +26,9 @@ from desktop.services.workspace import (
     open_signed_in,
     open_store,
 )
-from desktop.store import keys, swap
+from desktop.store import keys, swap, wraps
 from desktop.store.files import crash_point
-from desktop.store.rotation import export_copy
+from desktop.store.rotation import export_copy, reseal_copy
 
 
 @dataclass(frozen=True)
@@ -78,8 +78,10 @@ def encrypt_in_place(location: str | os.PathLike[str], username: str, password: 
     staged_kf = keys.KeyFile(swap.aside(path, "keys-new"))
     try:
         export_copy(path, None, staged, key, salt)
+        reseal_copy(staged, key, None, wraps.role_key(master, salt, "sign"))  # the signing key, sealed
         staged_kf.create(key, recovery, salt)
-        staged_kf.set_password(key, username, password, keep_previous=False, master=master)
+        staged_kf.set_password(key, username, password, keep_previous=False, master=master,
+                               roles=wraps.role_keys(master, salt, wraps.keys_for_role("admin")))
         if info is not None:
             staged_kf.set_office(code=info.code, name=info.name, is_demo=info.is_demo)
         crash_point("encrypt:staged")
@@ -135,6 +137,7 @@ def recover_access(location: str | os.PathLike[str], recovery_key: str, username
             audit.record(session, "recovery", "update", "user", user.id, ["password"],
                          detail={"via": "recovery key"})
             active = list(session.scalars(select(User.username).where(User.active.is_(True))))
+        keys.establish_role_keys(db)  # a database from before role keys: its signing key gets sealed
         keyring = db.keyring
         with_slot = set(keyring.key_file.usernames()) if isinstance(keyring, keys.Keyring) else set()
         return sorted(u for u in active if keys.slot_name(u) not in with_slot)

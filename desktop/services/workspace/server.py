@@ -126,6 +126,15 @@ class MigrationResult:
     audit_events: int
 
 
+def _unsealed(src, row: dict) -> dict:
+    from desktop.services.security import role_keys
+
+    seed = role_keys.open_signing_key(role_keys.held_key(src, "sign"), row["public_key"], row["private_key"])
+    if seed is None:
+        raise ValidationError(role_keys.refusal("sign"))
+    return {**row, "private_key": seed}
+
+
 def migrate_to_server(source: str, target: str, admin_username: str, admin_password: str,
                       progress: Callable[[str], None] | None = None) -> MigrationResult:
     """Move a one-PC office (its database file, encrypted or not) onto an empty server database.
@@ -166,6 +175,8 @@ def migrate_to_server(source: str, target: str, admin_username: str, admin_passw
                     copied = 0
                     result = reader.execute(select(table)).mappings()
                     while batch := [dict(row) for row in result.fetchmany(bulk.BATCH)]:
+                        if table.name == "signing_key":  # a server keeps it by column privileges, not sealed
+                            batch = [_unsealed(src, row) for row in batch]
                         bulk.insert_rows(writer, table, batch)
                         copied += len(batch)
                     counts[table.name] = copied

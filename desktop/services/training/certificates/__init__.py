@@ -45,6 +45,7 @@ from desktop.services.training.certificates.keys import (  # noqa: F401  (re-exp
     office_signer,
     read_key_file,
     remove_trusted_key,
+    signing_seed,
 )
 from desktop.services.training.certificates.pages import (  # noqa: F401  (re-exported)
     STALE_SECONDS,

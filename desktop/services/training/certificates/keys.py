@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 
 from desktop.i18n import _
 from desktop.services.core.context import AppContext
-from desktop.services.core.errors import NotFound, ValidationError
+from desktop.services.core.errors import NotFound, PermissionDenied, ValidationError
 from desktop.services.core.permissions import Permission
 from desktop.services.office import current_office
-from desktop.services.security import audit
+from desktop.services.security import audit, role_keys
 from desktop.services.training.certificates.codes import key_id_for
 from desktop.store.models import (
     Office,
@@ -26,7 +26,19 @@ from desktop.store.models import (
 
 KEY_FILE_FORMAT = "enlace-certificate-key"
 
-def _new_key(office_code: str, by: str) -> SigningKey:
+
+def _sign_key_or_refuse(session: Session) -> bytes | None:
+    """The ``sign`` role key of whoever opened this database (None where nothing is sealed: a plain
+    file, a server, an older encrypted file); PermissionDenied when the database seals and they lack it."""
+    if not role_keys.database_seals(session):
+        return None
+    key = role_keys.held_key(session, "sign")
+    if key is None:
+        raise PermissionDenied(role_keys.refusal("sign"))
+    return key
+
+
+def _new_key(session: Session, office_code: str, by: str) -> SigningKey:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -34,8 +46,10 @@ def _new_key(office_code: str, by: str) -> SigningKey:
     raw_private = private.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
                                         serialization.NoEncryption())
     raw_public = private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    sign = _sign_key_or_refuse(session)
+    stored = role_keys.seal_signing_key(sign, raw_public, raw_private) if sign is not None else raw_private
     return SigningKey(office_code=office_code, key_id=key_id_for(raw_public), public_key=raw_public,
-                      private_key=raw_private, active=True, created_by=by, updated_by=by)
+                      private_key=stored, active=True, created_by=by, updated_by=by)
 
 
 def office_key(session: Session, office: Office, by: str, create: bool = True) -> SigningKey | None:
@@ -43,11 +57,32 @@ def office_key(session: Session, office: Office, by: str, create: bool = True) -
     key = session.scalar(select(SigningKey).where(SigningKey.office_code == office.code, SigningKey.active.is_(True))
                          .order_by(SigningKey.created_at.desc()).limit(1))
     if key is None and create:
-        key = _new_key(office.code, by)
+        key = _new_key(session, office.code, by)
         session.add(key)
         session.flush()
         audit.record(session, by, "create", "signing_key", key.id, ["key_id"])
+    elif key is not None and not role_keys.is_sealed(key.private_key) and role_keys.database_seals(session):
+        sign = role_keys.held_key(session, "sign")  # an older key: sealed by the first holder of `sign` to use it
+        if sign is not None:
+            key.private_key = role_keys.seal_signing_key(sign, key.public_key, key.private_key)
+            key.updated_by = by
+            session.flush()
+            audit.record(session, by, "update", "signing_key", key.id, ["private_key"], {"sealed": True})
     return key
+
+
+def signing_seed(session: Session, key: SigningKey) -> bytes:
+    """The raw Ed25519 seed of the office key: the one place it is unsealed (with the session's ``sign`` key).
+
+    A session without ``sign`` (a clerk's password, even with the role column edited) gets
+    PermissionDenied: its key slot never held the key that opens the seed.
+    """
+    if not role_keys.is_sealed(key.private_key):
+        return bytes(key.private_key)
+    seed = role_keys.open_signing_key(role_keys.held_key(session, "sign"), key.public_key, key.private_key)
+    if seed is None:
+        raise PermissionDenied(role_keys.refusal("sign"))
+    return seed
 
 
 @dataclass(frozen=True)
@@ -64,7 +99,7 @@ def office_signer(session: Session, office: Office, by: str) -> Signer:
 
     key = office_key(session, office, by)
     assert key is not None
-    return Signer(key.key_id, Ed25519PrivateKey.from_private_bytes(key.private_key).sign)
+    return Signer(key.key_id, Ed25519PrivateKey.from_private_bytes(signing_seed(session, key)).sign)
 
 
 def export_public_key(ctx: AppContext) -> bytes:
@@ -135,7 +170,8 @@ def list_keys(ctx: AppContext) -> list[KeyInfo]:
     with ctx.db.session() as session:
         office = session.scalar(select(Office).limit(1))
         own = [KeyInfo(k.office_code, office.name if office else "", k.key_id, True, k.active, k.created_at)
-               for k in session.scalars(select(SigningKey).order_by(SigningKey.created_at))]
+               for k in session.execute(select(SigningKey.office_code, SigningKey.key_id, SigningKey.active,
+                                               SigningKey.created_at).order_by(SigningKey.created_at))]
         others = [KeyInfo(k.office_code, k.office_name, k.key_id, False, True, k.created_at)
                   for k in session.scalars(select(TrustedKey).order_by(TrustedKey.office_code))]
     return own + others

@@ -61,7 +61,9 @@ class Verification:
 
 
 def _public_key_for(session: Session, key_id: str) -> tuple[bytes, str, bool] | None:
-    own = session.scalar(select(SigningKey).where(SigningKey.key_id == key_id))
+    # Only the public columns: on a server, roles without `sign` may not read the private key's column.
+    own = session.execute(select(SigningKey.public_key, SigningKey.office_code)
+                          .where(SigningKey.key_id == key_id)).first()
     if own is not None:
         office = session.scalar(select(Office).limit(1))
         return own.public_key, office.name if office else own.office_code, True
