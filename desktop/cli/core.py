@@ -35,8 +35,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("demo", parents=[common], help=_("create a database with demo data"))
-    p.add_argument("--size", choices=("small", "large"), default="small",
-                   help=_("small: a few hundred records; large: about 100,000 people"))
+    p.add_argument("--size", choices=("small", "large", "xlarge"), default="small",
+                   help=_("small: a few hundred records; large: about 100,000 people; xlarge: 1,000,000 people"))
     p.add_argument("--seed", type=int, default=1, help=_("the same seed gives the same demo data"))
     p.add_argument("--reset", action="store_true",
                    help=_("replace an existing demo database with a new one (it is backed up first)"))

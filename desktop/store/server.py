@@ -36,7 +36,7 @@ DIRECTORY = ("accessibility", "address", "attribute", "contact", "cost_option", 
              "required_document", "schedule", "service", "service_area", "service_at_location",
              "service_extension", "taxonomy", "taxonomy_term")
 PEOPLE = ("case_file", "case_note", "consent", "household", "household_member", "person", "person_document",
-          "person_need", "person_search_link", "person_search_term", "referral", "referral_event")
+          "person_name_index", "person_need", "person_search_term", "referral", "referral_event")
 TRAINING = ("attendance", "certificate", "certificate_signatory", "certificate_template", "course", "enrollment",
             "participant", "signing_key", "training_session", "trusted_key")
 VERIFY = ("certificate", "signing_key", "trusted_key", "office")  # what checking a certificate reads

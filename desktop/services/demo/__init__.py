@@ -27,7 +27,7 @@ DEMO_USERS = (
     ("clerk", "Claudia Patiño Ordóñez", "clerk"),
     ("trainer", "Tomás Gómez Peña", "trainer"),
 )
-SIZES = ("small", "large")
+SIZES = ("small", "large", "xlarge")
 
 # Feature parts, built in this order (later parts may use earlier ones' records).
 PARTS: list[str] = [

@@ -17,7 +17,7 @@ from desktop.services.people.documents import forget_documents, move_documents
 from desktop.services.people.names import full_name, normalize, normalize_document
 from desktop.services.people.persons import _set_needs
 from desktop.services.people.records import PersonForm, PersonRecord, _load, _record
-from desktop.services.people.search import _ROW_COLUMNS, PersonRow, _candidate_ids, _row, _vocabulary
+from desktop.services.people.search import _ROW_COLUMNS, PersonRow, _row, candidate_ids, index_person
 from desktop.services.security import audit
 from desktop.store.base import utcnow
 from desktop.store.models import (
@@ -27,7 +27,6 @@ from desktop.store.models import (
     Person,
     PersonDocument,
     PersonNeed,
-    PersonSearchLink,
     Referral,
 )
 
@@ -61,8 +60,7 @@ def likely_duplicates(ctx: AppContext, form: PersonForm, exclude_id: uuid.UUID |
         given = normalize(form.given_names).split()
         family = normalize(form.family_name_1).split()
         if given and family:
-            vocab = _vocabulary(str(ctx.db.url), session)
-            ids = _candidate_ids(session, vocab, [given[0], family[0]], 200)
+            ids = candidate_ids(session, str(ctx.db.url), [given[0], family[0]], 200)
             rows = session.execute(select(*_ROW_COLUMNS, Person.search_name).where(
                 Person.id.in_(ids), Person.deleted_at.is_(None))).all() if ids else []
             for values in rows:
@@ -129,11 +127,13 @@ def merge_people(ctx: AppContext, keep_id: uuid.UUID, other_id: uuid.UUID) -> Pe
                 other_home.person_id = keep.id
             else:
                 session.delete(other_home)
-        session.execute(delete(PersonSearchLink).where(PersonSearchLink.person_id == other.id))
         other.deleted_at, other.deleted_by, other.merged_into_id = utcnow(), ctx.username, keep.id
         other.updated_by = keep.updated_by = ctx.username
         if not filled:
             keep.updated_at = utcnow()
+        session.flush()
+        index_person(session, other)  # merged away: out of the index
+        index_person(session, keep)  # the documents it took over find it now
         audit.record(session, ctx.username, "merge", "person", keep.id, filled,
                      {"merged": str(other.id), **moved})
         audit.record(session, ctx.username, "merge", "person", other.id, [], {"merged_into": str(keep.id)})
@@ -174,8 +174,8 @@ def anonymize_person(ctx: AppContext, person_id: uuid.UUID, password: str) -> No
         person.search_name = ""
         person.anonymized_at = utcnow()
         person.updated_by = ctx.username
-        session.execute(delete(PersonSearchLink).where(PersonSearchLink.person_id == person.id))
         forget_documents(session, person.id)
+        index_person(session, person)  # anonymized: out of the index
         session.execute(update(Consent).where(Consent.person_id == person.id).values(witness_name="",
                                                                                       withdrawal_note=""))
         case_ids = select(Case.id).where(Case.person_id == person.id).scalar_subquery()

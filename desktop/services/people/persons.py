@@ -17,7 +17,7 @@ from desktop.services.core.records import apply_changes, check_version, guard_st
 from desktop.services.people.catalogs import NOT_ASKED, SENSITIVE_FIELDS
 from desktop.services.people.documents import store_documents
 from desktop.services.people.households import _join_household
-from desktop.services.people.names import age_on, name_terms
+from desktop.services.people.names import age_on
 from desktop.services.people.records import (
     PersonForm,
     PersonRecord,
@@ -27,7 +27,7 @@ from desktop.services.people.records import (
     _values,
     validate_person,
 )
-from desktop.services.people.search import _ROW_COLUMNS, PersonRow, _index_person, _row
+from desktop.services.people.search import _ROW_COLUMNS, PersonRow, _row, index_person
 from desktop.services.security import audit
 from desktop.store.base import utcnow
 from desktop.store.models import (
@@ -116,13 +116,13 @@ def register_person(ctx: AppContext, form: PersonForm, household_id: uuid.UUID |
         person = Person(**_values(clean), **identity, created_by=ctx.username, updated_by=ctx.username)
         session.add(person)
         session.flush()
-        _index_person(session, person.id, name_terms(clean.given_names, clean.family_name_1, clean.family_name_2))
         fields = [k for k, v in {**_values(clean), **identity}.items() if v not in ("", None, False, NOT_ASKED)]
         if clean.needs and ctx.can(Permission.VIEW_SENSITIVE):
             _set_needs(session, person.id, clean.needs)
             fields.append("needs")
         if store_documents(session, person, clean.more_documents or [], ctx.username) and clean.more_documents:
             fields.append("documents")
+        index_person(session, person)
         if household_id is not None:
             _join_household(session, ctx.username, person.id, household_id, relationship)
         audit.record(session, ctx.username, "create", "person", person.id, fields)
@@ -160,9 +160,8 @@ def update_person(ctx: AppContext, person_id: uuid.UUID, form: PersonForm,
                 person.updated_by = ctx.username
                 person.updated_at = utcnow()
             changed.append("documents")
-        if {"given_names", "family_name_1", "family_name_2"} & set(changed):
-            _index_person(session, person.id, name_terms(clean.given_names, clean.family_name_1,
-                                                         clean.family_name_2))
+        if {"given_names", "family_name_1", "family_name_2", "document_number", "documents"} & set(changed):
+            index_person(session, person)
         if changed:
             audit.record(session, ctx.username, "update", "person", person.id, changed)
         session.flush()

@@ -1,33 +1,29 @@
 """Person search.
 
-Every name word is kept once, accent-free and lower case, in ``person_search_term``;
-``person_search_link`` says who carries it. A query word matches vocabulary words that start with it
-or are one or two edits away (rapidfuzz over the vocabulary, a few thousand words), SQL intersects
-the people carrying a match for every word, and rapidfuzz ranks the few candidates left.
-Document numbers are matched by prefix on ``document_number_norm`` and on every document of ``person_document``."""
+Each person's normalized names and document numbers are one line of the word index
+(``desktop.store.name_index``: FTS5 on SQLite, full text on PostgreSQL). A query word matches the index
+words it starts; when that finds too little, also the words of the vocabulary (``person_search_term``,
+every name word ever indexed) one or two edits away (rapidfuzz), so a typo still finds the person. The
+index intersects the words; rapidfuzz ranks the few hundred candidates left, whatever the word order.
+Document numbers are matched by their start, on every document of the person."""
 
 from __future__ import annotations
 
-import bisect
 import threading
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, delete, func, insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from desktop.services.core.context import AppContext
 from desktop.services.core.permissions import Permission
-from desktop.services.people.documents import people_with_document
-from desktop.services.people.names import age_on, full_name, name_score, normalize, normalize_document
-from desktop.store.models import (
-    Person,
-    PersonSearchLink,
-    PersonSearchTerm,
-)
+from desktop.services.people.names import age_on, full_name, name_score, name_terms, normalize, normalize_document
+from desktop.store import name_index
+from desktop.store.models import Person, PersonDocument, PersonSearchTerm
 
 
 @dataclass(frozen=True)
@@ -68,19 +64,32 @@ def _row(values: Sequence, score: float = 0.0) -> PersonRow:
     return PersonRow(*values[:11], score=score)
 
 
-def _index_person(session: Session, person_id: uuid.UUID, terms: set[str]) -> None:
-    session.execute(delete(PersonSearchLink).where(PersonSearchLink.person_id == person_id))
+def _add_words(session: Session, terms: set[str]) -> None:
+    """Add the words the vocabulary does not have yet."""
     if not terms:
         return
-    known = dict(session.execute(select(PersonSearchTerm.term, PersonSearchTerm.id).where(
-        PersonSearchTerm.term.in_(terms))).all())
-    for term in sorted(terms - known.keys()):
+    known = set(session.scalars(select(PersonSearchTerm.term).where(PersonSearchTerm.term.in_(terms))))
+    for term in sorted(terms - known):
         try:
             with session.begin_nested():  # on a shared server another seat may add the same word meanwhile
-                known[term] = session.execute(insert(PersonSearchTerm).values(term=term)).inserted_primary_key[0]
+                session.execute(insert(PersonSearchTerm).values(term=term))
         except IntegrityError:
-            known[term] = session.scalar(select(PersonSearchTerm.id).where(PersonSearchTerm.term == term))
-    session.execute(insert(PersonSearchLink), [{"term_id": known[t], "person_id": person_id} for t in terms])
+            pass
+
+
+def index_person(session: Session, person: Person) -> None:
+    """Bring the person's line of the word index up to date (names and every document), in the caller's
+    transaction; an anonymized or merged-away person leaves the index."""
+    if person.anonymized_at is not None or person.deleted_at is not None:
+        name_index.remove(session, person.id)
+        return
+    terms = name_terms(person.given_names, person.family_name_1, person.family_name_2)
+    _add_words(session, terms)
+    numbers = [person.document_number_norm, *session.scalars(
+        select(PersonDocument.number_norm).where(PersonDocument.person_id == person.id)
+        .order_by(PersonDocument.position))]
+    names = normalize(full_name(person.given_names, person.family_name_1, person.family_name_2))
+    name_index.put(session, person.id, names, " ".join(dict.fromkeys(n for n in numbers if n)).lower())
 
 
 class _Vocabulary:
@@ -114,24 +123,18 @@ class _Vocabulary:
             self.ids = [p[1] for p in pairs]
             self.max_id = max(self.ids, default=0)
 
-    def matches(self, word: str, fuzzy: bool = True, limit: int = 400) -> list[int]:
-        """Ids of words starting with ``word``; with ``fuzzy``, also those 1–2 edits away (by its length)."""
+    def near(self, word: str, limit: int = 24) -> list[str]:
+        """Words one edit away from ``word`` (two for a word of eight letters or more), nearest first;
+        none for a word of three letters or fewer (too many)."""
         from rapidfuzz import process
         from rapidfuzz.distance import Levenshtein
 
-        found: dict[int, int] = {}
-        if len(word) >= 2 or len(self.terms) < 5000:
-            start = bisect.bisect_left(self.terms, word)
-            stop = bisect.bisect_left(self.terms, word + "\uffff")
-            for i in range(start, min(stop, start + limit)):
-                found[self.ids[i]] = 0 if self.terms[i] == word else 1
         max_edits = 0 if len(word) <= 3 else 1 if len(word) <= 7 else 2
-        if fuzzy and max_edits:
-            for _term, distance, index in process.extract(word, self.terms, scorer=Levenshtein.distance,
-                                                          score_cutoff=max_edits, limit=limit):
-                found.setdefault(self.ids[index], distance + 1)
-        best = sorted(found.items(), key=lambda kv: kv[1])[:limit]
-        return [term_id for term_id, _d in best]
+        if not max_edits:
+            return []
+        found = process.extract(word, self.terms, scorer=Levenshtein.distance, score_cutoff=max_edits,
+                                limit=limit)
+        return [term for term, _distance, _index in sorted(found, key=lambda f: (f[1], f[0])) if term != word]
 
 
 _vocabularies: dict[str, _Vocabulary] = {}
@@ -143,86 +146,74 @@ def _vocabulary(ctx_db_url: str, session: Session) -> _Vocabulary:
     return vocab
 
 
-def _candidate_ids(session: Session, vocab: _Vocabulary, words: list[str], cap: int,
-                   fuzzy: bool = True) -> list[uuid.UUID]:
-    """People carrying a match for every word (SQL intersection); [] when a word matches nothing.
-
-    Without ``fuzzy`` a word matches the words it starts; with it, a word that matches nothing so
-    is widened to words one or two edits away (a typo), while the others stay exact.
-    """
-    groups = []
-    for word in words:
-        group = vocab.matches(word, fuzzy=False)
-        if not group and fuzzy:
-            group = vocab.matches(word, fuzzy=True)
-        groups.append(group)
-    return _intersect(session, groups, cap)
+def _rank(words: list[str], lines: list[tuple[uuid.UUID, str]], limit: int) -> list[tuple[float, uuid.UUID]]:
+    scored = {pid: name_score(words, names.split()) for pid, names in lines}
+    return sorted(((score, pid) for pid, score in scored.items()), key=lambda sp: (-sp[0], sp[1]))[:limit]
 
 
-def _intersect(session: Session, groups: list[list[int]], cap: int) -> list[uuid.UUID]:
-    if not groups or any(not g for g in groups):
-        return []
-    groups = sorted(groups, key=len)
-    first = aliased(PersonSearchLink)
-    stmt = select(first.person_id).where(first.term_id.in_(groups[0]))
-    for group in groups[1:]:
-        other = aliased(PersonSearchLink)
-        stmt = stmt.join(other, and_(other.person_id == first.person_id, other.term_id.in_(group)))
-    return list(dict.fromkeys(session.scalars(stmt.limit(cap * 2))))[:cap]
+def _by_name(session: Session, db_key: str, words: list[str], limit: int) -> list[tuple[float, uuid.UUID]]:
+    """(score, person id) of the best name matches. Word starts first; when they give less than a page,
+    also each word's near spellings; when nothing at all, every word but one (a badly mistyped word)."""
+    cap = max(limit * 4, 200)
+    lines = name_index.find_names(session, [[f"{w}*"] for w in words], cap)
+    if len(lines) < limit:
+        vocab = _vocabulary(db_key, session)
+        widened = [[f"{w}*", *vocab.near(w)] for w in words]
+        if any(len(group) > 1 for group in widened):
+            lines = list(dict(lines + name_index.find_names(session, widened, cap)).items())
+        if not lines and len(words) > 1:
+            for skip in range(len(words)):
+                lines += name_index.find_names(session, widened[:skip] + widened[skip + 1:], cap)
+            return [(s, p) for s, p in _rank(words, lines, limit) if s >= 60]
+    return _rank(words, lines, limit)
 
 
-def _rank(query: str, rows: Iterable[tuple], limit: int) -> list[PersonRow]:
-    words = query.split()
-    scored = [(name_score(words, values[-1].split()), values) for values in rows]
-    scored.sort(key=lambda sv: (-sv[0], sv[1][-1]))
-    return [_row(v, s) for s, v in scored[:limit]]
+def candidate_ids(session: Session, db_key: str, words: list[str], cap: int) -> list[uuid.UUID]:
+    """Up to ``cap`` people with a name word starting with each of ``words``; when none, with a word near
+    each (one typo)."""
+    lines = name_index.find_names(session, [[f"{w}*"] for w in words], cap)
+    if not lines:
+        vocab = _vocabulary(db_key, session)
+        lines = name_index.find_names(session, [[f"{w}*", *vocab.near(w)] for w in words], cap)
+    return [pid for pid, _names in lines]
+
+
+def _by_document(session: Session, doc: str, limit: int) -> dict[uuid.UUID, float]:
+    """Score of each person holding a document starting with ``doc``: the first document 100, another 98;
+    one less when found only with the Venezuelan cédula letter added ("12345678" finds "V-12.345.678")."""
+    wanted = [doc] + ([f"v{doc}", f"e{doc}"] if doc.isdigit() else [])
+    found: dict[uuid.UUID, float] = {}
+    for pid, numbers in name_index.find_documents(session, [f"{w}*" for w in wanted], limit):
+        numbers_list = numbers.split()
+        score = 0.0
+        for position, number in enumerate(numbers_list):
+            for k, w in enumerate(wanted):
+                if number.startswith(w):
+                    score = max(score, (100.0 if position == 0 else 98.0) - (1 if k else 0))
+        found[pid] = score
+    return found
 
 
 def search_in_session(session: Session, db_key: str, text: str, limit: int = 50) -> list[PersonRow]:
     query = normalize(text)
     if not query:
         return []
-    words = query.split()
-    name_words = [w for w in words if not any(ch.isdigit() for ch in w)]
-    results: dict[uuid.UUID, PersonRow] = {}
-    doc = normalize_document(text)
+    name_words = [w for w in query.split() if not any(ch.isdigit() for ch in w)]
+    scores: dict[uuid.UUID, float] = {}
+    doc = normalize_document(text).lower()
     if any(ch.isdigit() for ch in doc) and len(doc) >= 3:
-        # A Venezuelan cédula is often said without its letter: "12345678" finds "V-12.345.678".
-        for prefix in [doc] + ([f"V{doc}", f"E{doc}"] if doc.isdigit() else []):
-            stmt = select(*_ROW_COLUMNS).where(Person.document_number_norm >= prefix,
-                                               Person.document_number_norm < prefix + "~",
-                                               Person.deleted_at.is_(None)).limit(limit - len(results))
-            for values in session.execute(stmt):
-                results.setdefault(values[0], _row(values, 100.0 if prefix == doc else 99.0))
-            # Any of the person's other documents (a PPT, a salvoconducto, …) finds them too.
-            others = [i for i in people_with_document(session, prefix, limit) if i not in results]
-            if others:
-                for values in session.execute(select(*_ROW_COLUMNS).where(Person.id.in_(others),
-                                                                          Person.deleted_at.is_(None))):
-                    results.setdefault(values[0], _row(values, 98.0 if prefix == doc else 97.0))
-            if len(results) >= limit:
-                break
+        scores.update(_by_document(session, doc, limit))
     if name_words:
-        vocab = _vocabulary(db_key, session)
-        cap = max(limit * 3, 150)
-        # Exact and prefix matches first; typo-tolerant matches only when those do not fill the page.
-        ids = _candidate_ids(session, vocab, name_words, cap)
-        if len(ids) < limit:  # few exact matches: widen every word to its near spellings too
-            every = _intersect(session, [vocab.matches(w, fuzzy=True) for w in name_words], cap)
-            ids = list(dict.fromkeys(ids + every))
-        relaxed = False
-        if not ids and len(name_words) > 1:  # one word has a bad typo: take who matches the others
-            relaxed = True
-            for skip in range(len(name_words)):
-                ids += _candidate_ids(session, vocab, name_words[:skip] + name_words[skip + 1:], cap)
-        if ids:
-            rows = session.execute(select(*_ROW_COLUMNS, Person.search_name).where(
-                Person.id.in_(ids[:cap * 2]), Person.deleted_at.is_(None))).all()
-            for row in _rank(" ".join(name_words), rows, limit):
-                if not relaxed or row.score >= 60:
-                    results.setdefault(row.id, row)
-    ordered = sorted(results.values(), key=lambda r: -r.score)
-    return ordered[:limit]
+        for score, pid in _by_name(session, db_key, name_words, limit):
+            scores.setdefault(pid, score)
+    if not scores:
+        return []
+    best = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+    rows = {v[0]: v for v in session.execute(select(*_ROW_COLUMNS).where(
+        Person.id.in_([pid for pid, _s in best]), Person.deleted_at.is_(None)))}
+    found = [_row(rows[pid], score) for pid, score in best if pid in rows]
+    found.sort(key=lambda r: (-r.score, r.name))
+    return found
 
 
 def search_people(ctx: AppContext, text: str, limit: int = 50) -> list[PersonRow]:

@@ -123,7 +123,8 @@ class HouseholdMember(Entity):
 
 
 class PersonSearchTerm(Base):
-    """Vocabulary of normalized name words (accent-free, lower case). A derived index, not an entity."""
+    """Vocabulary of normalized name words (accent-free, lower case): where a mistyped word finds its near
+    spellings (see ``desktop.services.people.search``). Words are only added. A derived index, not an entity."""
 
     __tablename__ = "person_search_term"
 
@@ -131,14 +132,17 @@ class PersonSearchTerm(Base):
     term: Mapped[str] = mapped_column(String(80), unique=True)
 
 
-class PersonSearchLink(Base):
-    """Which person carries which name word."""
+class PersonNameIndex(Base):
+    """One line of the person word index: the person's names and document numbers, normalized (accent-free,
+    lower case, space-separated). ``desktop.store.name_index`` builds the database's own full-text index over
+    it (FTS5 on SQLite, GIN on PostgreSQL); ``id`` is the FTS5 row id. A derived index, not an entity."""
 
-    __tablename__ = "person_search_link"
-    __table_args__ = (Index("ix_person_search_link_person", "person_id"),)
+    __tablename__ = "person_name_index"
 
-    term_id: Mapped[int] = mapped_column(ForeignKey("person_search_term.id"), primary_key=True)
-    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id"), primary_key=True)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id"), unique=True)
+    names: Mapped[str] = mapped_column(Text, default="")
+    documents: Mapped[str] = mapped_column(Text, default="")
 
 
 class Consent(Entity):
@@ -245,4 +249,4 @@ class ReferralEvent(Base):
 
 
 __all__ = ["Case", "CaseNote", "CaseReferralCounter", "Consent", "Household", "HouseholdMember", "Person",
-           "PersonDocument", "PersonNeed", "PersonSearchLink", "PersonSearchTerm", "Referral", "ReferralEvent"]
+           "PersonDocument", "PersonNameIndex", "PersonNeed", "PersonSearchTerm", "Referral", "ReferralEvent"]
