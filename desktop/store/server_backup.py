@@ -247,7 +247,7 @@ def unlock(path: Path, username: str, password: str) -> bytes | None:
         keys.spend_kdf_time(password)  # as long as a wrong password for a known slot
         return None
     try:
-        key, _master = keys.unwrap_with_password(wrap, str(data.get("key_id") or ""), slot, password)
+        key, _master, _roles = keys.unwrap_with_password(wrap, str(data.get("key_id") or ""), slot, password)
     except keys.WrongSecret:
         return None
     return key if keys.key_id(key) == data.get("key_id") else None
