@@ -287,7 +287,8 @@ def update_user(ctx: AppContext, user_id: uuid.UUID, *, full_name: str | None = 
             user.updated_by = ctx.username
             if "role" in changed or "active" in changed:
                 server.sync_login(session, user.username, user.role, active=user.active)
-            audit.record(session, ctx.username, "update", "user", user.id, changed)
+            audit.record(session, ctx.username, "update", "user", user.id, changed,
+                         {"active": user.active} if "active" in changed else None)
         info = _info(user, utcnow())
     if rotate is not None:
         replace_keys(ctx, drop=(rotate[0],) if rotate[0] else (), new_recovery_key=rotate[1])
