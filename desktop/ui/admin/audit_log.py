@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.i18n import _, format_datetime
+from desktop.i18n import _, format_datetime, office_today
 from desktop.services.core.context import AppContext
 from desktop.services.core.errors import EnlaceError
 from desktop.services.security import audit, audit_text
@@ -162,7 +162,7 @@ class AuditTab(QWidget):
         self.action.addItem(_("All actions"), None)
         for code in audit.ACTIONS:
             self.action.addItem(audit.action_label(code), code)
-        today = date.today()
+        today = office_today()
         self.use_since = QCheckBox(_("&From:"))
         self.use_since.setObjectName("use_since")
         self.since = DateField(today - timedelta(days=30))

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.i18n import _, current_locale
+from desktop.i18n import _, current_locale, office_today
 from desktop.services.core.context import AppContext
 from desktop.services.core.errors import EnlaceError
 from desktop.services.core.permissions import Permission
@@ -122,11 +122,11 @@ class ReportsSection(QWidget):
         # Period picker.
         self.month = QComboBox()
         self.month.setObjectName("report_month")
-        for first in recent_months(date.today()):
+        for first in recent_months(office_today()):
             self.month.addItem(_month_label(first), first)
         self.month.addItem(_("Date range…"), RANGE)
-        self.date_from = DateField(date.today() - timedelta(days=30))
-        self.date_to = DateField(date.today())
+        self.date_from = DateField(office_today() - timedelta(days=30))
+        self.date_to = DateField(office_today())
         self.range_box = QWidget()
         rl = QHBoxLayout(self.range_box)
         rl.setContentsMargins(0, 0, 0, 0)
