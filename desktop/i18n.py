@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import date, datetime, time, tzinfo
+from datetime import UTC, date, datetime, time, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -147,6 +147,50 @@ def current_locale() -> str:
     return _current().locale
 
 
+# -- the office's clock ------------------------------------------------------------------------
+# "Today", greetings and lockout times follow the office's time zone (an office setting), not this PC's
+# clock: a laptop set to another zone still opens on the office's day. Set when the window opens.
+_office_zone: tzinfo | None = None
+
+
+def set_timezone(tz: str | tzinfo | None) -> None:
+    """The office's time zone (an IANA name such as "America/Bogota"); None: this PC's own zone."""
+    global _office_zone
+    if isinstance(tz, str):
+        from zoneinfo import ZoneInfo
+
+        tz = ZoneInfo(tz)
+    _office_zone = tz
+
+
+def office_timezone() -> tzinfo | None:
+    """The office's zone, or None when none was set (then local times are this PC's)."""
+    return _office_zone
+
+
+def utc_now() -> datetime:
+    """The one read of the clock (tests move it)."""
+    return datetime.now(UTC)
+
+
+def office_now() -> datetime:
+    """Now, as an aware datetime on the office's clock (this PC's zone when no office zone is set)."""
+    now = utc_now()
+    return now.astimezone(_office_zone) if _office_zone is not None else now.astimezone()
+
+
+def office_today() -> date:
+    """Today's date at the office."""
+    return office_now().date()
+
+
+def to_office_time(value: datetime) -> datetime:
+    """A stored (UTC) time on the office's clock."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(_office_zone) if _office_zone is not None else value.astimezone()
+
+
 def _(message: str) -> str:
     return _current().translations.gettext(message)
 
@@ -264,7 +308,7 @@ def parse_date(text: str, locale: str | None = None, today: date | None = None) 
     """
     import re
 
-    today = today or date.today()
+    today = today or office_today()
     text = text.strip()
     if not text:
         return None

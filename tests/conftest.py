@@ -18,7 +18,7 @@ import pytest
 if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
     os.environ["QT_QPA_PLATFORM"] = "offscreen:configfile=" + str(Path(__file__).parent / "ui" / "screen-1024x768.json")
 
-from desktop.i18n import set_language
+from desktop.i18n import set_language, set_timezone
 from desktop.services.core.context import AppContext
 from desktop.services.office import OfficeForm
 from desktop.services.security import auth
@@ -78,6 +78,7 @@ def _english_by_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iter
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     yield
     set_language("en")
+    set_timezone(None)  # the window sets the office's zone; the next test starts on this PC's clock
 
 
 @pytest.fixture

@@ -28,14 +28,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.i18n import _, current_locale, date_input_format, format_date, format_date_input, parse_date
+from desktop.i18n import _, current_locale, date_input_format, format_date, format_date_input, office_today, parse_date
 
 Bound = date | Callable[[], date] | None
 INVALID_STYLE = "border: 1px solid #c62828; background: #fff3f3;"
 
 
 def today() -> date:
-    return date.today()
+    return office_today()
 
 
 def _resolve(bound: Bound) -> date | None:

@@ -14,7 +14,7 @@ from datetime import datetime
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QGroupBox, QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from desktop.i18n import _
+from desktop.i18n import _, office_now
 from desktop.services import office as office_service
 from desktop.services.core.context import AppContext
 from desktop.services.core.permissions import role_label
@@ -26,7 +26,7 @@ HOME_PANELS: list[str] = [
 
 
 def greeting(name: str, now: datetime | None = None) -> str:
-    hour = (now or datetime.now()).hour
+    hour = (now or office_now()).hour  # the office's clock, not this PC's
     first = name.split()[0] if name.strip() else name
     if 5 <= hour < 12:
         return _("Good morning, {name}").format(name=first)

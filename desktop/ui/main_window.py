@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.i18n import _
+from desktop.i18n import _, set_timezone
 from desktop.services import office as office_service
 from desktop.services.core.context import AppContext
 from desktop.services.core.permissions import has_permission, role_label
@@ -45,6 +45,7 @@ class MainWindow(QMainWindow):
         self.ctx = ctx
         self.setObjectName("main_window")
         office = office_service.office_info(ctx.db)
+        set_timezone(office.timezone if office else None)  # "today" and greetings on the office's clock
         self.setWindowTitle(_("Enlace — {office}").format(office=office.name if office else ""))
         self.resize(1200, 760)  # shrunk to the screen by restore_layout() and on first show
         self._fitted = False

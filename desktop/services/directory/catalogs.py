@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from desktop.i18n import _
+from desktop.i18n import _, utc_now
 from desktop.services.core.context import AppContext
 from desktop.store.database import Database
 from desktop.store.models import Office, OfficeSetting
@@ -95,7 +95,7 @@ def office_now(session: Session) -> datetime:
         zone = ZoneInfo(tz)
     except Exception:
         zone = ZoneInfo("UTC")
-    return datetime.now(zone)
+    return utc_now().astimezone(zone)
 
 
 def stale_cutoff(today: date, months: int) -> date:

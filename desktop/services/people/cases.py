@@ -9,7 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from desktop.i18n import N_, _
+from desktop.i18n import N_, _, office_today
 from desktop.services.core.context import AppContext
 from desktop.services.core.errors import NotFound, ValidationError
 from desktop.services.core.permissions import Permission
@@ -107,8 +107,8 @@ def open_case(ctx: AppContext, person_id: uuid.UUID, caseworker: str | None = No
     if priority not in PRIORITIES:
         raise ValidationError(_("Choose a priority."), {"priority": _("Required")})
     reason = _clean_reason(reason)
-    opened_on = opened_on or date.today()
-    if opened_on > date.today():
+    opened_on = opened_on or office_today()
+    if opened_on > office_today():
         raise ValidationError(_("The opening date cannot be in the future."), {"opened_on": _("In the future")})
     with ctx.db.transaction() as session:
         person = session.get(Person, person_id)
@@ -155,7 +155,7 @@ def update_case(ctx: AppContext, case_id: uuid.UUID, *, caseworker: str, priorit
         if caseworker != case.caseworker:
             _check_caseworker(session, caseworker)
         values = {"caseworker": caseworker, "priority": priority, "status": status,
-                  "closed_on": (case.closed_on or date.today()) if status == "closed" else None}
+                  "closed_on": (case.closed_on or office_today()) if status == "closed" else None}
         if reason is not None:
             values["reason"] = reason
         changed = apply_changes(case, values, ctx.username)
@@ -169,10 +169,10 @@ def add_note(ctx: AppContext, case_id: uuid.UUID, text: str, noted_on: date | No
     """A dated note on a case (sensitive: clerks and supervisors only)."""
     ctx.require(Permission.EDIT_PEOPLE)
     ctx.require(Permission.VIEW_SENSITIVE)
-    noted_on = noted_on or date.today()
+    noted_on = noted_on or office_today()
     if not text.strip():
         raise ValidationError(_("Write the note first."), {"text": _("Required")})
-    if noted_on > date.today():
+    if noted_on > office_today():
         raise ValidationError(_("The note date cannot be in the future."), {"noted_on": _("In the future")})
     with ctx.db.transaction() as session:
         case = session.get(Case, case_id)

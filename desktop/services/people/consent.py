@@ -9,7 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from desktop.i18n import N_, _
+from desktop.i18n import N_, _, office_today
 from desktop.services.core.context import AppContext
 from desktop.services.core.errors import NotFound, ValidationError
 from desktop.services.core.permissions import Permission
@@ -89,7 +89,7 @@ def record_consent(ctx: AppContext, person_id: uuid.UUID, scopes: list[str], giv
         errors["method"] = _("Choose how consent was given.")
     elif method == "verbal_witness" and not witness_name.strip():
         errors["witness_name"] = _("A verbal consent needs the name of a witness.")
-    if given_on is None or given_on > date.today():
+    if given_on is None or given_on > office_today():
         errors["given_on"] = _("The consent date cannot be in the future.")
     if errors:
         raise ValidationError(next(iter(errors.values())) if len(errors) == 1
@@ -204,7 +204,7 @@ def consent_form_pdf(ctx: AppContext, person_id: uuid.UUID) -> bytes:
             office_name=office.name, office_municipality=office.municipality, logo=office.logo,
             person_name=full_name(person.given_names, person.family_name_1, person.family_name_2),
             document=(f"{doc_label} {person.document_number}".strip() if person.document_number else doc_label),
-            clerk_name=clerk, today=date.today(), page_size=get_setting(session, "page_size"))
+            clerk_name=clerk, today=office_today(), page_size=get_setting(session, "page_size"))
     pdf = build_consent_form(data)
     audit.log(ctx, "print", "person", person_id, detail={"document": "consent_form"})
     return pdf

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from desktop.i18n import _
+from desktop.i18n import _, office_today
 from desktop.services.core.context import AppContext
 from desktop.services.core.errors import NotFound, ValidationError
 from desktop.services.core.permissions import Permission
@@ -60,7 +59,7 @@ def _join_household(session: Session, by: str, person_id: uuid.UUID, household_i
         session.delete(membership)
         session.flush()
     session.add(HouseholdMember(household_id=household_id, person_id=person_id, relationship=relationship,
-                                joined_on=date.today(), created_by=by, updated_by=by))
+                                joined_on=office_today(), created_by=by, updated_by=by))
     audit.record(session, by, "update", "household", household_id, ["members"])
     session.flush()
 

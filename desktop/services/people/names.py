@@ -6,6 +6,8 @@ import re
 import unicodedata
 from datetime import date
 
+from desktop.i18n import office_today
+
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
 
@@ -29,13 +31,13 @@ def age_on(birth_date: date | None, today: date | None = None) -> int | None:
     """Completed years on ``today`` (default: today); None without a birth date."""
     if birth_date is None:
         return None
-    today = today or date.today()
+    today = today or office_today()
     return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
 
 
 def birth_date_from_age(age: int, today: date | None = None) -> date:
     """The birth date recorded for an estimated age: the middle of the year that gives that age today."""
-    today = today or date.today()
+    today = today or office_today()
     year = today.year - age - 1
     candidate = date(year, 7, 1)
     return candidate if age_on(candidate, today) == age else date(year + 1, 1, 1)

@@ -10,7 +10,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from desktop.i18n import _
+from desktop.i18n import _, office_today
 from desktop.services.core.errors import NotFound, ValidationError
 from desktop.services.people.catalogs import (
     LGBTIQ_ANSWERS,
@@ -138,7 +138,7 @@ class PersonRecord:
 def validate_person(session: Session, form: PersonForm, person_id: uuid.UUID | None = None,
                     today: date | None = None) -> PersonForm:
     """Check every field; raise one ValidationError naming all the wrong ones. Returns the cleaned form."""
-    today = today or date.today()
+    today = today or office_today()
     errors: dict[str, str] = {}
     clean = replace(form, given_names=" ".join(form.given_names.split()),
                     family_name_1=" ".join(form.family_name_1.split()),

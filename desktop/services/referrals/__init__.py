@@ -26,7 +26,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import Session
 
-from desktop.i18n import N_, _
+from desktop.i18n import N_, _, office_today
 from desktop.services.core.context import AppContext
 from desktop.services.core.errors import NotFound, ValidationError
 from desktop.services.core.permissions import Permission
@@ -354,7 +354,7 @@ def follow_up_due(ctx: AppContext, today: date | None = None, limit: int = 100) 
     from desktop.services.people import full_name
 
     ctx.require(Permission.VIEW_REFERRALS)
-    today = today or date.today()
+    today = today or office_today()
     due = (Referral.status.in_(OPEN_STATUSES), Referral.follow_up_on <= today)
     with ctx.db.session() as session:
         total = session.scalar(select(func.count()).select_from(Referral).where(*due)) or 0
@@ -436,7 +436,7 @@ def create_referral(ctx: AppContext, form: ReferralForm) -> ReferralInfo:
     from desktop.services.office import current_office
 
     ctx.require(Permission.EDIT_REFERRALS)
-    today = date.today()
+    today = office_today()
     with ctx.db.transaction() as session:
         _validate(session, form, today)
         office = current_office(session)
@@ -494,7 +494,7 @@ def transition(ctx: AppContext, referral_id: uuid.UUID, action: str, *, note: st
                                         "consent to share their data with the service. Record that consent "
                                         "first."), {"consent": _("No active consent to share")})
         if follow_up_on is not None:
-            if follow_up_on < date.today():
+            if follow_up_on < office_today():
                 raise ValidationError(_("The follow-up date is in the past."), {"follow_up_on": _("In the past")})
             referral.follow_up_on = follow_up_on
         now = utcnow()
@@ -520,7 +520,7 @@ def set_follow_up(ctx: AppContext, referral_id: uuid.UUID, follow_up_on: date,
     Not a status change, so no ReferralEvent; the audit log records that the date moved.
     """
     ctx.require(Permission.EDIT_REFERRALS)
-    if follow_up_on < date.today():
+    if follow_up_on < office_today():
         raise ValidationError(_("The follow-up date is in the past."), {"follow_up_on": _("In the past")})
     with ctx.db.transaction() as session:
         referral = _load(session, referral_id)

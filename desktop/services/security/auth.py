@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from desktop.i18n import _, format_time
+from desktop.i18n import _
 from desktop.services.core.context import Actor, AppContext
 from desktop.services.core.errors import AuthError, NotFound, ValidationError
 from desktop.services.core.permissions import Permission
 from desktop.services.security import audit
-from desktop.services.security.lockout import LOCKOUT, MAX_FAILED_LOGINS
+from desktop.services.security.lockout import LOCKOUT, MAX_FAILED_LOGINS, locked_error
 from desktop.store import keys, server
 from desktop.store.base import utcnow
 from desktop.store.database import Database, StoreError
@@ -81,6 +81,19 @@ def actor_for(user: User) -> Actor:
 # -- sign-in ------------------------------------------------------------------------------
 
 
+def _office_zone(session: Session) -> tzinfo | None:
+    """The office's time zone (lockout times are told on the office's clock)."""
+    from zoneinfo import ZoneInfo
+
+    from desktop.store.models import Office
+
+    name = session.scalar(select(Office.timezone).limit(1))
+    try:
+        return ZoneInfo(name) if name else None
+    except (ValueError, KeyError):
+        return None
+
+
 def sign_in(db: Database, username: str, password: str, *, now: datetime | None = None,
             proven_hash_id: str | None = None) -> Actor:
     """Check a password; count failures and lock the account after 5 for 15 minutes.
@@ -100,9 +113,7 @@ def sign_in(db: Database, username: str, password: str, *, now: datetime | None 
         elif user.locked_until is not None and user.locked_until > now:
             # The time on this PC's clock (stored times are UTC).
             audit.record(session, user.username, "login_failed", "user", user.id, detail={"reason": "locked"})
-            until = format_time(user.locked_until.astimezone())
-            outcome = AuthError(_("This account is locked until {time} after too many failed attempts. "
-                                  "An administrator can unlock it.").format(time=until))
+            outcome = locked_error(user.locked_until, now, _office_zone(session))
         elif not user.active:
             audit.record(session, user.username, "login_failed", "user", user.id, detail={"reason": "inactive"})
             outcome = AuthError(_("This account is deactivated. Ask an administrator."))
@@ -290,7 +301,8 @@ def update_user(ctx: AppContext, user_id: uuid.UUID, *, full_name: str | None = 
             user.updated_by = ctx.username
             if "role" in changed or "active" in changed:
                 server.sync_login(session, user.username, user.role, active=user.active)
-            audit.record(session, ctx.username, "update", "user", user.id, changed)
+            audit.record(session, ctx.username, "update", "user", user.id, changed,
+                         {"active": user.active} if "active" in changed else None)
         info = _info(user, utcnow())
     if rotate is not None:
         replace_keys(ctx, drop=(rotate[0],) if rotate[0] else (), new_recovery_key=rotate[1])

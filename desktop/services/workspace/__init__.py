@@ -20,14 +20,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from desktop.i18n import _, format_time
+from desktop.i18n import _, utc_now
 from desktop.services.core.context import AppContext
 from desktop.services.core.errors import AuthError, ValidationError
-from desktop.services.security.lockout import LOCKOUT, MAX_FAILED_LOGINS
+from desktop.services.security.lockout import LOCKOUT, MAX_FAILED_LOGINS, locked_error
 from desktop.services.workspace.startup import default_location, kdf_seconds, prepare_store  # noqa: F401
 from desktop.store import keys
 from desktop.store.files import StoreError, UnreadableDatabaseError, is_plain_sqlite
@@ -99,8 +99,7 @@ def _wrong() -> AuthError:
 
 
 def _locked_message(until: datetime) -> AuthError:
-    return AuthError(_("This account is locked until {time} after too many failed attempts. "
-                       "An administrator can unlock it.").format(time=format_time(until.astimezone())))
+    return locked_error(until)
 
 
 def _unlock_with_password(kf: keys.KeyFile, username: str, password: str) -> keys.Unlocked:
@@ -655,9 +654,9 @@ def _office_now(timezone: str | None) -> datetime:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:
-        return datetime.now(ZoneInfo(timezone)) if timezone else datetime.now(UTC)
+        return utc_now().astimezone(ZoneInfo(timezone)) if timezone else utc_now()
     except (ZoneInfoNotFoundError, ValueError, OSError):
-        return datetime.now(UTC)
+        return utc_now()
 
 
 def recovery_sheet(ctx: AppContext, recovery_key: str) -> bytes:

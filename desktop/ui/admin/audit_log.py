@@ -30,10 +30,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.i18n import _, format_datetime
+from desktop.i18n import _, format_datetime, office_today
 from desktop.services.core.context import AppContext
 from desktop.services.core.errors import EnlaceError
-from desktop.services.security import audit
+from desktop.services.security import audit, audit_text
 from desktop.services.security.audit import AuditFilter
 from desktop.ui.common import TextBox, show_error
 from desktop.ui.dates import DateField
@@ -45,7 +45,8 @@ PAGE = 200
 class AuditModel(QAbstractTableModel):
     """Events newest first; the next page (older events) is read when the view scrolls to the end."""
 
-    COLUMNS = ("seq", "at", "username", "action", "entity", "entity_id", "fields")
+    COLUMNS = ("seq", "at", "sentence", "username", "action", "entity", "entity_id", "fields")
+    RAW = ("entity", "entity_id", "fields")  # hidden at first: the sentence says it, the tooltip and pane show it
 
     def __init__(self, ctx: AppContext, timezone: str | None = None, page: int = PAGE) -> None:
         super().__init__()
@@ -54,15 +55,18 @@ class AuditModel(QAbstractTableModel):
         self.page = page
         self.filter = AuditFilter()
         self.events: list = []
+        self.sentences: list[str] = []
         self._more = False
 
     def headers(self) -> list[str]:
-        return [_("No."), _("When"), _("User"), _("Action"), _("Record type"), _("Record"), _("Changed fields")]
+        return [_("No."), _("When"), _("What happened"), _("User"), _("Action"), _("Record type"), _("Record"),
+                _("Changed fields")]
 
     def set_filter(self, flt: AuditFilter) -> None:
         self.beginResetModel()
         self.filter = flt
         self.events = []
+        self.sentences = []
         self._more = True
         self.endResetModel()
         self.fetchMore(QModelIndex())
@@ -79,13 +83,15 @@ class AuditModel(QAbstractTableModel):
             return
         try:
             batch = self._next_page()
+            words = audit_text.describe(self.ctx, batch)  # the page's names in a fixed number of statements
         except EnlaceError:
-            batch = []
+            batch, words = [], []
         self._more = len(batch) == self.page
         if batch:
             first = len(self.events)
             self.beginInsertRows(QModelIndex(), first, first + len(batch) - 1)
             self.events.extend(batch)
+            self.sentences.extend(words)
             self.endInsertRows()
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
@@ -105,9 +111,13 @@ class AuditModel(QAbstractTableModel):
         event = self.events[index.row()]
         if role == Qt.ItemDataRole.UserRole:
             return event
+        column = self.COLUMNS[index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole and column == "sentence":
+            return raw_text(event)
         if role != Qt.ItemDataRole.DisplayRole:
             return None
-        column = self.COLUMNS[index.column()]
+        if column == "sentence":
+            return self.sentences[index.row()]
         if column == "seq":
             return str(event.seq)
         if column == "at":
@@ -119,6 +129,15 @@ class AuditModel(QAbstractTableModel):
         if column == "fields":
             return ", ".join(json.loads(event.fields))
         return getattr(event, column) or ""
+
+
+def raw_text(event) -> str:
+    """The event as stored (record type and id, changed fields, details): the tooltip of its sentence."""
+    return "\n".join([
+        _("Record: {entity} {id}").format(entity=audit.entity_label(event.entity) or "—", id=event.entity_id or ""),
+        _("Changed fields: {fields}").format(fields=", ".join(json.loads(event.fields)) or "—"),
+        _("Details: {detail}").format(detail=event.detail),
+    ])
 
 
 class AuditTab(QWidget):
@@ -143,7 +162,7 @@ class AuditTab(QWidget):
         self.action.addItem(_("All actions"), None)
         for code in audit.ACTIONS:
             self.action.addItem(audit.action_label(code), code)
-        today = date.today()
+        today = office_today()
         self.use_since = QCheckBox(_("&From:"))
         self.use_since.setObjectName("use_since")
         self.since = DateField(today - timedelta(days=30))
@@ -188,8 +207,10 @@ class AuditTab(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for column, width in enumerate((60, 140, 110, 170, 120, 270)):
+        for column, width in enumerate((50, 130, 470, 100, 140, 110, 240)):
             header.resizeSection(column, width)
+        for name in AuditModel.RAW:
+            self.table.setColumnHidden(AuditModel.COLUMNS.index(name), True)
         self.detail = TextBox()
         self.detail.setObjectName("event_detail")
         self.detail.setReadOnly(True)
@@ -293,6 +314,7 @@ class AuditTab(QWidget):
             return
         event = self.model.data(current, Qt.ItemDataRole.UserRole)
         lines = [
+            self.model.sentences[current.row()],
             _("Event {seq} — {action}").format(seq=event.seq, action=audit.action_label(event.action)),
             _("When: {time}").format(time=format_datetime(event.at, "full", tz=self.timezone)),
             _("User: {user}").format(user=event.username or "—"),

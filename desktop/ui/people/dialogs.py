@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -17,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.i18n import _
+from desktop.i18n import _, office_today
 from desktop.services import people
 from desktop.services.core.context import AppContext
 from desktop.services.core.errors import EnlaceError, ValidationError
@@ -70,7 +69,7 @@ class ConsentDialog(_FormDialog):
             check.setObjectName(f"scope_{code}")
             self.scope_boxes[code] = check
             box_layout.addWidget(check)
-        self.given_on = past_date_field(date.today(), too_late=_("The consent date cannot be in the future."))
+        self.given_on = past_date_field(office_today(), too_late=_("The consent date cannot be in the future."))
         self.method = QComboBox()
         for code, text in consent.METHODS.items():
             self.method.addItem(_(text), code)
@@ -162,7 +161,7 @@ class NoteDialog(_FormDialog):
     def __init__(self, ctx: AppContext, case: cases.CaseInfo, parent: QWidget | None = None) -> None:
         super().__init__(_("Note on case {number}").format(number=case.number), parent)
         self.ctx, self.case = ctx, case
-        self.noted_on = past_date_field(date.today())
+        self.noted_on = past_date_field(office_today())
         self.text = TextBox()
         self.form.addRow(_("Date"), self.noted_on)
         self.form.addRow(_("Note"), self.text)

@@ -172,6 +172,10 @@ class PersonDialog(QDialog):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(left)
+        # Not a Tab stop of its own: the form opens with the cursor in "Given names" and Tab walks the fields
+        # (QScrollArea keeps the focused field in view).
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.given_names.setFocus(Qt.FocusReason.OtherFocusReason)
         scroll.setMinimumWidth(left.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width())
         body = QHBoxLayout()
         body.addWidget(scroll, 3)

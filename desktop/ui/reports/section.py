@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.i18n import _, current_locale
+from desktop.i18n import _, current_locale, office_today
 from desktop.services.core.context import AppContext
 from desktop.services.core.errors import EnlaceError
 from desktop.services.core.permissions import Permission
@@ -122,20 +122,34 @@ class ReportsSection(QWidget):
         # Period picker.
         self.month = QComboBox()
         self.month.setObjectName("report_month")
-        for first in recent_months(date.today()):
+        for first in recent_months(office_today()):
             self.month.addItem(_month_label(first), first)
         self.month.addItem(_("Date range…"), RANGE)
-        self.date_from = DateField(date.today() - timedelta(days=30))
-        self.date_to = DateField(date.today())
+        self.date_from = DateField(office_today() - timedelta(days=30))
+        self.date_to = DateField(office_today())
+        self.date_from.setObjectName("report_from")
+        self.date_to.setObjectName("report_to")
         self.range_box = QWidget()
         rl = QHBoxLayout(self.range_box)
         rl.setContentsMargins(0, 0, 0, 0)
-        rl.addWidget(QLabel(_("From")))
+        from_label = QLabel(_("&From:"))
+        from_label.setBuddy(self.date_from.edit)
+        to_label = QLabel(_("&To:"))
+        to_label.setBuddy(self.date_to.edit)
+        rl.addWidget(from_label)
         rl.addWidget(self.date_from)
-        rl.addWidget(QLabel(_("to")))
+        rl.addWidget(to_label)
         rl.addWidget(self.date_to)
+        # "From" after "To": said right under the fields (the row is full at 1024 px), not in a dialog.
+        self.range_error = QLabel()
+        self.range_error.setObjectName("report_range_error")
+        self.range_error.setStyleSheet("color: #c62828;")
+        self.range_error.setVisible(False)
         self.range_box.setVisible(False)
-        self.month.currentIndexChanged.connect(lambda _i: self.range_box.setVisible(self.month.currentData() == RANGE))
+        self.month.currentIndexChanged.connect(self._period_kind_changed)
+        for field in (self.date_from, self.date_to):
+            field.dateChanged.connect(lambda _d: self._check_range())
+            field.edit.returnPressed.connect(self.run)  # Enter in a date shows the report
 
         self.update_button = QPushButton(_("Show report"))
         self.update_button.setObjectName("report_update")
@@ -208,11 +222,26 @@ class ReportsSection(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.range_error, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.status)
         layout.addWidget(self.pages, 1)
         self._set_busy(False)
 
     # -- period --------------------------------------------------------------------------------
+
+    def _period_kind_changed(self, _index: int) -> None:
+        is_range = self.month.currentData() == RANGE
+        self.range_box.setVisible(is_range)
+        if not is_range:
+            self.range_error.setVisible(False)
+
+    def _check_range(self) -> bool:
+        """From ≤ to, or the message beside the fields (True: the range is usable)."""
+        first, last = self.date_from.value(), self.date_to.value()
+        wrong = first is not None and last is not None and last < first
+        self.range_error.setText(_("The period ends before it starts.") if wrong else "")
+        self.range_error.setVisible(wrong)
+        return not wrong
 
     def period(self) -> Period:
         data = self.month.currentData()
@@ -280,7 +309,10 @@ class ReportsSection(QWidget):
             self.worker.cancel()
 
     def run(self) -> None:
-        if self.month.currentData() == RANGE and not dates_ok(self.range_box):
+        if self.month.currentData() == RANGE and not (dates_ok(self.range_box) and self._check_range()):
+            if self.range_error.isVisible():
+                self.date_to.edit.setFocus()
+                self.date_to.edit.selectAll()
             return
         try:
             period = self.period()

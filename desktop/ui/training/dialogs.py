@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, time
+from datetime import time
 
 from PySide6.QtCore import Qt, QTime
 from PySide6.QtGui import QPixmap
@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.i18n import _
+from desktop.i18n import _, office_today
 from desktop.services import training
 from desktop.services.core.context import AppContext
 from desktop.services.training import MODALITIES, certificates
@@ -133,7 +133,7 @@ class SessionDialog(QDialog):
         self.ctx, self.course_id, self.session, self.saved = ctx, course_id, session, None
         self.setWindowTitle(_("Edit session") if session else _("New session"))
         form = QFormLayout()
-        self.date = DateField(date.today())
+        self.date = DateField(office_today())
         self.start = QTimeEdit(QTime(8, 0))
         self.end = QTimeEdit(QTime(12, 0))
         self.hours = QDoubleSpinBox()

@@ -41,15 +41,17 @@ def test_audit_log_lists_newest_first_and_filters_by_user_action_and_text(qtbot,
     assert {e.username for e in tab.model.events} == {"trainer"}
     select_combo(tab.action, "login_failed")
     assert len(tab.model.events) == 2
-    assert tab.model.data(tab.model.index(0, 3)) == "Failed sign-in"
+    assert tab.model.data(tab.model.index(0, tab.model.COLUMNS.index("action"))) == "Failed sign-in"
     select_combo(tab.user, None)
     select_combo(tab.action, "create")
     type_into(qtbot, tab.search, "ROLE")  # a changed field's name, any case
     tab.apply_filter()  # what the pause after typing does
     assert [e.entity for e in tab.model.events] == ["user"] * 4  # the four fixture accounts
-    assert tab.model.data(tab.model.index(0, 4)) == "User"
+    assert tab.model.data(tab.model.index(0, tab.model.COLUMNS.index("entity"))) == "User"
     tab.table.selectRow(0)
     assert "Changed fields: full_name, password, role, username" in tab.detail.toPlainText()
+    assert tab.model.data(tab.model.index(0, 2)).startswith("Ana Admin created user ")  # the sentence column
+    assert tab.detail.toPlainText().startswith("Ana Admin created user ")
 
 
 def test_audit_log_date_range_is_in_the_office_time_zone(qtbot, window_for) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from datetime import date
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -79,15 +81,53 @@ def test_export_writes_the_file_and_an_audit_event(qtbot, screen, tmp_path, monk
     assert json.loads(event.detail)["anonymized"] is True
 
 
-def test_a_range_that_ends_before_it_starts_is_refused(qtbot, screen, monkeypatch):
+def test_a_range_that_ends_before_it_starts_is_refused_beside_the_fields(qtbot, screen, monkeypatch):
     shown = []
     monkeypatch.setattr(reports_ui, "show_error", lambda parent, error: shown.append(str(error)))
+    screen.show()
     screen.month.setCurrentIndex(screen.month.findData(reports_ui.RANGE))
     screen.date_from.set_value(date(2026, 11, 20))
     screen.date_to.set_value(date(2026, 11, 1))
     screen.run()
-    assert shown and "ends before it starts" in shown[0]
-    assert screen.worker is None
+    assert not shown and screen.worker is None  # no dialog, no job
+    assert screen.range_error.isVisible() and "ends before it starts" in screen.range_error.text()
+    screen.date_to.set_value(date(2026, 11, 30))
+    assert not screen.range_error.isVisible()
+
+
+def test_a_custom_range_typed_by_keyboard_sets_the_figures_period(qtbot, screen):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.i18n import set_language
+
+    set_language("es", "es_CO")  # dd/mm/aaaa, "&Desde:" and "&Hasta:"
+    screen = ReportsSection(screen.ctx)
+    qtbot.addWidget(screen)
+    screen.resize(1024, 700)
+    screen.show()
+    screen.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is screen.window(), timeout=2000)
+    screen.month.setFocus()
+    qtbot.keyClick(screen.month, Qt.Key.Key_End)  # the last choice: "Date range…"
+    assert screen.range_box.isVisible()
+    qtbot.keyClick(screen.month, Qt.Key.Key_D, Qt.KeyboardModifier.AltModifier)  # "&Desde:"
+    assert screen.date_from.edit.hasFocus()
+    screen.date_from.edit.selectAll()
+    qtbot.keyClicks(screen.date_from.edit, "04/11/2026")
+    qtbot.keyClick(screen.date_from.edit, Qt.Key.Key_H, Qt.KeyboardModifier.AltModifier)  # "&Hasta:"
+    assert screen.date_to.edit.hasFocus()
+    screen.date_to.edit.selectAll()
+    qtbot.keyClicks(screen.date_to.edit, "05/11/2026")
+    qtbot.keyClick(screen.date_to.edit, Qt.Key.Key_Return)  # Enter shows the report
+    qtbot.waitUntil(lambda: screen.worker is None and screen.report is not None, timeout=20_000)
+    assert (screen.report.period.first_day, screen.report.period.last_day) == (date(2026, 11, 4), date(2026, 11, 5))
+    texts = {screen.figures.item(i, 0).text().strip(): screen.figures.item(i, 1).text()
+             for i in range(screen.figures.rowCount())}
+    assert texts["Personas atendidas"] == "2" and texts["Remisiones realizadas"] == "2"  # the 4th and 5th only
+    screen.resize(1024, 768)
+    screen.grab().save(str(Path(tempfile.gettempdir()) / "desk_report_range.png"))
+    assert screen.width() <= 1024
 
 
 def test_printing_sends_every_page_to_the_chosen_printer(qtbot, screen, tmp_path, monkeypatch):
