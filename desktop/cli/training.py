@@ -156,10 +156,12 @@ def cmd_attendance_sheet(args: argparse.Namespace) -> int:
 
 def cmd_certificates(args: argparse.Namespace) -> int:
     from desktop.services.training import course_by_code
-    from desktop.services.training.certificates import issue_certificates
+    from desktop.services.training.certificates import certificate_warnings, issue_certificates
 
     ctx = sign_in(args)
     course = course_by_code(ctx, args.course)
+    for warning in certificate_warnings(ctx, course.id):  # the run goes on: the person decides what to do
+        print(_("Warning: {message}").format(message=warning), file=sys.stderr)
 
     def progress(done: int, total: int) -> None:
         if sys.stderr.isatty():

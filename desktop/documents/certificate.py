@@ -81,6 +81,11 @@ def _image(data: bytes | None):
         return None
 
 
+def image_readable(data: bytes | None) -> bool:
+    """Whether a logo or signature image can be drawn (an empty or damaged one leaves its place blank)."""
+    return _image(data) is not None
+
+
 def _fit_font(text: str, font: str, size: float, max_width: float, min_size: float) -> float:
     from reportlab.pdfbase.pdfmetrics import stringWidth
 

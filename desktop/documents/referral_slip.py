@@ -36,6 +36,18 @@ class SlipData:
     check_code: str
     page: str = "Letter"  # "Letter", "A4" or "half-letter"
     extra: dict = field(default_factory=dict)
+    office_phone: str = ""  # "" where the office has set none: the slip prints no empty "Tel.:"
+    office_address: str = ""
+
+
+def office_lines(municipality: str, address: str = "", phone: str = "") -> list[str]:
+    """The lines under the office name: its address, municipality and phone, leaving out the empty ones."""
+    lines = [address] if address else []
+    if municipality and municipality.casefold() not in address.casefold():
+        lines.append(municipality)
+    if phone:
+        lines.append(_("Tel.: {phone}").format(phone=phone))
+    return lines
 
 
 def page_size(name: str) -> tuple[float, float]:
@@ -95,8 +107,9 @@ def _p(text: str, style) -> object:
 
 
 def header(story: list, styles: dict, logo: bytes | None, office_name: str, municipality: str, title: str,
-           right_lines: list[str], width: float) -> None:
-    """Logo, office name and a title block: shared by the slip and the consent form."""
+           right_lines: list[str], width: float, contact: list[str] | None = None) -> None:
+    """Logo, office name and a title block: shared by the slip and the consent form. ``contact``: the
+    lines under the office name (see :func:`office_lines`); by default only the municipality."""
     from reportlab.lib.units import mm
     from reportlab.lib.utils import ImageReader
     from reportlab.platypus import Image, Table, TableStyle
@@ -111,8 +124,8 @@ def header(story: list, styles: dict, logo: bytes | None, office_name: str, muni
         except Exception:  # a damaged logo must not stop the slip
             logo_cell = ""
     office = [_p(office_name, styles["office"])]
-    if municipality:
-        office.append(_p(municipality, styles["small"]))
+    for line in (contact if contact is not None else [municipality] if municipality else []):
+        office.append(_p(line, styles["small"]))
     right = [_p(title, styles["title"])] + [_p(line, styles["body"]) for line in right_lines]
     logo_w = 22 * mm if logo_cell else 0.1
     table = Table([[logo_cell, office, right]], colWidths=[logo_w, (width - logo_w) * 0.48, (width - logo_w) * 0.52])
@@ -163,7 +176,8 @@ def build_referral_slip(data: SlipData) -> bytes:
                             author=data.office_name, subject=_("Referral slip"))
     story: list = []
     header(story, styles, data.logo, data.office_name, data.office_municipality, _("REFERRAL SLIP"),
-           [_("No. {number}").format(number=data.number), format_date(data.issued_on, "long")], width)
+           [_("No. {number}").format(number=data.number), format_date(data.issued_on, "long")], width,
+           office_lines(data.office_municipality, data.office_address, data.office_phone))
     story.append(Spacer(1, 4))
 
     story.append(_p(_("Person referred"), styles["section"]))
@@ -201,8 +215,14 @@ def build_referral_slip(data: SlipData) -> bytes:
                                  (13 if small else 18) * mm))
 
     qr_size = (30 if small else 36) * mm
-    note = _p(_("For the receiving organization: scan this code or call the office with the slip number, "
-                "its date and this check code to confirm that the slip is genuine."), styles["small"])
+    if data.office_phone:
+        note_text = _("For the receiving organization: scan this code or call the office at {phone} with the slip "
+                      "number, its date and this check code to confirm that the slip is genuine.").format(
+            phone=data.office_phone)
+    else:
+        note_text = _("For the receiving organization: scan this code or call the office with the slip number, "
+                      "its date and this check code to confirm that the slip is genuine.")
+    note = _p(note_text, styles["small"])
     code = " ".join(data.check_code[i:i + 4] for i in range(0, len(data.check_code), 4))
     info = [note, Spacer(1, 3), _p(_("Check code: {code}").format(code=code), styles["label"]),
             _p(_("Please show this slip at the service. It is free of charge."), styles["small"])]

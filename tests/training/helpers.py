@@ -44,6 +44,14 @@ def logo_png() -> bytes:
     return buf.getvalue()
 
 
+def give_office_logo(db, data: bytes | None = None) -> None:
+    """Store a logo on the office (as an administrator would), so certificates have everything they expect."""
+    from desktop.services.office import current_office
+
+    with db.transaction() as session:
+        current_office(session).logo = logo_png() if data is None else data
+
+
 PEOPLE = [
     ("María de los Ángeles", "Pérez Gómez", "1098765432", "F", "alcaldia", "Profesional universitaria"),
     ("José Luis", "Ñañez Ortiz", "91234567", "M", "personeria", "Personero delegado"),

@@ -29,6 +29,9 @@ SETTINGS_DEFAULTS: dict[str, Any] = {
     "age_bands": [[0, 5], [6, 11], [12, 17], [18, 59], [60, None]],
     "completion_share": 0.8,
     "backup_dir": None,
+    # Printed on the referral slip's office block, so a partner can call or find the office.
+    "office_phone": "",
+    "office_address": "",
     # What an import may read (rows, columns, cells, sizes): see services/core/bounded.py.
     **ImportLimits.defaults(),
 }
@@ -179,12 +182,40 @@ def _check_setting(key: str, value: Any) -> None:
                                   {key: _("Out of range")})
     elif key == "page_size" and value not in ("Letter", "A4"):
         raise ValidationError(_("The page size must be Letter or A4."), {key: _("Unknown page size")})
+    elif key in TEXT_SETTINGS:
+        if not isinstance(value, str):
+            raise ValidationError(_("Please correct the highlighted fields."), {key: _("Enter text")})
+        limit = TEXT_SETTINGS[key]
+        if len(value) > limit:
+            raise ValidationError(_("Use at most {limit} characters.").format(limit=limit),
+                                  {key: _("Too long")})
+        if key == "office_phone" and value and not any(ch.isdigit() for ch in value):
+            raise ValidationError(_("Please correct the highlighted fields."),
+                                  {key: _("A phone number has digits, e.g. +57 607 123 4567.")})
+
+
+# Free-text settings and their longest value.
+TEXT_SETTINGS = {"office_phone": 40, "office_address": 200}
+
+
+def office_contact(db_or_session: Database | Session) -> tuple[str, str]:
+    """The office's phone and address for printed documents ("" where an administrator set none)."""
+    values = []
+    for key in ("office_phone", "office_address"):
+        try:
+            value = get_setting(db_or_session, key)
+        except ValueError:  # a damaged stored value prints nothing rather than stopping the document
+            value = ""
+        values.append(" ".join(value.split()) if isinstance(value, str) else "")
+    return values[0], values[1]
 
 
 def set_setting(ctx: AppContext, key: str, value: Any) -> None:
     ctx.require(Permission.MANAGE_OFFICE)
     if key not in SETTINGS_DEFAULTS:
         raise ValidationError(_("Unknown setting: {key}").format(key=key))
+    if key in TEXT_SETTINGS and isinstance(value, str):
+        value = value.strip()
     _check_setting(key, value)
     with ctx.db.transaction() as session:
         row = session.get(OfficeSetting, key)

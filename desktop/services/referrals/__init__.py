@@ -633,7 +633,7 @@ def slip_pdf(ctx: AppContext, number: str, page: str | None = None) -> bytes:
     """The referral slip (hoja de remisión) as PDF bytes. The person's name and document appear only while
     their consent to share data with the service is active. Writes a "print" audit event."""
     from desktop.documents.referral_slip import SlipData, build_referral_slip
-    from desktop.services.office import current_office, get_setting
+    from desktop.services.office import current_office, get_setting, office_contact
     from desktop.services.people import catalog_labels
 
     ctx.require(Permission.VIEW_REFERRALS)
@@ -650,6 +650,7 @@ def slip_pdf(ctx: AppContext, number: str, page: str | None = None) -> bytes:
         issued = (referral.sent_at or referral.created_at).astimezone(UTC).date()
         code = check_code(_slip_secret(session), referral.number, issued)
         doc_label = catalog_labels(session, "document_type").get(person.document_type, "") if person else ""
+        office_phone, office_address = office_contact(session)
         data = SlipData(
             office_name=office.name, office_municipality=office.municipality, logo=office.logo,
             number=referral.number, issued_on=issued,
@@ -661,7 +662,7 @@ def slip_pdf(ctx: AppContext, number: str, page: str | None = None) -> bytes:
             reason=reasons.get(referral.reason_code, referral.reason_code),
             reason_detail=referral.reason if allowed else "", urgency=referral.urgency, clerk_name=clerk,
             follow_up_on=referral.follow_up_on, qr_text=qr_payload(referral.number, issued, code), check_code=code,
-            page=page or get_setting(session, "page_size"))
+            page=page or get_setting(session, "page_size"), office_phone=office_phone, office_address=office_address)
         audit.record(session, ctx.username, "print", "referral", referral.id, [], {"document": "slip"})
     return build_referral_slip(data)
 

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QScrollArea,
     QSpinBox,
@@ -71,10 +72,25 @@ class OfficeTab(QWidget):
         self.page_size.addItem(_("A4 (210 × 297 mm)"), "A4")
         form.addRow(_("&Lock after inactivity:"), self.idle_minutes)
         form.addRow(_("Flag directory entries not verified for:"), self.stale_months)
+        self.office_phone = QLineEdit()
+        self.office_phone.setObjectName("office_phone")
+        self.office_phone.setMaxLength(office_service.TEXT_SETTINGS["office_phone"])
+        self.office_phone.setPlaceholderText(_("e.g. +57 607 123 4567"))
+        self.office_address = QLineEdit()
+        self.office_address.setObjectName("office_address")
+        self.office_address.setMaxLength(office_service.TEXT_SETTINGS["office_address"])
+        self.office_address.setPlaceholderText(_("e.g. Calle 35 # 10-43, Centro"))
+        for edit in (self.office_phone, self.office_address):
+            edit.setToolTip(_("Printed on referral slips, so that the receiving service can reach the office."))
+        form.addRow(_("&Lock after inactivity:"), self.idle_minutes)
+        form.addRow(_("Flag directory entries not verified for:"), self.stale_months)
         form.addRow(_("&Paper size for printing:"), self.page_size)
+        form.addRow(_("Office phon&e:"), self.office_phone)
+        form.addRow(_("Office a&ddress:"), self.office_address)
         self.settings_errors = FieldErrors({"idle_lock_minutes": self.idle_minutes,
                                             "stale_after_months": self.stale_months,
-                                            "page_size": self.page_size})
+                                            "page_size": self.page_size, "office_phone": self.office_phone,
+                                            "office_address": self.office_address})
         settings_row = QHBoxLayout()
         self.settings_status = QLabel()
         self.settings_status.setObjectName("settings_status")
@@ -103,6 +119,9 @@ class OfficeTab(QWidget):
         self.idle_minutes.setValue(int(office_service.get_setting(db, "idle_lock_minutes")))
         self.stale_months.setValue(int(office_service.get_setting(db, "stale_after_months")))
         select_data(self.page_size, office_service.get_setting(db, "page_size"))
+        phone, address = office_service.office_contact(db)
+        self.office_phone.setText(phone)
+        self.office_address.setText(address)
         self.settings_status.clear()
 
     def save_profile(self) -> None:
@@ -126,7 +145,9 @@ class OfficeTab(QWidget):
 
     def save_settings(self) -> None:
         values = {"idle_lock_minutes": self.idle_minutes.value(), "stale_after_months": self.stale_months.value(),
-                  "page_size": self.page_size.currentData()}
+                  "page_size": self.page_size.currentData(), "office_phone": self.office_phone.text().strip(),
+                  "office_address": self.office_address.text().strip()}
+        self.settings_errors.clear_all()
         try:
             for key, value in values.items():
                 if office_service.get_setting(self.ctx.db, key) != value:

@@ -31,7 +31,7 @@ from desktop.services.core.context import AppContext
 from desktop.services.core.permissions import Permission
 from desktop.services.training import certificates
 from desktop.ui import settings
-from desktop.ui.common import EmptyState, FlowLayout, TextBox, guarded, show_error, show_info
+from desktop.ui.common import EmptyState, FlowLayout, TextBox, confirm, guarded, show_error, show_info
 from desktop.ui.job_status import track
 from desktop.ui.worker import Worker
 
@@ -115,6 +115,8 @@ class IssueDialog(QDialog):
         if not out:
             show_error(self, _("Choose where to save the certificates."))
             return
+        if not self._accept_warnings():
+            return
         settings.LAST_EXPORT_DIR.set(os.path.dirname(out) if not self.split.isChecked() else out)
         self.start_button.setEnabled(False)
         for w in (self.one_file, self.split, self.path):
@@ -130,6 +132,20 @@ class IssueDialog(QDialog):
         self.worker.cancelled.connect(self._cancelled)
         track(self.worker, self.ctx, "certificates")
         self.worker.start()
+
+    def _accept_warnings(self) -> bool:
+        """Ask before printing certificates without the office logo or a signature image."""
+        warnings = guarded(self, certificates.certificate_warnings, self.ctx, self.course_id)
+        if warnings is None:  # the check itself failed (already shown)
+            return False
+        if not warnings:
+            return True
+        message = "\n".join(f"• {w}" for w in warnings) + "\n\n" + _("Issue the certificates anyway?")
+        if confirm(self, message, _("Certificates without logo or signature")):
+            return True
+        self.status.setText(_("Nothing was issued. Add the missing images to the office profile or to the "
+                              "certificate template, then issue again."))
+        return False
 
     def _progress(self, done: int, total: int) -> None:
         self.progress.setMaximum(max(total, 1))

@@ -117,11 +117,12 @@ def test_the_attendance_sheet_prints(qtbot, ctx_for, tmp_path, monkeypatch, qt_s
 def test_one_certificate_and_all_of_a_course_print(qtbot, ctx_for, tmp_path, monkeypatch, qt_settings) -> None:
     from desktop.services.training import certificates
     from desktop.ui.training.certificates import CertificatesPanel, IssueDialog
-    from tests.training.helpers import make_course
+    from tests.training.helpers import give_office_logo, make_course
 
     trainer = ctx_for("trainer")
     people_ = [(f"Persona {i}", "Pérez", str(2_000 + i), "F", "alcaldia", "") for i in range(3)]
     course = make_course(trainer, people=people_, sessions=1)
+    give_office_logo(trainer.db)
     all_target = tmp_path / "all.pdf"
     pdf_printer(monkeypatch, all_target)
     dialog = IssueDialog(trainer, course.course_id, course.code)

@@ -126,3 +126,22 @@ def test_office_settings_are_saved(qtbot, window_for, admin_ctx) -> None:
     assert [office_service.get_setting(db, k) for k in ("idle_lock_minutes", "stale_after_months", "page_size")] == [
         25, 12, "A4"]
 
+
+
+def test_office_phone_and_address_are_typed_saved_and_refused_when_wrong(qtbot, window_for, admin_ctx,
+                                                                          monkeypatch) -> None:
+    from desktop.ui.admin import office as office_ui
+
+    shown: list[str] = []
+    monkeypatch.setattr(office_ui, "show_error", lambda _parent, error: shown.append(str(error)))
+    tab = _tab(window_for("admin"), "OfficeTab")
+    assert tab.office_phone.text() == "" and tab.office_address.text() == ""
+    type_into(qtbot, tab.office_phone, "sin teléfono")
+    type_into(qtbot, tab.office_address, "Calle 35 # 10-43, Centro")
+    click(qtbot, tab.save_settings_button)
+    assert shown and tab.office_phone.property("invalid") and "digits" in tab.office_phone.toolTip()
+    tab.office_phone.clear()
+    type_into(qtbot, tab.office_phone, "+57 607 634 5678")
+    click(qtbot, tab.save_settings_button)
+    assert office_service.office_contact(admin_ctx.db) == ("+57 607 634 5678", "Calle 35 # 10-43, Centro")
+    assert tab.settings_status.text().startswith("Settings saved.")

@@ -14,7 +14,7 @@ from desktop.services.training import certificates
 from desktop.store.models import Attendance, Certificate, Participant
 from desktop.ui.training.attendance import FIXED
 from desktop.ui.training.section import TrainingSection
-from tests.training.helpers import make_course
+from tests.training.helpers import give_office_logo, make_course
 
 
 @pytest.fixture
@@ -157,6 +157,7 @@ def test_bulk_issuing_can_be_cancelled_then_completed(qtbot, ctx_for, qt_setting
     trainer = ctx_for("trainer")
     people = [(f"Persona {i}", "Pérez Gómez", str(1_000_000 + i), "F", "alcaldia", "") for i in range(30)]
     make_course(trainer, people=people, sessions=2)
+    give_office_logo(trainer.db)  # nothing missing: no question before issuing
     section = _section(qtbot, trainer)
     section.course_tabs.setCurrentWidget(section.certificates)
     dialog = section.certificates.issue()

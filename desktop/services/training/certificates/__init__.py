@@ -29,6 +29,7 @@ from desktop.services.training.certificates.codes import (  # noqa: F401  (re-ex
 from desktop.services.training.certificates.issuing import (  # noqa: F401  (re-exported)
     CHUNK,
     IssueResult,
+    certificate_warnings,
     eligible,
     issue_certificates,
     record_certificates,

@@ -55,6 +55,35 @@ class IssueResult:
     reprinted: int
     files: list[Path]
     numbers: list[str]
+    warnings: tuple[str, ...] = ()  # what :func:`certificate_warnings` said before the run
+
+
+def _warnings(office: Office, template) -> list[str]:
+    from desktop.documents.certificate import image_readable
+
+    found = []
+    if office.logo is None:
+        found.append(_("The office has no logo: the certificates will print without it."))
+    elif not image_readable(office.logo):
+        found.append(_("The office logo cannot be read: the certificates will print without it."))
+    for signatory in template.signatories[:3]:
+        if signatory.signature is None:
+            found.append(_("{name} has no signature image: the line above their name will print blank.").format(
+                name=signatory.name))
+        elif not image_readable(signatory.signature):
+            found.append(_("The signature image of {name} cannot be read: the line above their name will print "
+                           "blank.").format(name=signatory.name))
+    return found
+
+
+def certificate_warnings(ctx: AppContext, course_id: uuid.UUID) -> list[str]:
+    """What the certificates of a course would print without: the office logo, or a signatory's signature
+    image, missing or unreadable. Translated sentences; empty when nothing is missing. Issuing goes on
+    regardless; the window asks first and the command prints them as warnings."""
+    ctx.require(Permission.VIEW_TRAININGS)
+    with ctx.db.session() as session:
+        _course(session, course_id)
+        return _warnings(current_office(session), _template_form(session, course_id))
 
 
 def _local_today(office: Office, now: datetime) -> date:
@@ -165,6 +194,7 @@ def issue_certificates(ctx: AppContext, course_id: uuid.UUID, out: str | os.Path
             select(Participant).join(Enrollment).where(Enrollment.course_id == course_id))}
         maker = PageMaker(session, office, course, template)
         layout = layout_for(session, office, template)
+        warnings = tuple(_warnings(office, template))
 
     total = len(todo)
     issued = drawn = 0
@@ -230,7 +260,7 @@ def issue_certificates(ctx: AppContext, course_id: uuid.UUID, out: str | os.Path
             writer.abandon()
         for temp, _final in temps:
             temp.unlink(missing_ok=True)
-    return IssueResult(issued, total - issued, finals, numbers)
+    return IssueResult(issued, total - issued, finals, numbers, warnings)
 
 
 def _new_certificate(session: Session, ctx: AppContext, office: Office, signer: Signer, course: Course, row,
