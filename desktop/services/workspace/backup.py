@@ -26,7 +26,7 @@ from desktop.services.core.context import AppContext
 from desktop.services.core.errors import AuthError, PermissionDenied, ValidationError
 from desktop.services.core.permissions import Permission
 from desktop.services.security import audit
-from desktop.services.workspace import Unlock
+from desktop.services.workspace.opening import Unlock
 from desktop.store import backup as files
 from desktop.store import key_hierarchy, keys, swap
 from desktop.store.database import Database, connect_raw, open_database

@@ -16,16 +16,16 @@ from desktop.i18n import _
 from desktop.services.core.context import AppContext
 from desktop.services.core.errors import PermissionDenied, ValidationError
 from desktop.services.core.permissions import Permission
-from desktop.services.workspace import (
+from desktop.services.workspace.opening import (
     Unlock,
     _is_new,
     _new_encrypted_key,
     _open_keyed,
     _path,
     is_encrypted,
-    open_signed_in,
     open_store,
 )
+from desktop.services.workspace.signing_in import open_signed_in
 from desktop.store import key_sessions, keys, swap, wraps
 from desktop.store.files import crash_point
 from desktop.store.rotation import export_copy, reseal_copy

@@ -80,7 +80,7 @@ def check_server(location: str, username: str, password: str, *, timeout: int = 
     answer, it is on another machine and offers no TLS, it refuses the user name or password, or its
     database is not an Enlace office.
     """
-    from desktop.services.workspace import with_login
+    from desktop.services.workspace.opening import with_login
     from desktop.store import server
 
     if not username.strip():
@@ -148,7 +148,7 @@ def migrate_to_server(source: str, target: str, admin_username: str, admin_passw
     from sqlalchemy import func, select
 
     from desktop.services.security import audit, auth
-    from desktop.services.workspace import Unlock, open_store
+    from desktop.services.workspace.opening import Unlock, open_store
     from desktop.store import bulk, server
     from desktop.store.base import Base
     from desktop.store.database import open_database
