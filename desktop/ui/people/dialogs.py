@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -82,6 +83,8 @@ class ConsentDialog(_FormDialog):
         self.form.addRow(QLabel(_("Taken by: {name}").format(name=ctx.actor.full_name)))
         self.errors = FieldErrors({"scopes": scopes, "method": self.method, "witness_name": self.witness,
                                    "given_on": self.given_on})
+        # The cursor starts on the first scope (not on Save): Tab walks the scopes, Space ticks, Enter saves.
+        next(iter(self.scope_boxes.values())).setFocus(Qt.FocusReason.OtherFocusReason)
 
     def save(self) -> None:
         if not dates_ok(self):

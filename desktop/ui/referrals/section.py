@@ -137,7 +137,7 @@ class ReferralPanel(QWidget):
         self.page.addItem(_("Letter"), "Letter")
         self.page.addItem(_("Half letter"), "half-letter")
         self.page.addItem("A4", "A4")
-        self.slip_button = QPushButton(_("Print referral slip"))
+        self.slip_button = QPushButton(_("&Print referral slip"))
         self.slip_button.setObjectName("print_slip")
         self.slip_button.clicked.connect(self.print_slip)
         self.save_slip_button = QPushButton(_("Save PDF…"))

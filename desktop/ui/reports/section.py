@@ -151,7 +151,7 @@ class ReportsSection(QWidget):
             field.dateChanged.connect(lambda _d: self._check_range())
             field.edit.returnPressed.connect(self.run)  # Enter in a date shows the report
 
-        self.update_button = QPushButton(_("Show report"))
+        self.update_button = QPushButton(_("&Show report"))
         self.update_button.setObjectName("report_update")
         self.update_button.clicked.connect(self.run)
         self.preview_button = QPushButton(_("PDF preview"))
