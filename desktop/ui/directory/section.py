@@ -143,6 +143,7 @@ class DirectorySection(QWidget):
         self.table.selectionModel().currentRowChanged.connect(lambda _c, _p: self.show_detail())
         splitter.addWidget(self.table)
         self.empty_state = EmptyState(self.table, self._empty_text)
+        self.search.lead_to(self.table)
         self.detail = QTextBrowser()
         self.detail.setObjectName("directory_detail")
         self.detail.setOpenExternalLinks(True)

@@ -424,6 +424,7 @@ class PeopleSection(QWidget):
         layout.addLayout(top)
         layout.addWidget(splitter, 1)
         self.empty_state = EmptyState(self.table, self._empty_text)
+        self.search.lead_to(self.table)
 
         self.search.searched.connect(lambda _text: self.run_search())
         self.search.returnPressed.connect(self._open_first)  # after SearchBox has run the search

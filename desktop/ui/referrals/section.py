@@ -318,6 +318,7 @@ class ReferralsSection(QWidget):
         header.setStretchLastSection(True)
         self.table.selectionModel().currentRowChanged.connect(lambda cur, _prev: self._selected(cur.row()))
         self.empty_state = EmptyState(self.table, self._empty_text)
+        self.search.lead_to(self.table)
         self.panel = ReferralPanel(ctx)
         self.panel.changed.connect(self.reload)
         splitter = QSplitter()
