@@ -40,6 +40,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     c.add_argument("--course", required=True, metavar="CODE")
     c.add_argument("--out", required=True, metavar="PATH", help=_("a PDF file, or a folder with --split"))
     c.add_argument("--split", action="store_true", help=_("one PDF per person in the folder PATH"))
+    c.add_argument("--language", choices=("es", "en"),
+                   help=_("the language of the certificates (default: the office's, whatever --lang says)"))
     c.set_defaults(func=cmd_certificates)
 
     p = sub.add_parser("certificate", parents=[common], help=_("verify or revoke a certificate"))
@@ -167,7 +169,8 @@ def cmd_certificates(args: argparse.Namespace) -> int:
         if sys.stderr.isatty():
             print(f"\r{done}/{total}", end="", file=sys.stderr, flush=True)
 
-    result = issue_certificates(ctx, course.id, args.out, split=args.split, progress=progress)
+    result = issue_certificates(ctx, course.id, args.out, split=args.split, progress=progress,
+                                language=args.language)
     if sys.stderr.isatty():
         print(file=sys.stderr)
     print(_("{issued} certificates issued, {reprinted} reprinted with their number: {path}").format(

@@ -41,7 +41,8 @@ TRAINING = ("attendance", "certificate", "certificate_signatory", "certificate_t
             "participant", "signing_key", "training_session", "trusted_key")
 VERIFY = ("certificate", "signing_key", "trusted_key", "office")  # what checking a certificate reads
 EXCHANGE = ("exchange_bundle", "exchange_conflict", "exchange_inbound_referral", "exchange_peer",
-            "exchange_referral_event", "exchange_revocation", "exchange_row_history")
+            "exchange_referral_event", "exchange_revocation", "exchange_row_history", "exchange_trust_list",
+            "exchange_trust_list_member")
 EXCHANGE_VERIFY = ("exchange_peer", "exchange_revocation")  # another office's keys and revocations
 
 READ = "SELECT"

@@ -1,15 +1,15 @@
-"""Small widgets the people and referral screens share: the consent badges, lazy tables, saving a PDF."""
+"""Small widgets the people and referral screens share: the consent badges, saving a PDF, a person picker."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from desktop.i18n import _
 from desktop.services.core.files import write_private
+from desktop.ui.search_box import SearchBox
 
 
 class ConsentBadges(QWidget):
@@ -39,69 +39,6 @@ class ConsentBadges(QWidget):
             label.setProperty("given", given)
             color = "#1b5e20; background: #e8f5e9" if given else "#616161; background: #eeeeee"
             label.setStyleSheet(f"color: {color}; border-radius: 6px; padding: 2px 8px;")
-
-
-class LazyTableModel(QAbstractTableModel):
-    """Rows fetched in pages from a service (``count()`` and ``page(offset, limit)``), never all at once.
-
-    ``columns`` is a list of (header, function row → text). ``set_rows`` switches to a fixed list
-    (search results).
-    """
-
-    PAGE = 200
-
-    def __init__(self, columns: Sequence[tuple[str, Callable[[Any], str]]], count: Callable[[], int],
-                 page: Callable[[int, int], list], parent=None) -> None:
-        super().__init__(parent)
-        self.columns = list(columns)
-        self._count_fn, self._page_fn = count, page
-        self._fixed: list | None = None
-        self._pages: dict[int, list] = {}
-        self._count = 0
-        self.reload()
-
-    def reload(self) -> None:
-        self.beginResetModel()
-        self._pages.clear()
-        self._count = len(self._fixed) if self._fixed is not None else self._count_fn()
-        self.endResetModel()
-
-    def set_rows(self, rows: list | None) -> None:
-        self._fixed = rows
-        self.reload()
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else self._count
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.columns)
-
-    def row(self, index: int):
-        if self._fixed is not None:
-            return self._fixed[index] if 0 <= index < len(self._fixed) else None
-        if not 0 <= index < self._count:
-            return None
-        number = index // self.PAGE
-        if number not in self._pages:
-            if len(self._pages) > 50:  # keep memory flat while scrolling through 100,000 rows
-                self._pages.clear()
-            self._pages[number] = self._page_fn(number * self.PAGE, self.PAGE)
-        rows = self._pages[number]
-        offset = index - number * self.PAGE
-        return rows[offset] if offset < len(rows) else None
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return None
-        row = self.row(index.row())
-        if row is None:
-            return None
-        return self.columns[index.column()][1](row)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.columns[section][0]
-        return None
 
 
 def save_pdf(parent: QWidget | None, pdf: bytes, suggested: str) -> str | None:
@@ -137,14 +74,13 @@ class PersonPicker(QWidget):
     def __init__(self, ctx: Any, exclude: Any = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx, self.exclude = ctx, exclude
-        self.search = QLineEdit()
-        self.search.setPlaceholderText(_("Search by name or document…"))
+        self.search = SearchBox(_("Search by name or document…"))
         self.results = QListWidget()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.search)
         layout.addWidget(self.results)
-        self.search.textChanged.connect(self._search)
+        self.search.searched.connect(self._search)
 
     def _search(self, text: str) -> None:
         from desktop.i18n import format_date

@@ -10,7 +10,8 @@ from sqlalchemy import inspect, text
 
 from desktop.store import name_index
 from desktop.store.base import Base
-from desktop.store.database import OLD_BRANCHED_PARENTS, Database, _linearise, open_database, sqlite_url
+from desktop.store.database import Database, open_database, sqlite_url
+from desktop.store.old_heads import OLD_BRANCHED_PARENTS, linearise
 from tests import pg
 
 
@@ -104,7 +105,7 @@ def test_a_database_missing_a_revision_the_line_puts_earlier_gets_it(empty_db: D
     _stamp(empty_db, "0003b")
     assert "course" not in inspect(empty_db.engine).get_table_names()
     with empty_db.engine.begin() as conn:
-        _linearise(conn, empty_db._alembic_config(conn))
+        linearise(conn, empty_db._alembic_config(conn))
     assert _versions(empty_db) == ["0003b"]
     assert {"course", "referral_event"} <= set(inspect(empty_db.engine).get_table_names())
     indexes = {ix["name"] for ix in inspect(empty_db.engine).get_indexes("referral_event")}

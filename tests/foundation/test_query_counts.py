@@ -74,4 +74,4 @@ def test_home_follow_ups_cost_the_same_for_one_referral_or_twenty(ctx_for: Calla
     with statements(clerk.db) as twenty:
         rows, total = referrals.follow_up_due(clerk, today=later, limit=50)
     assert total == len(rows) == 20
-    assert len(twenty) == len(one) <= 5
+    assert len(twenty) == len(one) <= 3  # Home as a whole: tests/ui/test_home_statements.py (≤ 5)

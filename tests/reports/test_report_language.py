@@ -1,86 +1,87 @@
-"""One language per job: an English report made in the background leaves the window in Spanish."""
+"""A report asked for in one language is in that language, whatever language the process (the window) speaks."""
 
 from __future__ import annotations
 
-import csv
-import threading
+import re
+import subprocess
 from datetime import UTC, date, datetime
 
-import openpyxl
+import pytest
 
-from desktop.i18n import _, current_language, current_locale, format_number, set_language
+from desktop.i18n import country_name, set_language, use_language
 from desktop.services.reports import Period
+from desktop.services.reports.disaggregation import (
+    PARTICIPANT_SEXES,
+    PERSON_SEXES,
+    POPULATION_TYPES,
+    REFERRAL_STATUSES,
+    SERVICE_CATEGORIES,
+)
 from desktop.services.reports.export import export_report
+from desktop.services.training.catalog import INSTITUTIONS
 from tests.reports import factories as f
 
 NOV = Period.month("2026-11")
 NOW = datetime(2026, 12, 15, tzinfo=UTC)
-SPANISH = ("Mujer", "Hombre", "Intersexual", "En destino", "En tránsito", "Salud", "Educación", "Perú", "Haití",
-           "Brasil", "Completada", "Enviada", "Alcaldía", "Personería", "Sí", "No registrado", "Recurrentes")
+NATIONALITIES = ("VE", "CO", "PE", "HT", "US", "EC")
+# The directory's own (Spanish) names of its service categories, as an office stores them.
+STORED_CATEGORIES = {"health": "Salud", "education": "Educación", "legal": "Asistencia jurídica",
+                     "psychosocial": "Apoyo psicosocial", "shelter": "Alojamiento"}
 
 
-def _office(ctx) -> None:
+def _names(language: str) -> set[str]:
+    """Every category name a report may print in ``language`` that reads differently in the other language."""
+    other = "en" if language == "es" else "es"
+    labels = {language: set(), other: set()}
+    for lang in labels:
+        with use_language(lang):
+            for table in (PERSON_SEXES, PARTICIPANT_SEXES, POPULATION_TYPES, REFERRAL_STATUSES, SERVICE_CATEGORIES):
+                labels[lang] |= {_translate(text) for text in table.values()}
+            labels[lang] |= {country_name(code) for code in NATIONALITIES}
+    labels["es"] |= {es for _code, es, en, _c in INSTITUTIONS if es not in en} | set(STORED_CATEGORIES.values())
+    labels["en"] |= {en for _code, es, en, _c in INSTITUTIONS if en not in es}
+    return labels[language] - labels[other]
+
+
+def _translate(text: str) -> str:
+    from desktop.i18n import _
+
+    return _(text)
+
+
+@pytest.mark.parametrize(("report", "window", "expected"), [
+    ("en", "es", ("November 2026", "Female", "Intersex", "Peru", "Health", "In transit", "Did not attend",
+                  "Legal assistance", "Mayor's office")),
+    ("es", "en", ("noviembre de 2026", "Mujer", "Intersexual", "Perú", "Salud", "En tránsito", "No asistió",
+                  "Asistencia jurídica", "Alcaldía"))])
+def test_a_report_pdf_has_no_category_name_of_the_window_s_language(ctx_for, tmp_path, report, window,
+                                                                    expected):
+    """Sexes, statuses, nationalities, population types, service categories and institutions."""
+    ctx = ctx_for("supervisor")
+    sexes = ["female", "male", "intersex"]
+    populations = list(POPULATION_TYPES)
     with ctx.db.transaction() as s:
-        health = f.service(s, "Cruz Roja", "Atención en salud", ("health", "Salud"))
-        school = f.service(s, "Colegio", "Matrícula", ("education", "Educación"))
-        for k, (nationality, sex) in enumerate([("PE", "female"), ("HT", "male"), ("BR", "intersex")] * 4):
-            p = f.person(s, registered=f.local(date(2026, 11, 3 + k)), sex=sex, nationality=nationality,
-                         population_type=("destination", "transit")[k % 2], birth_date=date(1980 + k, 1, 1))
-            sent = f.local(date(2026, 11, 4 + k))
-            f.referral(s, p, (health, school)[k % 2], created=sent, sent=sent, accepted=sent,
-                       closed=sent + f.days(2) if k % 3 == 0 else None)
-        course, sessions = f.course(s, "GOB", [(date(2026, 11, 10), 4.0)])
-        for institution in ("alcaldia", "personeria", "alcaldia"):
-            f.enroll(s, course, f.participant(s, institution=institution), {sessions[0]: "present"})
-
-
-def test_an_english_report_in_a_worker_leaves_the_window_in_spanish(ctx_for, tmp_path):
-    ctx = ctx_for("supervisor")
-    _office(ctx)
-    set_language("es", "es_CO")  # the window
-    inside, resume = threading.Event(), threading.Event()
-    seen: dict[str, object] = {}
-
-    def progress(done, total):
-        if done == 1 and not inside.is_set():
-            seen["worker"] = (current_language(), _("Referrals"))
-            inside.set()
-            assert resume.wait(10)
-
-    def job():
-        seen["path"] = export_report(ctx, NOV, "csv", tmp_path / "en.csv", language="en", now=NOW,
-                                     progress=progress)
-
-    worker = threading.Thread(target=job)
-    worker.start()
-    try:
-        assert inside.wait(30)
-        # Meanwhile, on the window's thread: still Spanish, Colombian numbers.
-        assert current_language() == "es" and current_locale() == "es_CO"
-        assert _("Referrals") == "Remisiones" and format_number(1234.5) == "1.234,5"
-    finally:
-        resume.set()
-        worker.join(60)
-    assert seen["worker"] == ("en", "Referrals")
-    assert current_language() == "es" and _("Referrals") == "Remisiones"
-    text = (tmp_path / "en.csv").read_text(encoding="utf-8-sig")
-    assert "People served by nationality and sex" in text
-
-
-def test_english_outputs_have_no_spanish_category_names(ctx_for, tmp_path):
-    ctx = ctx_for("supervisor")
-    _office(ctx)
-    set_language("es", "es_CO")
-    csv_path = export_report(ctx, NOV, "csv", tmp_path / "en.csv", language="en", now=NOW)
-    xlsx_path = export_report(ctx, NOV, "xlsx", tmp_path / "en.xlsx", language="en", now=NOW)
-    with csv_path.open(encoding="utf-8-sig") as fh:
-        labels = {cell for row in csv.reader(fh) for cell in row[:4]}
-    book = openpyxl.load_workbook(xlsx_path)
-    for sheet in book.worksheets:
-        labels |= {str(c) for row in sheet.iter_rows(values_only=True) for c in row if isinstance(c, str)}
-    for word in SPANISH:
-        assert word not in labels, word
-    for word in ("Female", "Male", "Intersex", "Peru", "Haiti", "Brazil", "Health", "Education", "Completed",
-                 "In destination", "Mayor's office"):
-        assert any(word in label for label in labels), word
-    assert current_language() == "es"
+        services = [f.service(s, f"Organización {i}", f"Servicio {i}", (code, name))
+                    for i, (code, name) in enumerate(STORED_CATEGORIES.items())]
+        people = [f.person(s, registered=f.local(date(2026, 11, 1 + i % 28)), sex=sexes[i % 3],
+                           birth_date=date(1960 + i % 50, 1, 1), nationality=NATIONALITIES[i % len(NATIONALITIES)],
+                           population_type=populations[i % len(populations)]) for i in range(90)]
+        day = f.local(date(2026, 11, 5))
+        for i, person in enumerate(people):
+            kind = i % 5
+            f.referral(s, person, services[i // 5 % len(services)], created=day, sent=day if kind else None,
+                       accepted=day if kind >= 2 else None, closed=day if kind >= 3 else None,
+                       final=("completed", "not_attended")[kind % 2])
+        course, held = f.course(s, "MESA-2026", [(date(2026, 11, 10), 4.0), (date(2026, 11, 11), 4.0)])
+        for i, (code, _es, _en, _c) in enumerate(INSTITUTIONS * 2):
+            f.enroll(s, course, f.participant(s, sex="FMI"[i % 3], institution=code),
+                     {held[0]: "present", held[1]: "present" if i % 2 else "absent"})
+    set_language(window)  # the person at the window reads the other language
+    path = export_report(ctx, NOV, "pdf", tmp_path / "report.pdf", language=report, now=NOW)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert [word for word in expected if word not in text] == []
+    wrong = _names(window)
+    assert len(wrong) > 40 and ("Mujer" in wrong or "Female" in wrong)  # not empty by mistake
+    found = sorted(name for name in wrong if re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text))
+    assert found == []

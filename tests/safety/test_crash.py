@@ -183,7 +183,7 @@ def _numbers_in(folder: Path) -> dict[str, set[str]]:
     found = {}
     for path in folder.iterdir():
         text = subprocess.run(["pdftotext", "-q", str(path), "-"], capture_output=True, text=True).stdout
-        found[path.name] = set(re.findall(r"Certificate No\. ([A-Z]+-\d{4}-\d{5})", text))
+        found[path.name] = set(re.findall(r"(?:Certificate No\.|Constancia N\.º) ([A-Z]+-\d{4}-\d{5})", text))
     return found
 
 

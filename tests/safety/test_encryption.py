@@ -16,7 +16,7 @@ from desktop.services.core.errors import AuthError, ValidationError
 from desktop.services.security import auth
 from desktop.services.security.audit import AuditFilter, list_events, verify_chain
 from desktop.services.workspace import backup
-from desktop.store import keys
+from desktop.store import key_sessions, keys
 from desktop.store.database import UnreadableDatabaseError, open_database
 from desktop.store.models import User
 from tests.conftest import PASSWORD
@@ -120,7 +120,7 @@ def test_a_crash_between_key_file_and_commit_locks_nobody_out(admin_enc, encrypt
     with pytest.raises(RuntimeError), admin_enc.db.transaction() as session:
         user = session.scalar(select(User).where(User.username == "clerk"))
         user.password_hash = auth.hash_password("never-committed-1")
-        keys.stage_password(session, "clerk", "never-committed-1")
+        key_sessions.stage_password(session, "clerk", "never-committed-1")
         raise RuntimeError("power cut")
     workspace.open_signed_in(encrypted_office.path, "clerk", PASSWORD).db.dispose()
     with pytest.raises(AuthError, match=WRONG):

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from desktop.services.core.errors import AuthError
 from desktop.services.security import auth
-from desktop.store import keys
+from desktop.store import key_sessions, keys
 from desktop.store.base import utcnow
 from desktop.store.models import AuditEvent, User
 from tests.conftest import PASSWORD
@@ -104,7 +104,7 @@ def test_a_new_password_whose_commit_never_happened_is_still_refused(admin_enc, 
     with pytest.raises(RuntimeError), admin_enc.db.transaction() as session:
         user = session.scalar(select(User).where(User.username == "clerk"))
         user.password_hash = auth.hash_password("never-committed-2")
-        keys.stage_password(session, "clerk", "never-committed-2", user.password_hash)
+        key_sessions.stage_password(session, "clerk", "never-committed-2", user.password_hash)
         raise RuntimeError("power cut")
     with pytest.raises(AuthError, match="Wrong user name or password"):
         encrypted_office.sign_in("clerk", "never-committed-2")

@@ -175,7 +175,7 @@ def test_revoking_keeps_the_record_verification_says_revoked_and_reprint_says_re
     assert result.status == REVOKED and result.revoke_reason == "Expedida por error"
     out = certificates.reprint(trainer, number, tmp_path / "again.pdf")
     text = _pdf_text(out)
-    assert "REVOKED" in text and number in text
+    assert "REVOCADO" in text and number in text  # the office's language, not the test process's English
     bulk = certificates.issue_certificates(trainer, setup.course_id, tmp_path / "bulk.pdf")
     assert number not in bulk.numbers
 
@@ -192,6 +192,28 @@ def test_certificate_pdf_reads_in_spanish_with_accents(ctx_for, tmp_path: Path) 
     assert "María de los Ángeles Pérez Gómez" in text
     assert "José Luis Ñañez Ortiz" in text
     assert "intensidad de 20 horas" in text
+
+
+def test_certificates_print_in_the_office_language_whoever_runs_the_window(ctx_for, tmp_path: Path) -> None:
+    from desktop.i18n import current_language, set_language
+    from desktop.services.office import OfficeForm, office_info, update_office
+
+    trainer, admin = ctx_for("trainer"), ctx_for("admin")
+    setup = make_course(trainer)
+    assert current_language() == "en"  # an English-speaking clerk at a Spanish-speaking (es_CO) office
+    number = certificates.issue_certificates(trainer, setup.course_id, tmp_path / "es.pdf").numbers[0]
+    text = _pdf_text(tmp_path / "es.pdf")
+    assert f"Constancia N.º {number}" in text and "Certificate No." not in text
+    assert f"Certificate No. {number}" in _pdf_text(
+        certificates.issue_certificates(trainer, setup.course_id, tmp_path / "en.pdf", language="en").files[0])
+    assert current_language() == "en"
+    office = office_info(admin.db)
+    update_office(admin, OfficeForm(office.code, office.name, office.country, office.municipality, office.region,
+                                    "en_US", office.timezone), office.version)
+    set_language("es")
+    again = _pdf_text(certificates.reprint(trainer, number, tmp_path / "again.pdf"))
+    assert f"Certificate No. {number}" in again and "Constancia" not in again
+    assert "Constancia N.º" in _pdf_text(certificates.reprint(trainer, number, tmp_path / "es2.pdf", language="es"))
 
 
 def test_template_placeholders_are_checked(ctx_for) -> None:
@@ -254,7 +276,7 @@ def test_a_large_batch_encoded_in_a_second_process_keeps_page_order_and_every_qr
     result = certificates.issue_certificates(trainer, setup.course_id, tmp_path / "c.pdf")
     assert [int(n.rsplit("-", 1)[1]) for n in result.numbers] == list(range(1, 25))
     assert [e.encoded_aside for e in encoders] == [4]  # 24 pages in chunks of 7, all encoded by the worker
-    printed = re.findall(r"Certificate No\. (\S+)", _pdf_text(tmp_path / "c.pdf"))
+    printed = re.findall(r"Constancia N\.º (\S+)", _pdf_text(tmp_path / "c.pdf"))
     assert printed == result.numbers
     subprocess.run(["pdftoppm", "-r", "150", "-gray", "-png", str(tmp_path / "c.pdf"), str(tmp_path / "p")],
                    check=True)

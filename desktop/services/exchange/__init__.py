@@ -5,6 +5,9 @@ Public surface (the UI and the CLI use only these):
 
 - trust: :func:`office_card`, :func:`office_card_pdf`, :func:`read_card`, :func:`trust_office`,
   :func:`list_trusted`, :func:`remove_trust`;
+- coordinators' trust lists: :func:`coordinator_key`, :func:`make_trust_list` (the coordinator's side, no
+  database), :func:`read_trust_list`, :func:`preview_trust_list`, :func:`import_trust_list`,
+  :func:`list_trust_lists`; refusals raise :class:`TrustListRefused`;
 - bundles: :func:`parse_include`, :func:`preview_export`, :func:`export_bundle`, :func:`import_bundle`,
   :func:`list_bundles`; refusals raise :class:`BundleRefused`;
 - clerks' work: :func:`list_conflicts`, :func:`resolve_conflict`, :func:`inbox`, :func:`get_inbound`,
@@ -55,6 +58,20 @@ from desktop.services.exchange._trust import (
     remove_trust,
     trust_office,
 )
+from desktop.services.exchange._trust_list import (
+    FollowedList,
+    ListedOffice,
+    TrustListFile,
+    TrustListPlan,
+    TrustListRefused,
+    coordinator_key,
+    import_trust_list,
+    list_trust_lists,
+    make_trust_list,
+    preview_trust_list,
+    read_coordinator_key,
+    read_trust_list,
+)
 
 
 def office_card_pdf(ctx: AppContext) -> bytes:
@@ -75,9 +92,11 @@ def mark_services_owned_by(session, service_ids: list[uuid.UUID], office_code: s
 
 
 __all__ = ["CONTENTS", "EVENT_STATUSES", "NEXT_STATUSES", "SCHEMA_VERSION", "BundleRefused", "BundleRow",
-           "ConflictInfo", "ExportResult", "ImportReport", "InboundInfo", "OfficeCard", "PartnerOutcome",
-           "TrustedOffice", "duplicate_suggestions", "event_label", "export_bundle", "fingerprint", "get_inbound",
-           "held_back_message", "import_bundle", "inbox", "list_bundles", "list_conflicts", "list_trusted",
-           "mark_services_owned_by",
-           "office_card", "office_card_pdf", "parse_include", "partner_outcomes", "person_form", "preview_export",
-           "read_card", "record_outcome", "register_inbound_person", "remove_trust", "resolve_conflict", "trust_office"]
+           "ConflictInfo", "ExportResult", "FollowedList", "ImportReport", "InboundInfo", "ListedOffice",
+           "OfficeCard", "PartnerOutcome", "TrustListFile", "TrustListPlan", "TrustListRefused", "TrustedOffice",
+           "coordinator_key", "duplicate_suggestions", "event_label", "export_bundle", "fingerprint", "get_inbound",
+           "held_back_message", "import_bundle", "import_trust_list", "inbox", "list_bundles", "list_conflicts",
+           "list_trust_lists", "list_trusted", "make_trust_list", "mark_services_owned_by", "office_card",
+           "office_card_pdf", "parse_include", "partner_outcomes", "person_form", "preview_export",
+           "preview_trust_list", "read_card", "read_coordinator_key", "read_trust_list", "record_outcome",
+           "register_inbound_person", "remove_trust", "resolve_conflict", "trust_office"]

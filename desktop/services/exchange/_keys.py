@@ -123,11 +123,15 @@ def plan_keys(session: Session, resources: dict[str, bytes], sender: str) -> Key
 def apply_keys(session: Session, resources: dict[str, bytes], sender: str, sender_name: str, outcome: KeysOutcome,
                by: str) -> None:
     if "certificate_keys" in resources:
+        # A new key of the sender is vouched for as the sender is: by hand here, and/or by a coordinator's list.
+        known = list(session.scalars(select(TrustedKey).where(TrustedKey.office_code == sender)))
+        by_hand = any(k.by_hand for k in known) or not known
+        trust_list = next((k.trust_list for k in known if k.trust_list), "")
         for item in json.loads(resources["certificate_keys"])["keys"]:
             if session.scalar(select(TrustedKey.id).where(TrustedKey.key_id == item["key_id"])) is None:
                 session.add(TrustedKey(office_code=sender, office_name=sender_name, key_id=item["key_id"],
-                                       public_key=base64.b64decode(item["public_key"]), created_by=by,
-                                       updated_by=by))
+                                       public_key=base64.b64decode(item["public_key"]), by_hand=by_hand,
+                                       trust_list=trust_list, created_by=by, updated_by=by))
     if outcome.revocation_taken and outcome.revoked is not None:
         session.execute(delete(RemoteRevocation).where(RemoteRevocation.office_code == sender))
         if outcome.revoked:

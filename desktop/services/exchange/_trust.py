@@ -23,7 +23,7 @@ from desktop.services.core.permissions import Permission
 from desktop.services.office import current_office
 from desktop.services.security import audit
 from desktop.services.training.certificates import key_id_for, office_key
-from desktop.store.models import ExchangePeer, SigningKey, TrustedKey
+from desktop.store.models import ExchangePeer, SigningKey, TrustedKey, TrustList
 
 CARD_FORMAT = "enlace-office-card"
 KEY_FILE_FORMAT = "enlace-certificate-key"  # an older key file is a card without the fingerprint
@@ -106,11 +106,13 @@ def trust_office(ctx: AppContext, card_data: bytes, confirmed_fingerprint: str) 
         row = session.scalar(select(TrustedKey).where(TrustedKey.key_id == card.key_id))
         if row is None:
             row = TrustedKey(office_code=card.office_code, office_name=card.office_name, key_id=card.key_id,
-                             public_key=card.public_key, created_by=ctx.username, updated_by=ctx.username)
+                             public_key=card.public_key, by_hand=True, created_by=ctx.username,
+                             updated_by=ctx.username)
             session.add(row)
             session.flush()
-        else:
+        else:  # perhaps trusted through a coordinator's list so far: from now on a person vouches for it too
             row.office_code, row.office_name, row.updated_by = card.office_code, card.office_name, ctx.username
+            row.by_hand = True
         audit.record(session, ctx.username, "trust", "trusted_key", row.id, ["office_code", "key_id"],
                      {"office_code": card.office_code, "key_id": card.key_id})
     return card
@@ -126,19 +128,29 @@ class TrustedOffice:
     last_sequence: int
     missing: list[int]
     revocation_list: int
+    by_hand: bool = True
+    coordinator: str = ""  # the name of the coordinator whose trust list vouches for the key, or ""
+
+    @property
+    def trusted_by(self) -> str:
+        """"this office", the coordinator's name, or both."""
+        names = ([_("this office")] if self.by_hand else []) + ([self.coordinator] if self.coordinator else [])
+        return " · ".join(names)
 
 
 def list_trusted(ctx: AppContext) -> list[TrustedOffice]:
     ctx.require(Permission.EXCHANGE_BUNDLES)
     with ctx.db.session() as session:
         peers = {p.office_code: p for p in session.scalars(select(ExchangePeer))}
+        coordinators = dict(session.execute(select(TrustList.coordinator_key_id, TrustList.coordinator_name)).all())
         out = []
         for key in session.scalars(select(TrustedKey).order_by(TrustedKey.office_code, TrustedKey.created_at)):
             peer = peers.get(key.office_code)
             out.append(TrustedOffice(key.office_code, key.office_name, key.key_id, fingerprint(key.public_key),
                                      key.created_at, peer.last_seq if peer else 0,
                                      [int(n) for n in peer.missing.split()] if peer else [],
-                                     peer.revocation_seq if peer else 0))
+                                     peer.revocation_seq if peer else 0, key.by_hand,
+                                     coordinators.get(key.trust_list, key.trust_list)))
         return out
 
 

@@ -17,7 +17,7 @@ from desktop.services.core.context import AppContext
 from desktop.services.core.errors import ValidationError
 from desktop.services.core.permissions import Permission
 from desktop.services.security import audit
-from desktop.store import keys
+from desktop.store import key_sessions
 from desktop.store.database import Database
 from desktop.store.models import Office, OfficeSetting, User
 
@@ -138,7 +138,7 @@ def update_office(ctx: AppContext, form: OfficeForm, expected_version: int | Non
         changed = apply_changes(office, values, ctx.username)
         if changed:
             audit.record(session, ctx.username, "update", "office", office.id, changed)
-            keys.publish_office(session, code=office.code, name=office.name, is_demo=office.is_demo)
+            key_sessions.publish_office(session, code=office.code, name=office.name, is_demo=office.is_demo)
         return _info(office)
 
 

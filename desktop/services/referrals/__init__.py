@@ -360,24 +360,24 @@ def follow_up_due(ctx: AppContext, today: date | None = None, limit: int = 100) 
         total = session.scalar(select(func.count()).select_from(Referral).where(*due)) or 0
         if not total:
             return [], 0
-        columns = (Referral.id, Referral.follow_up_on, Referral.urgency, Referral.number)
-        oldest = [select(*columns).where(Referral.status == status, Referral.follow_up_on <= today)
+        # Each candidate row carries the names the panel shows: three statements in all, whatever the limit.
+        columns = (Referral.id, Referral.follow_up_on, Referral.urgency, Referral.number, Referral.status,
+                   Person.given_names, Person.family_name_1, Person.family_name_2, Service.name.label("service"))
+
+        def named(*where):
+            return (select(*columns).join(Person, Person.id == Referral.person_id)
+                    .join(Service, Service.id == Referral.service_id).where(*where))
+
+        oldest = [named(Referral.status == status, Referral.follow_up_on <= today)
                   .order_by(Referral.follow_up_on).limit(limit).subquery() for status in OPEN_STATUSES]
         candidates = {row[0]: row for row in session.execute(union_all(*(select(part) for part in oldest)))}
         cutoff = sorted(r[1] for r in candidates.values())[:limit][-1]
-        for row in session.execute(select(*columns).where(Referral.status.in_(OPEN_STATUSES),
-                                                          Referral.follow_up_on == cutoff)):
+        for row in session.execute(named(Referral.status.in_(OPEN_STATUSES), Referral.follow_up_on == cutoff)):
             candidates[row[0]] = row  # every tie on the last day, so urgency decides among them
         chosen = sorted(candidates.values(),
                         key=lambda r: (r[1].toordinal(), URGENCY_RANK.get(r[2], 3), r[3]))[:limit]
-        order = {r[0]: i for i, r in enumerate(chosen)}
-        stmt = (select(Referral.id, Referral.number, Person.given_names, Person.family_name_1, Person.family_name_2,
-                       Service.name, Referral.status, Referral.urgency, Referral.follow_up_on)
-                .join(Person, Person.id == Referral.person_id).join(Service, Service.id == Referral.service_id)
-                .where(Referral.id.in_(list(order))))
-        rows = [FollowUpRow(v[0], v[1], full_name(v[2], v[3], v[4]), v[5], v[6], v[7], v[8], (today - v[8]).days)
-                for v in session.execute(stmt)]
-    rows.sort(key=lambda r: order[r.id])
+        rows = [FollowUpRow(v[0], v[3], full_name(v[5], v[6], v[7]), v[8], v[4], v[2], v[1], (today - v[1]).days)
+                for v in chosen]
     return rows, total
 
 

@@ -5,7 +5,7 @@ reader holds the whole export, though: the same people are counted in several ta
 population type × sex, the 5W table by sex and under/over 18, nationality, municipality…), the
 same totals are printed in several places, and figures repeat table totals. This module writes
 everything the export publishes as one system of linear relations over non-negative integer
-unknowns, and for every withheld count asks HiGHS (through :func:`scipy.optimize.milp`) for the
+unknowns, and for every withheld count asks HiGHS (through its Python bindings, highspy) for the
 smallest and the largest value consistent with all of it, as an attacker would.
 
 The unknowns ("variables") are the counts of the finest groups the tables are sums of (for
@@ -146,19 +146,15 @@ class _System:
     """The constraints a reader has for one marking, ready for HiGHS."""
 
     def __init__(self, model: Model, live: list[int]):
-        from scipy.sparse import csr_array
-
         self.model, self.live = model, live
-        rows, cols, data, lower, upper = [], [], [], [], []
+        self.rows: list[Form] = []
+        self.lower: list[float] = []
+        self.upper: list[float] = []
 
         def add(form: Form, lo: float, hi: float) -> None:
-            r = len(lower)
-            for v, c in form.items():
-                rows.append(r)
-                cols.append(v)
-                data.append(c)
-            lower.append(lo)
-            upper.append(hi)
+            self.rows.append(form)
+            self.lower.append(lo)
+            self.upper.append(hi)
 
         for a, b in model.equal:
             add(_minus(a, b), 0, 0)
@@ -171,41 +167,74 @@ class _System:
             elif q.small:
                 add(q.form, SMALL_MIN, SMALL_MAX)
         self.n = len(model.names)
-        self.matrix = csr_array((data, (rows, cols)), shape=(len(lower), self.n))
-        self.lower, self.upper = lower, upper
 
     def solve(self, objective: Form, extra: list[tuple[Form, float, float]] = (), *, integer: bool = True):
         """Minimize ``objective`` over integers (or reals); the values of every variable, or None if
         infeasible. The linear relaxation is solved first: an integral optimum of it is the answer."""
         import numpy as np
-        from scipy.optimize import Bounds, LinearConstraint, milp
-        from scipy.sparse import csr_array, vstack
 
         c = np.zeros(self.n)
         for v, k in objective.items():
             c[v] += k
-        matrix, lower, upper = self.matrix, list(self.lower), list(self.upper)
-        if extra:
-            rows, cols, data = [], [], []
-            for r, (form, lo, hi) in enumerate(extra):
-                for v, k in form.items():
-                    rows.append(r)
-                    cols.append(v)
-                    data.append(k)
-                lower.append(lo)
-                upper.append(hi)
-            matrix = vstack([matrix, csr_array((data, (rows, cols)), shape=(len(extra), self.n))])
-        constraints = [LinearConstraint(matrix, lower, upper)] if matrix.shape[0] else []
-        result = milp(c, constraints=constraints, integrality=np.zeros(self.n), bounds=Bounds(0, BIG))
-        if result.status != 0 or result.x is None:
-            return None
-        if not integer:
-            return result.x
-        if not _integral(result.x):
-            result = milp(c, constraints=constraints, integrality=np.ones(self.n), bounds=Bounds(0, BIG))
-            if result.status != 0 or result.x is None:
+        rows, lower, upper = list(self.rows), list(self.lower), list(self.upper)
+        for form, lo, hi in extra:
+            rows.append(form)
+            lower.append(lo)
+            upper.append(hi)
+        x = _highs(c, rows, lower, upper, mip=False)
+        if x is None or not integer:
+            return x
+        if not _integral(x):
+            x = _highs(c, rows, lower, upper, mip=True)
+            if x is None:
                 return None
-        return np.round(result.x).astype(np.int64)
+        return np.round(x).astype(np.int64)
+
+
+def _highs(c, rows: list[Form], lower: list[float], upper: list[float], *, mip: bool):
+    """Minimize ``c·x`` subject to ``lower <= row·x <= upper`` for every row and ``0 <= x <= BIG``, over
+    integers if ``mip`` (else reals): ``x`` at an optimum, or None (infeasible, or no optimum proven).
+
+    The model goes to HiGHS column by column, rows in order, as ``scipy.optimize.milp`` passed it
+    before (the same solver, options and input order give the same answers)."""
+    import highspy
+    import numpy as np
+
+    n = c.size
+    columns: list[dict[int, float]] = [{} for _ in range(n)]
+    for r, form in enumerate(rows):
+        for v, k in form.items():
+            columns[v][r] = columns[v].get(r, 0.0) + k
+    start, index, value = [0], [], []
+    for column in columns:
+        for r in sorted(column):
+            if column[r]:
+                index.append(r)
+                value.append(column[r])
+        start.append(len(index))
+
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = n, len(rows)
+    lp.col_cost_ = c
+    lp.col_lower_ = np.zeros(n)
+    lp.col_upper_ = np.full(n, float(BIG))
+    lp.row_lower_ = np.asarray(lower, dtype=np.float64)
+    lp.row_upper_ = np.asarray(upper, dtype=np.float64)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n, len(rows)
+    lp.a_matrix_.start_ = np.asarray(start, dtype=np.int32)
+    lp.a_matrix_.index_ = np.asarray(index, dtype=np.int32)
+    lp.a_matrix_.value_ = np.asarray(value, dtype=np.float64)
+    kind = highspy.HighsVarType.kInteger if mip else highspy.HighsVarType.kContinuous
+    lp.integrality_ = [kind] * n
+
+    solver = highspy._Highs()  # the bare solver (Highs() adds Python callbacks we do not use)
+    solver.setOptionValue("log_to_console", False)
+    if solver.passModel(lp) == highspy.HighsStatus.kError or solver.run() == highspy.HighsStatus.kError:
+        return None
+    if solver.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    return np.array(solver.getSolution().col_value)
 
 
 def _minus(a: Form, b: Form) -> Form:

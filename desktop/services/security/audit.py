@@ -83,6 +83,7 @@ ENTITIES: dict[str, str] = {
     "signing_key": N_("Signing key"),
     "training_session": N_("Training session"),
     "trusted_key": N_("Trusted key"),
+    "trust_list": N_("Coordinator's trust list"),
     "user": N_("User"),
 }
 

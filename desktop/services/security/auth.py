@@ -17,7 +17,7 @@ from desktop.services.core.errors import AuthError, NotFound, ValidationError
 from desktop.services.core.permissions import Permission
 from desktop.services.security import audit
 from desktop.services.security.lockout import LOCKOUT, MAX_FAILED_LOGINS, locked_error
-from desktop.store import keys, server
+from desktop.store import key_sessions, keys, server
 from desktop.store.base import utcnow
 from desktop.store.database import Database, StoreError
 from desktop.store.models import ROLES, User
@@ -222,7 +222,7 @@ def add_user(session: Session, by: str, username: str, full_name: str, role: str
                 created_by=by, updated_by=by)
     session.add(user)
     session.flush()
-    keys.stage_password(session, username, password, user.password_hash)  # encrypted: wrap the key for it
+    key_sessions.stage_password(session, username, password, user.password_hash)  # encrypted: wrap the key for it
     server.sync_login(session, username, role, password=password)  # on a server: its own login
     audit.record(session, by, "create", "user", user.id, ["username", "full_name", "role", "password"])
     return user
@@ -285,7 +285,7 @@ def update_user(ctx: AppContext, user_id: uuid.UUID, *, full_name: str | None = 
         if active is not None and active != user.active:
             if user.id == ctx.actor.user_id and not active:
                 raise ValidationError(_("You cannot deactivate your own account."))
-            if not keys.on_activation_change(session, user.username, active):  # encrypted: the key slot goes
+            if not key_sessions.on_activation_change(session, user.username, active):  # encrypted: the key slot goes
                 raise ValidationError(_("Give {user} a new password first (Reset password), then reactivate the "
                                         "account: deactivating it removed its key to this encrypted database.").format(
                     user=user.username))
@@ -357,8 +357,8 @@ def reset_password(ctx: AppContext, user_id: uuid.UUID, new_password: str) -> No
         user.locked_until = None
         user.updated_by = ctx.username
         # The old password's slot goes at once (a reset follows a forgotten or leaked password).
-        keys.stage_password(session, user.username, new_password, user.password_hash, keep_previous=False)
-        keys.clear_failures(session, user.username)
+        key_sessions.stage_password(session, user.username, new_password, user.password_hash, keep_previous=False)
+        key_sessions.clear_failures(session, user.username)
         server.set_password(session, user.username, new_password)
         audit.record(session, ctx.username, "update", "user", user.id, ["password"])
         admin = user.role == "admin"
@@ -372,7 +372,7 @@ def unlock_user(ctx: AppContext, user_id: uuid.UUID) -> None:
         user.locked_until = None
         user.failed_logins = 0
         user.updated_by = ctx.username
-        keys.clear_failures(session, user.username)
+        key_sessions.clear_failures(session, user.username)
         audit.record(session, ctx.username, "update", "user", user.id, ["locked_until"])
 
 
@@ -390,7 +390,7 @@ def change_own_password(ctx: AppContext, old_password: str, new_password: str) -
         user.password_hash = hash_password(new_password)
         user.must_change_password = False
         user.updated_by = ctx.username
-        keys.stage_password(session, user.username, new_password, user.password_hash)
+        key_sessions.stage_password(session, user.username, new_password, user.password_hash)
         server.set_password(session, user.username, new_password)
         audit.record(session, ctx.username, "update", "user", user.id, ["password"])
 

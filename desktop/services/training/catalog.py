@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desktop.i18n import N_
-from desktop.services.training.roster_import import normalize_header
+from desktop.services.training.roster_cells import normalize_header
 from desktop.store.models import (
     CatalogItem,
 )

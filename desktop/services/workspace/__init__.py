@@ -29,7 +29,7 @@ from desktop.services.core.context import AppContext
 from desktop.services.core.errors import AuthError, ValidationError
 from desktop.services.security.lockout import LOCKOUT, MAX_FAILED_LOGINS, locked_error
 from desktop.services.workspace.startup import default_location, kdf_seconds, prepare_store  # noqa: F401
-from desktop.store import keys
+from desktop.store import key_sessions, keys
 from desktop.store.files import StoreError, UnreadableDatabaseError, is_plain_sqlite
 
 if TYPE_CHECKING:
@@ -519,7 +519,7 @@ def _establish_role_keys(db: Database, username: str) -> None:
     """An administrator signed in: every slot gets its role's keys, an unsealed signing key is sealed."""
     from desktop.services.security import audit
 
-    sealed = keys.establish_role_keys(db)
+    sealed = key_sessions.establish_role_keys(db)
     if sealed:
         with db.transaction() as session:
             audit.record(session, username, "update", "signing_key", None, ["private_key"], {"sealed": sealed})

@@ -26,7 +26,7 @@ from desktop.services.workspace import (
     open_signed_in,
     open_store,
 )
-from desktop.store import keys, swap, wraps
+from desktop.store import key_sessions, keys, swap, wraps
 from desktop.store.files import crash_point
 from desktop.store.rotation import export_copy, reseal_copy
 
@@ -132,12 +132,12 @@ def recover_access(location: str | os.PathLike[str], recovery_key: str, username
             user.failed_logins = 0
             user.locked_until = None
             user.updated_by = "recovery"
-            keys.stage_password(session, user.username, new_password, user.password_hash)
-            keys.clear_failures(session, user.username)
+            key_sessions.stage_password(session, user.username, new_password, user.password_hash)
+            key_sessions.clear_failures(session, user.username)
             audit.record(session, "recovery", "update", "user", user.id, ["password"],
                          detail={"via": "recovery key"})
             active = list(session.scalars(select(User.username).where(User.active.is_(True))))
-        keys.establish_role_keys(db)  # a database from before role keys: its signing key gets sealed
+        key_sessions.establish_role_keys(db)  # a database from before role keys: its signing key gets sealed
         keyring = db.keyring
         with_slot = set(keyring.key_file.usernames()) if isinstance(keyring, keys.Keyring) else set()
         return sorted(u for u in active if keys.slot_name(u) not in with_slot)

@@ -15,7 +15,7 @@ from desktop.services.core.context import SYSTEM
 from desktop.services.core.errors import ValidationError
 from desktop.services.office import OfficeForm, OfficeInfo, _info, validate_office
 from desktop.services.security import audit, auth
-from desktop.store import keys
+from desktop.store import key_sessions
 from desktop.store.database import Database
 from desktop.store.models import Office
 
@@ -35,7 +35,8 @@ def setup_office(db: Database, form: OfficeForm, admin_username: str, admin_full
         audit.record(session, SYSTEM.username, "setup", "office", office.id, ["code", "name", "country"])
         auth.add_user(session, SYSTEM.username, admin_username, admin_full_name or admin_username, "admin",
                       admin_password, language)
-        keys.publish_office(session, code=office.code, name=office.name, is_demo=is_demo)  # for the sign-in screen
+        # the sign-in screen shows the office before the database is open
+        key_sessions.publish_office(session, code=office.code, name=office.name, is_demo=is_demo)
         _seed_catalogs(session, admin_username)
         return _info(office)
 

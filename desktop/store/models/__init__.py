@@ -35,6 +35,8 @@ from desktop.store.models.exchange import (  # noqa: F401
     InboundReferral,
     ReferralOutcomeEvent,
     RemoteRevocation,
+    TrustList,
+    TrustListMember,
 )
 from desktop.store.models.people import (  # noqa: F401
     Case,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Index, Integer, String, Text
+from sqlalchemy import Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from desktop.store.base import Base, Entity, new_id, utcnow
@@ -129,5 +129,33 @@ class ReferralOutcomeEvent(Base):
     note: Mapped[str] = mapped_column(Text, default="")
 
 
+class TrustList(Base):
+    """The coordinator's trust list this office follows (its signed version and validity), one row per coordinator."""
+
+    __tablename__ = "exchange_trust_list"
+
+    coordinator_key_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    coordinator_name: Mapped[str] = mapped_column(String(200))
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    version: Mapped[int] = mapped_column(Integer)
+    issued_at: Mapped[datetime] = mapped_column()
+    valid_until: Mapped[datetime] = mapped_column()
+    sha256: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+    imported_by: Mapped[str] = mapped_column(String(64))
+
+
+class TrustListMember(Base):
+    """An office key named in the coordinator's current trust list (whether or not this office took it)."""
+
+    __tablename__ = "exchange_trust_list_member"
+
+    coordinator_key_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    office_code: Mapped[str] = mapped_column(String(16))
+    office_name: Mapped[str] = mapped_column(String(200), default="")
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 __all__ = ["ExchangeBundle", "ExchangeConflict", "ExchangePeer", "ExchangeRowHistory", "InboundReferral",
-           "ReferralOutcomeEvent", "RemoteRevocation"]
+           "ReferralOutcomeEvent", "RemoteRevocation", "TrustList", "TrustListMember"]

@@ -29,6 +29,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -195,3 +196,7 @@ class TrustedKey(Entity):
     office_name: Mapped[str] = mapped_column(String(200), default="")
     key_id: Mapped[str] = mapped_column(String(16), unique=True)
     public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    # Who vouches for the key: a person here (``by_hand``, confirmed the fingerprint) and/or a coordinator's
+    # trust list (its key id in ``trust_list``, "" if none). A newer list drops only what it alone vouched for.
+    by_hand: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    trust_list: Mapped[str] = mapped_column(String(16), default="", server_default="")

@@ -7,13 +7,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    Qt,
-    QTimer,
-)
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -22,7 +16,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QPushButton,
     QSplitter,
     QTableView,
@@ -37,98 +30,28 @@ from desktop.services.security import audit, audit_text
 from desktop.services.security.audit import AuditFilter
 from desktop.ui.common import TextBox, show_error
 from desktop.ui.dates import DateField
+from desktop.ui.search_box import SearchBox
+from desktop.ui.table_model import LazyTableModel
 
-_Index = QModelIndex | QPersistentModelIndex
-PAGE = 200
+NUMBER = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 
-class AuditModel(QAbstractTableModel):
-    """Events newest first; the next page (older events) is read when the view scrolls to the end."""
+RAW = (5, 6, 7)  # record type, record, fields: hidden at first; the sentence says it, its tooltip and the pane show it
 
-    COLUMNS = ("seq", "at", "sentence", "username", "action", "entity", "entity_id", "fields")
-    RAW = ("entity", "entity_id", "fields")  # hidden at first: the sentence says it, the tooltip and pane show it
 
-    def __init__(self, ctx: AppContext, timezone: str | None = None, page: int = PAGE) -> None:
-        super().__init__()
-        self.ctx = ctx
-        self.timezone = timezone
-        self.page = page
-        self.filter = AuditFilter()
-        self.events: list = []
-        self.sentences: list[str] = []
-        self._more = False
-
-    def headers(self) -> list[str]:
-        return [_("No."), _("When"), _("What happened"), _("User"), _("Action"), _("Record type"), _("Record"),
-                _("Changed fields")]
-
-    def set_filter(self, flt: AuditFilter) -> None:
-        self.beginResetModel()
-        self.filter = flt
-        self.events = []
-        self.sentences = []
-        self._more = True
-        self.endResetModel()
-        self.fetchMore(QModelIndex())
-
-    def _next_page(self) -> list:
-        before = self.events[-1].seq if self.events else None
-        return audit.list_events(self.ctx, replace(self.filter, before_seq=before), limit=self.page)
-
-    def canFetchMore(self, parent: _Index) -> bool:
-        return not parent.isValid() and self._more
-
-    def fetchMore(self, parent: _Index) -> None:
-        if parent.isValid() or not self._more:
-            return
-        try:
-            batch = self._next_page()
-            words = audit_text.describe(self.ctx, batch)  # the page's names in a fixed number of statements
-        except EnlaceError:
-            batch, words = [], []
-        self._more = len(batch) == self.page
-        if batch:
-            first = len(self.events)
-            self.beginInsertRows(QModelIndex(), first, first + len(batch) - 1)
-            self.events.extend(batch)
-            self.sentences.extend(words)
-            self.endInsertRows()
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.events)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.headers()[section]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        event = self.events[index.row()]
-        if role == Qt.ItemDataRole.UserRole:
-            return event
-        column = self.COLUMNS[index.column()]
-        if role == Qt.ItemDataRole.ToolTipRole and column == "sentence":
-            return raw_text(event)
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if column == "sentence":
-            return self.sentences[index.row()]
-        if column == "seq":
-            return str(event.seq)
-        if column == "at":
-            return format_datetime(event.at, "short", tz=self.timezone)
-        if column == "action":
-            return audit.action_label(event.action)
-        if column == "entity":
-            return audit.entity_label(event.entity)
-        if column == "fields":
-            return ", ".join(json.loads(event.fields))
-        return getattr(event, column) or ""
+def audit_columns(timezone: str | None, sentences: dict[int, str]) -> list[tuple]:
+    """Events newest first: number, time in the office's zone, what happened in words, who, what, on which
+    record, which fields. ``sentences`` holds each loaded event's sentence by its number."""
+    return [
+        (_("No."), lambda e: str(e.seq), NUMBER),
+        (_("When"), lambda e: format_datetime(e.at, "short", tz=timezone)),
+        (_("What happened"), lambda e: sentences.get(e.seq, ""), {Qt.ItemDataRole.ToolTipRole: raw_text}),
+        (_("User"), lambda e: e.username or ""),
+        (_("Action"), lambda e: audit.action_label(e.action)),
+        (_("Record type"), lambda e: audit.entity_label(e.entity)),
+        (_("Record"), lambda e: e.entity_id or ""),
+        (_("Changed fields"), lambda e: ", ".join(json.loads(e.fields))),
+    ]
 
 
 def raw_text(event) -> str:
@@ -151,10 +74,8 @@ class AuditTab(QWidget):
         layout = QVBoxLayout(self)
 
         filters = QGridLayout()
-        self.search = QLineEdit()
+        self.search = SearchBox(_("Search record, type, user or fields"), pause_ms=300)
         self.search.setObjectName("search")
-        self.search.setPlaceholderText(_("Search record, type, user or fields"))
-        self.search.setClearButtonEnabled(True)
         self.user = QComboBox()
         self.user.setObjectName("user_filter")
         self.action = QComboBox()
@@ -196,7 +117,9 @@ class AuditTab(QWidget):
         filters.setColumnStretch(1, 1)
         layout.addLayout(filters)
 
-        self.model = AuditModel(ctx, self.timezone)
+        self.filter = AuditFilter()
+        self.sentences: dict[int, str] = {}
+        self.model = LazyTableModel(audit_columns(self.timezone, self.sentences), parent=self)
         self.table = QTableView()
         self.table.setObjectName("audit_table")
         self.table.setModel(self.model)
@@ -209,8 +132,8 @@ class AuditTab(QWidget):
         header.setStretchLastSection(True)
         for column, width in enumerate((50, 130, 470, 100, 140, 110, 240)):
             header.resizeSection(column, width)
-        for name in AuditModel.RAW:
-            self.table.setColumnHidden(AuditModel.COLUMNS.index(name), True)
+        for column in RAW:
+            self.table.setColumnHidden(column, True)
         self.detail = TextBox()
         self.detail.setObjectName("event_detail")
         self.detail.setReadOnly(True)
@@ -236,12 +159,7 @@ class AuditTab(QWidget):
         bottom.addWidget(self.verify_button)
         layout.addLayout(bottom)
 
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(300)
-        self._debounce.timeout.connect(self.apply_filter)
-        self.search.textChanged.connect(lambda _text: self._debounce.start())
-        self.search.returnPressed.connect(self.apply_filter)
+        self.search.searched.connect(lambda _text: self.apply_filter())
         for combo in (self.user, self.action):
             combo.currentIndexChanged.connect(lambda _i: self.apply_filter())
         for check in (self.use_since, self.use_until):
@@ -294,12 +212,28 @@ class AuditTab(QWidget):
                            until=until, text=self.search.text().strip() or None)
 
     def apply_filter(self) -> None:
-        self._debounce.stop()
+        self.filter = self.current_filter()
         try:
-            self.model.set_filter(self.current_filter())
+            self.model.reset(self._page)
         except EnlaceError as exc:
             show_error(self, exc)
         self.detail.clear()
+
+    def _page(self, offset: int, limit: int) -> list:
+        """The next older events: read from the last one shown, not by offset (the log only grows)."""
+        last = self.model.row(offset - 1) if offset else None
+        flt = replace(self.filter, before_seq=last.seq if last is not None else None)
+        if not offset:
+            self.sentences.clear()
+        try:
+            batch = audit.list_events(self.ctx, flt, limit=limit)
+            # The page's names in a fixed number of statements, before the rows reach the view.
+            self.sentences.update(zip((e.seq for e in batch), audit_text.describe(self.ctx, batch), strict=True))
+            return batch
+        except EnlaceError:
+            if offset:
+                return []  # an older page that cannot be read ends the list
+            raise
 
     def _update_count(self, *_args: object) -> None:
         shown = self.model.rowCount()
@@ -314,7 +248,7 @@ class AuditTab(QWidget):
             return
         event = self.model.data(current, Qt.ItemDataRole.UserRole)
         lines = [
-            self.model.sentences[current.row()],
+            self.sentences.get(event.seq, ""),
             _("Event {seq} — {action}").format(seq=event.seq, action=audit.action_label(event.action)),
             _("When: {time}").format(time=format_datetime(event.at, "full", tz=self.timezone)),
             _("User: {user}").format(user=event.username or "—"),

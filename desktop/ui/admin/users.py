@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QSortFilterProxyModel, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -36,71 +36,39 @@ from desktop.ui.common import (
     show_error,
     show_info,
 )
-
-_Index = QModelIndex | QPersistentModelIndex
+from desktop.ui.table_model import LazyTableModel
 
 
 def language_label(code: str) -> str:
     return dict(language_choices()).get(code, code)
 
 
-class UsersModel(QAbstractTableModel):
-    COLUMNS = ("username", "full_name", "role", "language", "status", "last_login")
+def user_status(user: UserInfo) -> str:
+    if not user.active:
+        return _("Deactivated")
+    if user.locked:
+        return _("Locked")
+    return _("Active")
 
-    def __init__(self, timezone: str | None = None) -> None:
-        super().__init__()
-        self.users: list[UserInfo] = []
-        self.timezone = timezone
 
-    def headers(self) -> list[str]:
-        return [_("User name"), _("Full name"), _("Role"), _("Language"), _("Status"), _("Last sign-in")]
+def _status_color(user: UserInfo):
+    if user.locked or not user.active:
+        from PySide6.QtGui import QColor
 
-    def set_users(self, users: list[UserInfo]) -> None:
-        self.beginResetModel()
-        self.users = users
-        self.endResetModel()
+        return QColor("#c62828") if user.locked else QColor("#757575")
+    return None
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.users)
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.headers()[section]
-        return None
-
-    @staticmethod
-    def status(user: UserInfo) -> str:
-        if not user.active:
-            return _("Deactivated")
-        if user.locked:
-            return _("Locked")
-        return _("Active")
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        user = self.users[index.row()]
-        column = self.COLUMNS[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return {
-                "username": user.username,
-                "full_name": user.full_name,
-                "role": role_label(user.role),
-                "language": language_label(user.preferred_language),
-                "status": self.status(user),
-                "last_login": format_datetime(user.last_login_at, "short", tz=self.timezone)
-                if user.last_login_at else _("never"),
-            }[column]
-        if role == Qt.ItemDataRole.UserRole:
-            return user
-        if role == Qt.ItemDataRole.ForegroundRole and column == "status" and (user.locked or not user.active):
-            from PySide6.QtGui import QColor
-
-            return QColor("#c62828") if user.locked else QColor("#757575")
-        return None
+def user_columns(timezone: str | None) -> list[tuple]:
+    return [
+        (_("User name"), lambda u: u.username),
+        (_("Full name"), lambda u: u.full_name),
+        (_("Role"), lambda u: role_label(u.role)),
+        (_("Language"), lambda u: language_label(u.preferred_language)),
+        (_("Status"), user_status, {Qt.ItemDataRole.ForegroundRole: _status_color}),
+        (_("Last sign-in"), lambda u: format_datetime(u.last_login_at, "short", tz=timezone)
+         if u.last_login_at else _("never")),
+    ]
 
 
 class UserDialog(QDialog):
@@ -248,7 +216,7 @@ class UsersTab(QWidget):
         top.addWidget(self.search, 1)
         layout.addLayout(top)
 
-        self.model = UsersModel(info.timezone if info else None)
+        self.model = LazyTableModel(user_columns(info.timezone if info else None), parent=self)
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
         self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
@@ -302,7 +270,7 @@ class UsersTab(QWidget):
         except EnlaceError as exc:
             show_error(self, exc)
             return
-        self.model.set_users(users)
+        self.model.set_rows(users)
         if selected is not None:
             self.select(selected.username)
         self._update_buttons()

@@ -7,6 +7,7 @@ import uuid
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -27,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.i18n import _, ngettext
+from desktop.i18n import _, format_date, ngettext
 from desktop.services import directory
 from desktop.services.core.context import AppContext
 from desktop.services.core.errors import EnlaceError
@@ -36,11 +37,35 @@ from desktop.services.directory import SearchFilters
 from desktop.ui.common import EmptyState, confirm, guarded, select_data, show_error, show_info
 from desktop.ui.directory.detail import summary_html
 from desktop.ui.directory.jobs import JobBar
-from desktop.ui.directory.model import ServiceTableModel
 from desktop.ui.search_box import SearchBox
+from desktop.ui.table_model import Column, LazyTableModel
 
 TYPING_DELAY_MS = 150
 PAGE = 50
+STALE_COLOR = "#B45F06"
+
+
+def _verified(row: directory.ServiceRow) -> str:
+    if row.last_verified_on is None:
+        return _("never — to be confirmed")
+    date = format_date(row.last_verified_on, "short")
+    return _("{date} — to be confirmed").format(date=date) if row.stale else date
+
+
+def service_columns() -> list[Column]:
+    """The service list: light search rows (no ORM objects), a page at a time."""
+    return [
+        Column(_("Service"), lambda r: r.name if r.status == "active"
+               else _("{name} (temporarily closed)").format(name=r.name)),
+        Column(_("Organization"), lambda r: r.organization_name),
+        Column(_("Municipality"), lambda r: r.municipality),
+        Column(_("Referrals"), lambda r: _("yes") if r.accepts_referrals else _("no")),
+        Column(_("Verified"), _verified, roles={
+            Qt.ItemDataRole.ForegroundRole: lambda r: QBrush(QColor(STALE_COLOR)) if r.stale else None,
+            Qt.ItemDataRole.ToolTipRole: lambda r: _("Not verified recently: call to confirm before referring, then "
+                                                     "mark it as verified.") if r.stale else _verified(r),
+        }),
+    ]
 
 
 def write_booklet(ctx: AppContext, path: Path, filters: SearchFilters, progress=None, cancelled=None) -> Path:
@@ -124,7 +149,7 @@ class DirectorySection(QWidget):
         layout.addLayout(filters)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.model = ServiceTableModel()
+        self.model = LazyTableModel(service_columns(), page_size=PAGE, parent=self)
         self.table = QTableView()
         self.table.setObjectName("directory_table")
         self.table.setModel(self.model)
@@ -216,13 +241,13 @@ class DirectorySection(QWidget):
             self.status.setText(str(exc))
             return
 
-        def more(offset: int, filters: SearchFilters = filters) -> list:
+        def more(offset: int, limit: int, filters: SearchFilters = filters) -> list:
             try:
-                return directory.search_page(self.ctx, filters, offset=offset, limit=PAGE).rows
+                return directory.search_page(self.ctx, filters, offset=offset, limit=limit).rows
             except EnlaceError:
                 return []
 
-        self.model.set_rows(page.rows, page.total, more)
+        self.model.reset(more, total=page.total, first_page=page.rows)
         if page.capped:
             self.status.setText(_("More than {count} services; type more or filter to narrow the list").format(
                 count=directory.COUNT_CAP))
@@ -259,7 +284,7 @@ class DirectorySection(QWidget):
 
     def selected_id(self) -> uuid.UUID | None:
         index = self.table.selectionModel().currentIndex()
-        row = self.model.row_at(index.row()) if index.isValid() else None
+        row = self.model.row(index.row()) if index.isValid() else None
         return row.id if row else None
 
     def _update_buttons(self) -> None:

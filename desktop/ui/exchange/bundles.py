@@ -125,6 +125,7 @@ class BundlesTab(QWidget):
         self.card_button = QPushButton(_("Office card…"))
         self.trust_button = QPushButton(_("Trust an office…"))
         self.remove_button = QPushButton(_("Stop trusting"))
+        self.trust_list_button = QPushButton(_("Import trust list…"))
         self.export_button = QPushButton(_("Make a bundle…"))
         self.import_button = QPushButton(_("Import a bundle…"))
         manage = ctx.can(Permission.MANAGE_TRUST)
@@ -132,17 +133,22 @@ class BundlesTab(QWidget):
                                     (self.import_button, self.choose_import, True),
                                     (self.card_button, self.save_card, True),
                                     (self.trust_button, self.trust, manage),
+                                    (self.trust_list_button, self.import_trust_list, manage),
                                     (self.remove_button, self.remove, manage)):
             button.clicked.connect(slot)
             button.setVisible(shown)
             buttons.addWidget(button)
         buttons.addStretch(1)
-        self.offices = QTableWidget(0, 5)
-        self.offices.setHorizontalHeaderLabels([_("Office"), _("Name"), _("Fingerprint"), _("Last bundle"),
-                                                _("Missing bundles")])
+        self.offices = QTableWidget(0, 6)
+        self.offices.setHorizontalHeaderLabels([_("Office"), _("Name"), _("Trusted by"), _("Fingerprint"),
+                                                _("Last bundle"), _("Missing bundles")])
         self.offices.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.offices.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.offices.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.offices.setWordWrap(False)
+        header = self.offices.horizontalHeader()
+        for col in range(self.offices.columnCount()):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch if col == 1
+                                        else QHeaderView.ResizeMode.ResizeToContents)
         self.empty_state = EmptyState(self.offices, _("No office is trusted yet. Send this office's card to a "
                                                       "partner, and trust theirs after reading the fingerprint "
                                                       "together over the phone."))
@@ -166,8 +172,8 @@ class BundlesTab(QWidget):
         self.trusted = guarded(self, exchange.list_trusted, self.ctx) or []
         self.offices.setRowCount(len(self.trusted))
         for row, t in enumerate(self.trusted):
-            for col, text in enumerate((t.office_code, t.office_name, t.fingerprint, str(t.last_sequence or ""),
-                                        " ".join(map(str, t.missing)))):
+            for col, text in enumerate((t.office_code, t.office_name, t.trusted_by, t.fingerprint,
+                                        str(t.last_sequence or ""), " ".join(map(str, t.missing)))):
                 self.offices.setItem(row, col, QTableWidgetItem(text))
         self.empty_state.update()
         bundles = guarded(self, exchange.list_bundles, self.ctx) or []
@@ -202,6 +208,37 @@ class BundlesTab(QWidget):
         if not confirm(self, message, _("Trust an office")):
             return False
         done = guarded(self, exchange.trust_office, self.ctx, Path(path).read_bytes(), card.fingerprint)
+        self.refresh()
+        return done is not None
+
+    def import_trust_list(self, path: str | None = None) -> bool:
+        """A coordinator's signed list: what it changes, and the coordinator's fingerprint the first time."""
+        if not path:
+            path, _filter = QFileDialog.getOpenFileName(self, _("Import a trust list"), "",
+                                                        _("Trust list (*.trustlist *.json)"))
+        if not path:
+            return False
+        data = Path(path).read_bytes()
+        plan = guarded(self, exchange.preview_trust_list, self.ctx, data)
+        if plan is None:
+            return False
+        doc = plan.list
+        message = "\n".join([_("Coordinator: {name}").format(name=doc.coordinator_name),
+                             _("Version {version}, valid until {date}; {count} offices").format(
+                                 version=doc.version, date=format_date(doc.valid_until, "long"),
+                                 count=len(doc.members)), "", *plan.lines(), ""])
+        if plan.first_time:
+            message += "\n" + doc.coordinator_fingerprint + "\n\n" + _(
+                "This office has not followed this coordinator before. Call them and have them read their "
+                "fingerprint aloud. Does it match, group by group?")
+        else:
+            message += "\n" + _("Import this list?")
+        if not confirm(self, message, _("Import a trust list")):
+            return False
+        done = guarded(self, exchange.import_trust_list, self.ctx, data, doc.coordinator_fingerprint)
+        if done is not None:
+            self.status.setText(_("Trust list version {version} of {name} imported.").format(
+                version=doc.version, name=doc.coordinator_name) + "\n" + "\n".join(done.lines()))
         self.refresh()
         return done is not None
 

@@ -39,13 +39,16 @@ from desktop.ui.people.dialogs import (
 )
 from desktop.ui.people.person_dialog import PersonDialog
 from desktop.ui.search_box import SearchBox
-from desktop.ui.widgets import ConsentBadges, LazyTableModel, save_pdf
+from desktop.ui.table_model import LazyTableModel
+from desktop.ui.widgets import ConsentBadges, save_pdf
+
+NUMBER = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 
 def people_columns():
     return [
         (_("Name"), lambda r: r.name),
-        (_("Age"), lambda r: "" if r.age is None else str(r.age)),
+        (_("Age"), lambda r: "" if r.age is None else str(r.age), NUMBER),
         (_("Sex"), lambda r: people.label(people.SEXES, r.sex)),
         (_("Nationality"), lambda r: country_name(r.nationality)),
         (_("Document"), lambda r: r.document_number),
@@ -395,8 +398,7 @@ class PeopleSection(QWidget):
         top.addWidget(self.count_label)
         top.addWidget(self.new_button)
 
-        self.model = LazyTableModel(people_columns(), lambda: people.count_people(ctx),
-                                    lambda offset, limit: people.people_page(ctx, offset, limit), self)
+        self.model = LazyTableModel(people_columns(), self._page, count=self._count, parent=self)
         self.table = QTableView()
         self.table.setObjectName("people_table")
         self.table.setModel(self.model)
@@ -447,10 +449,19 @@ class PeopleSection(QWidget):
     def refresh(self) -> None:
         self.run_search()
 
+    def _count(self) -> int:
+        return people.count_people(self.ctx)
+
+    def _page(self, offset: int, limit: int) -> list:
+        return people.people_page(self.ctx, offset, limit)
+
     def run_search(self) -> None:
         text = self.search.text().strip()
         try:
-            self.model.set_rows(people.search_people(self.ctx, text, limit=100) if text else None)
+            if text:
+                self.model.set_rows(people.search_people(self.ctx, text, limit=100))
+            else:
+                self.model.reset(self._page, count=self._count)
         except EnlaceError as exc:
             show_error(self, exc)
             return

@@ -40,6 +40,7 @@ class ChoosePersonDialog(QDialog):
         if person_id is not None:  # the person open in "People and cases" is offered first
             record = people.get_person(ctx, person_id, log_view=False)
             self.picker.search.setText(record.name)
+            self.picker.search.search_now()
             for row in range(self.picker.results.count()):
                 if self.picker.results.item(row).data(Qt.ItemDataRole.UserRole) == person_id:
                     self.picker.results.setCurrentRow(row)

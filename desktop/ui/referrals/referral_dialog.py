@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import uuid
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QLabel,
-    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPushButton,
@@ -26,6 +25,7 @@ from desktop.services.core.errors import EnlaceError, ValidationError
 from desktop.services.people import cases
 from desktop.ui.common import FieldErrors, TextBox, show_error
 from desktop.ui.dates import dates_ok, future_date_field
+from desktop.ui.search_box import SearchBox
 
 
 class ReferralDialog(QDialog):
@@ -39,9 +39,8 @@ class ReferralDialog(QDialog):
         record = people.get_person(ctx, person_id, log_view=False)
         self.setWindowTitle(_("Refer {name}").format(name=record.name))
         self.resize(720, 620)
-        self.service_search = QLineEdit()
+        self.service_search = SearchBox(_("Search the directory: service, organization or category"))
         self.service_search.setObjectName("service_search")
-        self.service_search.setPlaceholderText(_("Search the directory: service, organization or category"))
         self.services = QListWidget()
         self.services.setObjectName("service_results")
         self.services.setMinimumHeight(140)
@@ -104,11 +103,7 @@ class ReferralDialog(QDialog):
         self.errors = FieldErrors({"service": self.services, "reason_code": self.reason_code,
                                    "urgency": self.urgency, "follow_up_on": self.follow_up, "case": self.case})
 
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(250)
-        self._timer.timeout.connect(self.search_services)
-        self.service_search.textChanged.connect(lambda _t: self._timer.start())
+        self.service_search.searched.connect(lambda _text: self.search_services())
         self.services.currentItemChanged.connect(lambda current, _prev: self._service_chosen(current))
         if service_id is not None:  # referred from the directory: the service is already chosen
             self.choose_service(service_id)

@@ -34,7 +34,8 @@ from desktop.ui.common import EmptyState, FieldErrors, TextBox, show_error
 from desktop.ui.dates import dates_ok, future_date_field
 from desktop.ui.printing import print_pdf
 from desktop.ui.search_box import SearchBox
-from desktop.ui.widgets import LazyTableModel, save_pdf
+from desktop.ui.table_model import LazyTableModel
+from desktop.ui.widgets import save_pdf
 
 
 def referral_columns():
@@ -303,7 +304,7 @@ class ReferralsSection(QWidget):
         top.addWidget(self.status)
         top.addWidget(self.count_label)
         top.addWidget(self.verify_button)
-        self.model = LazyTableModel(referral_columns(), self._count, self._page, self)
+        self.model = LazyTableModel(referral_columns(), self._page, count=self._count, parent=self)
         self.table = QTableView()
         self.table.setObjectName("referrals_table")
         self.table.setModel(self.model)

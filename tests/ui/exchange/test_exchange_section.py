@@ -79,3 +79,43 @@ def test_admin_previews_a_bundle_imports_it_after_a_preview_and_the_clerk_works_
     inbox.record("attended")
     assert exchange.inbox(b.clerk)[0].status == "attended"
     assert dialog.result() != QDialog.DialogCode.Accepted
+
+
+def test_admin_imports_a_coordinator_s_trust_list_with_the_button(qtbot, office_a, qt_settings,  # noqa: F811
+                                                                  tmp_path: Path, monkeypatch) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    from tests.exchange.test_trust_lists import card
+
+    key = exchange.coordinator_key("Programa Estatal")
+    listed = tmp_path / "v1.trustlist"
+    listed.write_bytes(exchange.make_trust_list(key, [card("PIE"), card("SGL")], version=1, valid_days=30))
+    asked: list[str] = []
+    answers = iter([QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes])
+
+    def question(parent, title, text, *args):
+        asked.append(text)
+        return next(answers)
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(listed), ""))
+    monkeypatch.setattr(QMessageBox, "question", question)
+    section = _section(qtbot, office_a.admin)
+    tab = section.bundles
+    assert not tab.trust_list_button.isHidden()
+    qtbot.mouseClick(tab.trust_list_button, Qt.MouseButton.LeftButton)  # the person says no: nothing changes
+    fingerprint = exchange.read_trust_list(listed.read_bytes()).coordinator_fingerprint
+    assert fingerprint in asked[0] and "Now trusted: PIE (Oficina PIE), SGL (Oficina SGL)" in asked[0]
+    assert tab.offices.rowCount() == 0
+    qtbot.mouseClick(tab.trust_list_button, Qt.MouseButton.LeftButton)
+    assert tab.offices.rowCount() == 2
+    headers = [tab.offices.horizontalHeaderItem(c).text() for c in range(tab.offices.columnCount())]
+    column = headers.index("Trusted by")
+    assert [tab.offices.item(r, column).text() for r in range(2)] == ["Programa Estatal"] * 2
+    assert "Trust list version 1 of Programa Estatal imported." in tab.status.text()
+    tab.grab().save(str(tmp_path / "trust-list.png"))
+    # the same file again: refused with a message, nothing changed
+    errors: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a: errors.append(text))
+    qtbot.mouseClick(tab.trust_list_button, Qt.MouseButton.LeftButton)
+    assert "not newer" in errors[0] and tab.offices.rowCount() == 2

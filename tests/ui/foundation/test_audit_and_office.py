@@ -33,21 +33,21 @@ def _failed_sign_ins(db, n: int) -> None:
 def test_audit_log_lists_newest_first_and_filters_by_user_action_and_text(qtbot, window_for, office_db) -> None:
     _failed_sign_ins(office_db, 2)
     tab = _tab(window_for("supervisor"), "AuditTab")
-    events = tab.model.events
+    events = tab.model.rows
     assert [e.seq for e in events] == sorted((e.seq for e in events), reverse=True)
     assert events[0].action == "login" and events[0].username == "supervisor"
 
     select_combo(tab.user, "trainer")
-    assert {e.username for e in tab.model.events} == {"trainer"}
+    assert {e.username for e in tab.model.rows} == {"trainer"}
     select_combo(tab.action, "login_failed")
-    assert len(tab.model.events) == 2
-    assert tab.model.data(tab.model.index(0, tab.model.COLUMNS.index("action"))) == "Failed sign-in"
+    assert len(tab.model.rows) == 2
+    assert tab.model.data(tab.model.index(0, 4)) == "Failed sign-in"
     select_combo(tab.user, None)
     select_combo(tab.action, "create")
     type_into(qtbot, tab.search, "ROLE")  # a changed field's name, any case
     tab.apply_filter()  # what the pause after typing does
-    assert [e.entity for e in tab.model.events] == ["user"] * 4  # the four fixture accounts
-    assert tab.model.data(tab.model.index(0, tab.model.COLUMNS.index("entity"))) == "User"
+    assert [e.entity for e in tab.model.rows] == ["user"] * 4  # the four fixture accounts
+    assert tab.model.data(tab.model.index(0, 5)) == "User"
     tab.table.selectRow(0)
     assert "Changed fields: full_name, password, role, username" in tab.detail.toPlainText()
     assert tab.model.data(tab.model.index(0, 2)).startswith("Ana Admin created user ")  # the sentence column
@@ -58,11 +58,11 @@ def test_audit_log_date_range_is_in_the_office_time_zone(qtbot, window_for) -> N
     tab = _tab(window_for("admin"), "AuditTab")
     tab.use_since.setChecked(True)
     tab.since.set_value(date.today() + timedelta(days=1))
-    assert tab.model.events == []
+    assert tab.model.rows == []
     tab.since.set_value(date.today() - timedelta(days=1))
     tab.use_until.setChecked(True)
     tab.until.set_value(date.today())
-    assert tab.model.events  # today's events, whatever the hour in Bogotá
+    assert tab.model.rows  # today's events, whatever the hour in Bogotá
     flt = tab.current_filter()
     assert flt.until - flt.since == timedelta(days=2)
     assert flt.since.utcoffset() == timedelta(0) and flt.since.hour == 5  # midnight in Bogotá is 05:00 UTC
@@ -71,13 +71,13 @@ def test_audit_log_date_range_is_in_the_office_time_zone(qtbot, window_for) -> N
 def test_audit_log_fetches_older_events_as_the_list_scrolls(qtbot, window_for, office_db) -> None:
     _failed_sign_ins(office_db, 4)
     tab = _tab(window_for("admin"), "AuditTab")
-    tab.model.page = 3
+    tab.model.page_size = 3
     tab.apply_filter()
     assert tab.model.rowCount() == 3 and tab.model.canFetchMore(QModelIndex())
     total = audit.count_events(office_db)
     while tab.model.canFetchMore(QModelIndex()):
         tab.model.fetchMore(QModelIndex())
-    seqs = [e.seq for e in tab.model.events]
+    seqs = [e.seq for e in tab.model.rows]
     assert seqs == list(range(total, 0, -1))  # every event once, newest first
 
 

@@ -6,6 +6,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from desktop.services.core.errors import AuthError
 from desktop.services.security import auth
+from desktop.ui.admin.users import user_status
 from tests.conftest import PASSWORD
 from tests.ui.foundation.conftest import answer_message_box, click, modal, select_combo, type_into
 
@@ -78,7 +79,7 @@ def test_deactivated_user_cannot_sign_in_and_can_be_activated_again(qtbot, windo
     assert tab.active_button.text().replace("&", "") == "Deactivate"
     modal(qtbot, answer_message_box(QMessageBox.StandardButton.Yes), lambda: click(qtbot, tab.active_button))
     _select(tab, "trainer")
-    assert tab.model.status(tab.selected()) == "Deactivated"
+    assert user_status(tab.selected()) == "Deactivated"
     try:
         auth.sign_in(admin_ctx.db, "trainer", PASSWORD)
         raise AssertionError("a deactivated account signed in")
@@ -100,7 +101,7 @@ def test_locked_account_is_shown_and_unlocked_by_the_admin(qtbot, window_for, ad
     session = window_for("admin")
     tab = _users_tab(session)
     _select(tab, "clerk")
-    assert tab.model.status(tab.selected()) == "Locked"
+    assert user_status(tab.selected()) == "Locked"
     assert tab.unlock_button.isEnabled()
     click(qtbot, tab.unlock_button)
     _select(tab, "clerk")

@@ -337,6 +337,7 @@ def test_supervisor_merges_and_administrator_anonymizes_from_the_record(qtbot, c
     qtbot.addWidget(dialog)
     dialog.show()
     type_into(qtbot, dialog.picker.search, "jose perez")
+    qtbot.waitUntil(lambda: not dialog.picker.search.pending())
     assert dialog.picker.results.count() == 1  # the record itself is not offered
     modal(qtbot, answer_message_box(QMessageBox.StandardButton.Yes), dialog.save)
     assert dialog.result() == dialog.DialogCode.Accepted

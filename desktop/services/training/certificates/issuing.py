@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from desktop.i18n import _
+from desktop.i18n import _, use_language
 from desktop.services.core.context import AppContext
 from desktop.services.core.errors import Cancelled, NotFound, ValidationError
 from desktop.services.core.permissions import Permission
@@ -33,6 +33,7 @@ from desktop.services.training.certificates.keys import Signer, office_signer
 from desktop.services.training.certificates.pages import (
     PageMaker,
     layout_for,
+    print_language,
     remove_leftovers,
     safe_filename,
     temp_beside,
@@ -160,7 +161,7 @@ def _commit_chunk(ctx: AppContext, course_id: uuid.UUID, rows: list[ParticipantP
 def issue_certificates(ctx: AppContext, course_id: uuid.UUID, out: str | os.PathLike[str], split: bool = False,
                        enrollment_ids: Iterable[uuid.UUID] | None = None,
                        progress: Callable[[int, int], None] | None = None,
-                       cancelled: Callable[[], bool] | None = None) -> IssueResult:
+                       cancelled: Callable[[], bool] | None = None, language: str | None = None) -> IssueResult:
     """Issue (or reprint, keeping the number) the certificates of every eligible participant.
 
     ``out`` is one PDF file, or with ``split`` a folder that gets one PDF per person. Numbers are
@@ -168,7 +169,8 @@ def issue_certificates(ctx: AppContext, course_id: uuid.UUID, out: str | os.Path
     any page is drawn, and the files take their names only when all are written. A cancel
     (``Cancelled``) or a failure leaves no file; certificates already numbered stay and are printed
     with their numbers next time. Revoked certificates are left out. The same function serves the
-    CLI and the window's worker.
+    CLI and the window's worker. Pages are in the office's language (``language`` chooses another);
+    messages stay in the interface's.
     """
     from desktop.documents.certificate import CertificateWriter
     from desktop.documents.qr import Encoder
@@ -192,8 +194,10 @@ def issue_certificates(ctx: AppContext, course_id: uuid.UUID, out: str | os.Path
                                     "nothing to print.").format(code=course.code))
         participants = {p.id: p for p in session.scalars(
             select(Participant).join(Enrollment).where(Enrollment.course_id == course_id))}
-        maker = PageMaker(session, office, course, template)
-        layout = layout_for(session, office, template)
+        printing = print_language(office, language)
+        with use_language(*printing):
+            maker = PageMaker(session, office, course, template)
+            layout = layout_for(session, office, template)
         warnings = tuple(_warnings(office, template))
 
     total = len(todo)
@@ -211,7 +215,8 @@ def issue_certificates(ctx: AppContext, course_id: uuid.UUID, out: str | os.Path
         nonlocal drawn
         for row, cert, qr in zip(chunk, certs, qr_paths(), strict=True):
             check()
-            page = maker.page(cert, participants.get(row.participant_id))
+            with use_language(*printing):
+                page = maker.page(cert, participants.get(row.participant_id))
             page.qr = qr
             if split:
                 final = out_path / f"{cert.number}_{safe_filename(row.family_names + ' ' + row.given_names)}.pdf"
@@ -304,8 +309,9 @@ def record_certificates(session: Session, ctx: AppContext, course_id: uuid.UUID,
     return created
 
 
-def reprint(ctx: AppContext, number: str, out: str | os.PathLike[str]) -> Path:
-    """Print one certificate again with its number; a revoked one says REVOKED (REVOCADO) across it."""
+def reprint(ctx: AppContext, number: str, out: str | os.PathLike[str], language: str | None = None) -> Path:
+    """Print one certificate again with its number, in the office's language (or ``language``); a revoked one
+    says REVOCADO (REVOKED) across it."""
     from desktop.documents.certificate import CertificateWriter
 
     ctx.require(Permission.ISSUE_CERTIFICATES)
@@ -319,8 +325,9 @@ def reprint(ctx: AppContext, number: str, out: str | os.PathLike[str]) -> Path:
         office = current_office(session)
         template = _template_form(session, cert.course_id)
         participant = session.get(Participant, cert.participant_id)
-        page = PageMaker(session, office, course, template).page(cert, participant)
-        layout = layout_for(session, office, template)
+        with use_language(*print_language(office, language)):
+            page = PageMaker(session, office, course, template).page(cert, participant)
+            layout = layout_for(session, office, template)
         cert.print_count += 1
         cert.last_printed_at = utcnow()
         audit.record(session, ctx.username, "print", "certificate", cert.id, [], {"reprint": True})

@@ -20,7 +20,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from desktop.i18n import _, format_date, format_number
+from desktop.i18n import LANGUAGES, _, format_date, format_number
+from desktop.services.core.errors import ValidationError
 from desktop.services.office import get_setting
 from desktop.services.training.catalog import MODALITY_LABELS, institution_choices
 from desktop.services.training.certificates.codes import format_code
@@ -36,6 +37,16 @@ STALE_SECONDS = 6 * 3600  # where a process cannot be asked whether it still run
 def safe_filename(text: str) -> str:
     plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     return re.sub(r"[^A-Za-z0-9]+", "_", plain).strip("_")[:80] or "certificado"
+
+
+def print_language(office: Office, language: str | None = None) -> tuple[str, str | None]:
+    """(language, locale) a certificate is printed in: the office's (from its locale), whoever runs the window,
+    unless ``language`` is chosen. For ``use_language``."""
+    locale = office.locale or "es_CO"
+    chosen = language or locale.split("_")[0]
+    if chosen not in LANGUAGES:
+        raise ValidationError(_("The certificate language must be es or en."))
+    return chosen, locale if locale.startswith(chosen) else None
 
 
 def layout_for(session: Session, office: Office, template: TemplateForm):
