@@ -27,7 +27,7 @@ from desktop.services.core.context import AppContext
 from desktop.services.core.errors import EnlaceError
 from desktop.services.core.permissions import Permission
 from desktop.services.people import cases, consent
-from desktop.ui.common import EmptyState, FlowLayout, show_error
+from desktop.ui.common import EmptyState, FlowLayout, show_error, shown_if
 from desktop.ui.people.dialogs import (
     AnonymizeDialog,
     CaseDialog,
@@ -391,7 +391,7 @@ class PeopleSection(QWidget):
         self.new_button = QPushButton(_("&Register a person"))
         self.new_button.setObjectName("register_person")
         self.new_button.clicked.connect(self.register)
-        self.new_button.setVisible(ctx.can(Permission.EDIT_PEOPLE))
+        shown_if(self.new_button, ctx.can(Permission.EDIT_PEOPLE))
         self.count_label = QLabel()
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
