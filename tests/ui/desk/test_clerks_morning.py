@@ -16,19 +16,20 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox, QWidget
+from sqlalchemy import select
 
-from desktop.services import people, referrals
+from desktop.i18n import office_today
+from desktop.services import referrals
 from desktop.services.demo import DEMO_PASSWORD, build_demo
-from desktop.services.people import cases, consent
 from desktop.store.database import open_database
+from desktop.store.models.people import Case, Consent, Person, PersonDocument, Referral
 from tests.ui.desk.test_printing import pdf_printer
 from tests.ui.foundation.conftest import modal
 from tests.ui.screen_fit import SCREEN
 
 Key = Qt.Key
-ALT, CTRL, SHIFT = (Qt.KeyboardModifier.AltModifier, Qt.KeyboardModifier.ControlModifier,
-                    Qt.KeyboardModifier.ShiftModifier)
+ALT, CTRL = Qt.KeyboardModifier.AltModifier, Qt.KeyboardModifier.ControlModifier
 SHOTS = os.environ.get("ENLACE_MORNING_SHOTS")  # a folder: one screenshot per step, to look at by eye
 
 
@@ -46,6 +47,7 @@ def morning(qtbot, tmp_path, make_session):
     window = session.window
     assert window is not None
     qtbot.addWidget(window)
+    window.setGeometry(SCREEN)  # the office PC's 1024×768 screen, the window maximised on it
     window.show()
     qtbot.waitExposed(window)
     window.activateWindow()
@@ -73,15 +75,6 @@ def type_text(qtbot, text: str) -> None:
         else:
             QTest.sendKeyEvent(QTest.KeyAction.Click, focus(), Key.Key_unknown, char,
                                Qt.KeyboardModifier.NoModifier)
-
-
-def tab_to(qtbot, widget: QWidget, limit: int = 40) -> int:
-    """Tab until ``widget`` has the focus; the number of presses (fails if the walk never gets there)."""
-    for count in range(limit):
-        if focus() is widget or focus().parentWidget() is widget and widget.focusProxy() is focus():
-            return count
-        press(qtbot, Key.Key_Tab)
-    raise AssertionError(f"Tab never reached {widget!r}; stuck on {focus()!r}")
 
 
 def dialog(qtbot, act):
@@ -112,7 +105,7 @@ def shot(widget: QWidget, name: str) -> None:
 def test_a_clerks_morning_by_keyboard(qtbot, morning, tmp_path, monkeypatch) -> None:
     window = morning.window
     ctx = morning.ctx
-    assert window.frameGeometry().width() <= SCREEN.width() and window.frameGeometry().height() <= SCREEN.height()
+    assert (window.width(), window.height()) == (1024, 768)
     shot(window, "00-home")
 
     # People and cases (Ctrl+2), "Registrar una persona" (Alt+R).
@@ -138,7 +131,6 @@ def test_a_clerks_morning_by_keyboard(qtbot, morning, tmp_path, monkeypatch) -> 
         assert focus() is form.birth_date.edit
         type_text(qtbot, "17/05/1990")
         press(qtbot, Key.Key_Tab)
-        print("after birth", focus())
         assert focus() is form.nationality.lineEdit() or focus() is form.nationality
         type_text(qtbot, "Venezuela")
         press(qtbot, Key.Key_Tab)
@@ -193,7 +185,6 @@ def test_a_clerks_morning_by_keyboard(qtbot, morning, tmp_path, monkeypatch) -> 
     # A case, with its reason: "Abrir &caso" (Alt+C).
     def open_case(form: QWidget) -> None:
         shot(form, "07-case")
-        print("case focus", focus(), [b.text() for b in form.buttons.buttons()])
         assert focus() is form.reason
         type_text(qtbot, "Regularización migratoria y afiliación en salud")
         press(qtbot, Key.Key_Return)
@@ -211,10 +202,9 @@ def test_a_clerks_morning_by_keyboard(qtbot, morning, tmp_path, monkeypatch) -> 
     type_text(qtbot, "asesoría jurídica gratuita")
     wanted = "Asesoría jurídica gratuita"
     qtbot.waitUntil(lambda: directory.model.rowCount() == 5, timeout=3000)  # every "asesoría jurídica"
-    print("after search", QApplication.activeWindow(), QApplication.focusWidget(), QApplication.topLevelWidgets())
     press(qtbot, Key.Key_Down)  # from the search box to the list
     assert focus() is directory.table
-    while directory.model.row_at(directory.table.currentIndex().row()).name != wanted:
+    while directory.model.row(directory.table.currentIndex().row()).name != wanted:
         row = directory.table.currentIndex().row()
         press(qtbot, Key.Key_Down)
         assert directory.table.currentIndex().row() == row + 1, "Down stopped before the service"
@@ -223,18 +213,68 @@ def test_a_clerks_morning_by_keyboard(qtbot, morning, tmp_path, monkeypatch) -> 
 
     def choose_person(chooser: QWidget) -> None:
         shot(chooser, "10-choose-person")
-        print("chooser focus", focus(), chooser.picker.search.text(), chooser.picker.results.count())
-        assert focus() is chooser.picker.search
-        press(qtbot, Key.Key_Return)  # the person open in "People and cases" is offered first
+        assert focus() is chooser.picker.search and chooser.chosen() == person_id
+        press(qtbot, Key.Key_Return)  # the person open in "People and cases" is offered first: Continuar
 
     def refer(form: QWidget) -> None:
-        shot(form, "11-referral")
         assert form.chosen_service().id == service_id
-        print("ref focus", focus())
-        for i in range(10):
-            press(qtbot, Key.Key_Tab)
-            print(i, focus(), focus().objectName())
-        form.reject()
+        assert focus() is form.reason_code
+        type_text(qtbot, "Ori")  # "Orientación jurídica"
+        press(qtbot, Key.Key_Tab)
+        assert focus() is form.reason
+        type_text(qtbot, "Trámite del PPT y recurso de reposición")
+        press(qtbot, Key.Key_Tab)
+        assert focus() is form.urgency
+        type_text(qtbot, "A")  # "Alta"
+        shot(form, "11-referral")
+        press(qtbot, Key.Key_Return)  # "Guardar y enviar", the form's default button
 
+    # "&Remitir a este servicio…" (Alt+R)
     modal(qtbot, dialog(qtbot, choose_person), lambda: press(qtbot, Key.Key_R, ALT), dialog(qtbot, refer))
     back_to(qtbot, window)
+    assert window.current_key() == "referrals"  # the new referral, shown with its slip buttons
+    panel = window.section("referrals").panel
+    shot(window, "12-referral-sent")
+
+    # "Im&primir hoja de remisión" (Alt+P): the preview's Print, to a PDF printer.
+    slip = tmp_path / "hoja.pdf"
+    printed = pdf_printer(monkeypatch, slip)
+    press(qtbot, Key.Key_P, ALT)  # a mnemonic presses the button as a click would, a moment later
+    qtbot.waitUntil(lambda: len(printed) == 1, timeout=3000)
+    assert len(printed) == 1 and slip.stat().st_size > 0
+    number = panel.info.number
+
+    # Everything typed, read back from the database.
+    with ctx.db.session() as session:
+        person = session.get(Person, person_id)
+        assert (person.given_names, person.family_name_1, person.family_name_2) == ("María José", "Rincón", "Ávila")
+        assert person.sex == "female" and person.nationality == "VE" and person.population_type == "destination"
+        assert (person.birth_date, person.arrival_date) == (date(1990, 5, 17), date(2024, 2, 3))
+        assert (person.document_type, person.document_number) == ("co_cedula_extranjeria", "4567890")
+        assert person.phone == "+57 310 555 0101"
+        documents = session.scalars(select(PersonDocument).where(PersonDocument.person_id == person_id)
+                                    .order_by(PersonDocument.position)).all()
+        assert [(d.document_type, d.number) for d in documents] == [("co_cedula_extranjeria", "4567890"),
+                                                                    ("co_ppt", "9876543")]
+        granted = session.scalars(select(Consent).where(Consent.person_id == person_id,
+                                                        Consent.withdrawn_at.is_(None))).all()
+        assert sorted(c.scope for c in granted) == ["registration", "share_with_services"]
+        assert all(c.taken_by == "clerk" and c.given_on == office_today() for c in granted)
+        case = session.scalars(select(Case).where(Case.person_id == person_id)).one()
+        assert (case.reason, case.status, case.caseworker) == (
+            "Regularización migratoria y afiliación en salud", "open", "clerk")
+        referral = session.scalars(select(Referral).where(Referral.person_id == person_id)).one()
+        assert referral.number == number
+        assert (referral.service_id, referral.case_id, referral.reason_code, referral.urgency, referral.status) == (
+            service_id, case.id, "legal", "high", "sent")
+        assert referral.reason == "Trámite del PPT y recurso de reposición"
+
+    # The printer gets the slip as page images: its QR code carries the referral's number.
+    if shutil.which("pdftoppm") and shutil.which("zbarimg"):
+        subprocess.run(["pdftoppm", "-r", "150", "-png", "-singlefile", str(slip), str(tmp_path / "hoja")],
+                       check=True)
+        scanned = subprocess.run(["zbarimg", "-q", "--raw", str(tmp_path / "hoja.png")], capture_output=True,
+                                 text=True).stdout.strip()
+        assert scanned.startswith(f"ENLACE-REM|{number}|"), scanned
+        check = referrals.verify_slip(ctx, scanned)  # and its check code makes it this office's own slip
+        assert (check.genuine, check.number, check.status) == (True, number, "sent")
