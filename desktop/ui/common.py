@@ -93,6 +93,18 @@ def fit_to_screen(window: QWidget) -> None:
         window.move(x, y)
 
 
+def shown_if(widget: QWidget, shown: bool) -> None:
+    """Hide ``widget`` unless ``shown`` (e.g. the role's permission), while the form is being built.
+
+    ``setVisible(True)`` on a widget not yet in a window would open it as a little window of its own,
+    which takes the keyboard focus away from the main window; a widget left alone shows with its window.
+    """
+    if not shown:
+        widget.setVisible(False)
+    elif widget.parentWidget() is not None:
+        widget.setVisible(True)
+
+
 def show_error(parent: QWidget | None, error: BaseException | str, title: str | None = None) -> None:
     """Show a domain error (its message is already translated) in a warning box."""
     QMessageBox.warning(parent, title or APP_NAME, str(error))

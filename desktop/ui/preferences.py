@@ -91,10 +91,10 @@ class ChangePasswordDialog(QDialog):
         self.ok_button = buttons.addButton(_("Change password"), QDialogButtonBox.ButtonRole.AcceptRole)
         self.ok_button.setObjectName("change_password")
         buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        self.ok_button.setDefault(True)
         buttons.accepted.connect(self._submit)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        self.ok_button.setDefault(True)
 
     def _submit(self) -> None:
         problem = self.form.submit()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLineEdit, QWidget
 
 TYPING_PAUSE_MS = 250  # long enough to skip the keystrokes of a word, short enough to feel immediate
@@ -24,6 +25,19 @@ class SearchBox(QLineEdit):
         self._timer.timeout.connect(self.search_now)
         self.textEdited.connect(lambda _text: self._timer.start())
         self.returnPressed.connect(self.search_now)
+        self._results: QWidget | None = None
+
+    def lead_to(self, results: QWidget) -> None:
+        """Down arrow goes from the box to ``results`` (the list it searches), as in any search box."""
+        self._results = results
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Down and self._results is not None and self._results.isVisible():
+            if self.pending():
+                self.search_now()  # the list the clerk goes to is the one for what is typed
+            self._results.setFocus(Qt.FocusReason.OtherFocusReason)
+            return
+        super().keyPressEvent(event)
 
     def search_now(self) -> None:
         self._timer.stop()

@@ -97,10 +97,10 @@ class ServerConnectDialog(QDialog):
         self.connect_button = self.buttons.addButton(_("&Connect"), QDialogButtonBox.ButtonRole.AcceptRole)
         self.connect_button.setObjectName("connect")
         self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        self.connect_button.setDefault(True)  # Enter in any field connects
         self.buttons.accepted.connect(self.try_connect)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
+        self.connect_button.setDefault(True)  # Enter in any field connects
 
         self._fill_from(settings.OFFICE_SERVER.get())
         for edit in (self.host, self.database, self.username):

@@ -126,10 +126,10 @@ class SignInDialog(QDialog):
         self.sign_in_button = self.buttons.addButton(_("&Sign in"), QDialogButtonBox.ButtonRole.AcceptRole)
         self.sign_in_button.setObjectName("sign_in")
         self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        self.sign_in_button.setDefault(True)  # Enter in either field signs in
         self.buttons.accepted.connect(self.try_sign_in)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
+        self.sign_in_button.setDefault(True)  # Enter in either field signs in
         if workspace.is_encrypted(location):  # the recovery sheet's key gives an administrator a new password
             self.forgot_button = self.buttons.addButton(_("&Forgot the password?"),
                                                         QDialogButtonBox.ButtonRole.HelpRole)

@@ -205,3 +205,38 @@ def test_a_remembered_size_larger_than_the_screen_is_shrunk_to_fit(qtbot, demo_c
     window.show()
     qtbot.waitExposed(window)
     assert SCREEN.contains(window.frameGeometry())
+
+
+def test_building_a_section_opens_no_window_of_its_own(qtbot, demo_ctx) -> None:
+    """A button shown before it is in a window opens as a little window and takes the keyboard focus from
+    the main window: every section, for every role, is built without one."""
+    from PySide6.QtCore import QEvent, QObject
+
+    from desktop.services.demo import DEMO_USERS
+    from desktop.ui.main_window import MainWindow
+
+    class Windows(QObject):
+        shown: list[str] = []
+
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if (event.type() == QEvent.Type.Show and isinstance(watched, QWidget) and watched.isWindow()
+                    and not isinstance(watched, MainWindow)):
+                self.shown.append(f"{type(watched).__name__}({watched.objectName()!r})")
+            return False
+
+    windows = Windows()
+    QApplication.instance().installEventFilter(windows)
+    try:
+        for username, _name, _role in DEMO_USERS:
+            window = MainWindow(demo_ctx(username))
+            qtbot.addWidget(window)
+            window.show()
+            window.activateWindow()
+            qtbot.waitUntil(lambda window=window: QApplication.activeWindow() is window, timeout=2000)
+            for spec in window.specs:
+                window.show_section(spec.key)
+                qtbot.wait(5)
+                assert (windows.shown, QApplication.activeWindow()) == ([], window), (username, spec.key)
+            window.close()
+    finally:
+        QApplication.instance().removeEventFilter(windows)

@@ -29,7 +29,7 @@ from desktop.services.core.errors import EnlaceError, StoreError
 from desktop.services.core.permissions import Permission
 from desktop.services.security import auth
 from desktop.services.workspace import Unlock, backup
-from desktop.ui.common import EmptyState, confirm, password_field, show_error, show_info
+from desktop.ui.common import EmptyState, confirm, password_field, show_error, show_info, shown_if
 from desktop.ui.job_status import track
 from desktop.ui.worker import Worker
 
@@ -198,7 +198,7 @@ class BackupsTab(QWidget):
         self.change_folder = QPushButton(_("Change &folder…"))
         self.change_folder.setObjectName("change_folder")
         self.change_folder.setToolTip(_("A USB drive is a good place: keep it away from this computer."))
-        self.change_folder.setVisible(ctx.can(Permission.MANAGE_OFFICE))
+        shown_if(self.change_folder, ctx.can(Permission.MANAGE_OFFICE))
         self.change_folder.clicked.connect(self._choose_folder)
         folder_row.addWidget(self.change_folder)
         layout.addLayout(folder_row)

@@ -180,10 +180,10 @@ class ResetPasswordDialog(QDialog):
         self.ok_button = buttons.addButton(_("Reset password"), QDialogButtonBox.ButtonRole.AcceptRole)
         self.ok_button.setObjectName("reset")
         buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        self.ok_button.setDefault(True)
         buttons.accepted.connect(self._save)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        self.ok_button.setDefault(True)
 
     def _save(self) -> None:
         try:

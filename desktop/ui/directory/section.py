@@ -34,7 +34,7 @@ from desktop.services.core.context import AppContext
 from desktop.services.core.errors import EnlaceError
 from desktop.services.core.permissions import Permission
 from desktop.services.directory import SearchFilters
-from desktop.ui.common import EmptyState, confirm, guarded, select_data, show_error, show_info
+from desktop.ui.common import EmptyState, confirm, guarded, select_data, show_error, show_info, shown_if
 from desktop.ui.directory.detail import summary_html
 from desktop.ui.directory.jobs import JobBar
 from desktop.ui.search_box import SearchBox
@@ -99,7 +99,7 @@ class DirectorySection(QWidget):
         self.verify_button.setToolTip(_("You called or visited and the details are right: records you and today."))
         self.verify_button.clicked.connect(self.mark_verified)
         for button in (self.new_button, self.edit_button, self.verify_button):
-            button.setVisible(self.can_edit)
+            shown_if(button, self.can_edit)
             top.addWidget(button)
         self.more_button = QToolButton()
         self.more_button.setObjectName("directory_more")
@@ -168,6 +168,7 @@ class DirectorySection(QWidget):
         self.table.selectionModel().currentRowChanged.connect(lambda _c, _p: self.show_detail())
         splitter.addWidget(self.table)
         self.empty_state = EmptyState(self.table, self._empty_text)
+        self.search.lead_to(self.table)
         self.detail = QTextBrowser()
         self.detail.setObjectName("directory_detail")
         self.detail.setOpenExternalLinks(True)
@@ -181,7 +182,7 @@ class DirectorySection(QWidget):
         self.refer_button.setObjectName("refer_to_service")
         self.refer_button.setToolTip(_("Choose the person; the referral form opens with this service chosen."))
         self.refer_button.clicked.connect(lambda: self.refer_to_service())
-        self.refer_button.setVisible(ctx.can(Permission.EDIT_REFERRALS))
+        shown_if(self.refer_button, ctx.can(Permission.EDIT_REFERRALS))
         bottom.addWidget(self.refer_button)
         self.status = QLabel()
         self.status.setObjectName("directory_status")

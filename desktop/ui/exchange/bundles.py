@@ -28,7 +28,7 @@ from desktop.i18n import N_, _, format_date
 from desktop.services import exchange
 from desktop.services.core.context import AppContext
 from desktop.services.core.permissions import Permission
-from desktop.ui.common import EmptyState, confirm, guarded, show_error
+from desktop.ui.common import EmptyState, confirm, guarded, show_error, shown_if
 from desktop.ui.worker import Worker
 
 CONTENT_LABELS = {"directory": N_("Directory"), "keys": N_("Certificate keys"),
@@ -136,7 +136,7 @@ class BundlesTab(QWidget):
                                     (self.trust_list_button, self.import_trust_list, manage),
                                     (self.remove_button, self.remove, manage)):
             button.clicked.connect(slot)
-            button.setVisible(shown)
+            shown_if(button, shown)
             buttons.addWidget(button)
         buttons.addStretch(1)
         self.offices = QTableWidget(0, 6)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -37,6 +38,27 @@ class _FormDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(self.form)
         layout.addWidget(self.buttons)
+
+    def showEvent(self, event) -> None:
+        """Open with the cursor in the first field, never on Save (the buttons are made first, so Qt would
+        start there): Enter would save an empty form, and the clerk would Tab round to the fields."""
+        focused = self.focusWidget()
+        if focused is None or self.buttons.isAncestorOf(focused):
+            field = self._first_field()
+            if field is not None:
+                field.setFocus(Qt.FocusReason.OtherFocusReason)
+        super().showEvent(event)
+
+    def _first_field(self) -> QWidget | None:
+        for row in range(self.form.rowCount()):
+            for role in (QFormLayout.ItemRole.FieldRole, QFormLayout.ItemRole.SpanningRole):
+                item = self.form.itemAt(row, role)
+                widget = item.widget() if item is not None else None
+                for candidate in ([widget, *widget.findChildren(QWidget)] if widget is not None else []):
+                    if (candidate.isEnabled() and candidate.isVisibleTo(self)
+                            and candidate.focusPolicy() & Qt.FocusPolicy.TabFocus):
+                        return candidate
+        return None
 
     def save(self) -> None:  # pragma: no cover - overridden
         raise NotImplementedError

@@ -119,32 +119,34 @@ class PersonDialog(QDialog):
 
         form = QFormLayout()
         if household_of is not None:
-            form.addRow(_("Relationship to the head"), self.relationship)
-        form.addRow(_("Given names"), self.given_names)
-        form.addRow(_("First family name"), self.family_name_1)
-        form.addRow(_("Second family name"), self.family_name_2)
-        form.addRow(_("Sex"), self.sex)
-        form.addRow(_("Gender identity"), self.gender_identity)
+            form.addRow(_("Relations&hip to the head"), self.relationship)
+        form.addRow(_("&Given names"), self.given_names)
+        form.addRow(_("&First family name"), self.family_name_1)
+        form.addRow(_("Second famil&y name"), self.family_name_2)
+        form.addRow(_("Se&x"), self.sex)
+        form.addRow(_("Gender &identity"), self.gender_identity)
         birth = QHBoxLayout()
         birth.addWidget(self.birth_date)
         birth.addWidget(QLabel(_("or estimated age")))
         birth.addWidget(self.estimated_age)
         birth.addWidget(self.age_label, 1)
-        form.addRow(_("Birth date"), birth)
-        form.addRow(_("Nationality"), self.nationality)
-        form.addRow(_("Document type"), self.document_type)
-        form.addRow(_("Document number"), self.document_number)
+        birth_label = QLabel(_("&Birth date"))
+        birth_label.setBuddy(self.birth_date)  # a row of several widgets: Alt+B goes to the date itself
+        form.addRow(birth_label, birth)
+        form.addRow(_("Na&tionality"), self.nationality)
+        form.addRow(_("&Document type"), self.document_type)
+        form.addRow(_("Document &number"), self.document_number)
         form.addRow(_("Other documents"), self.more_documents)
-        form.addRow(_("Phone"), self.phone)
-        form.addRow(_("Address"), self.address)
-        form.addRow(_("Municipality"), self.municipality)
-        form.addRow(_("Population type"), self.population_type)
-        form.addRow(_("Arrival date"), self.arrival_date)
-        form.addRow(_("Languages"), self.languages)
+        form.addRow(_("&Phone"), self.phone)
+        form.addRow(_("&Address"), self.address)
+        form.addRow(_("&Municipality"), self.municipality)
+        form.addRow(_("Popu&lation type"), self.population_type)
+        form.addRow(_("A&rrival date"), self.arrival_date)
+        form.addRow(_("Lang&uages"), self.languages)
         if self.sensitive:
-            form.addRow(_("Specific needs"), self.needs)
-            form.addRow(_("Ethnic group"), self.ethnicity)
-            form.addRow(_("LGBTIQ+ person"), self.lgbtiq)
+            form.addRow(_("Specific n&eeds"), self.needs)
+            form.addRow(_("Ethnic gr&oup"), self.ethnicity)
+            form.addRow(_("LGBTI&Q+ person"), self.lgbtiq)
             form.addRow("", self.identity_hint)
 
         self.duplicates = QListWidget()
@@ -358,13 +360,13 @@ class PersonDialog(QDialog):
                                  "share is recorded."))
         answers = {}
         for code, text, role in (
-                ("given", _("The person agrees: record consent"), QMessageBox.ButtonRole.AcceptRole),
-                ("refused", _("The person refused"), QMessageBox.ButtonRole.AcceptRole),
-                ("not_asked", _("Not asked yet"), QMessageBox.ButtonRole.AcceptRole)):
+                ("given", _("The person &agrees: record consent"), QMessageBox.ButtonRole.AcceptRole),
+                ("refused", _("The person &refused"), QMessageBox.ButtonRole.AcceptRole),
+                ("not_asked", _("&Not asked yet"), QMessageBox.ButtonRole.AcceptRole)):
             button = box.addButton(text, role)
             button.setObjectName(f"consent_{code}")
             answers[button] = code
-        back = box.addButton(_("Back to the form"), QMessageBox.ButtonRole.RejectRole)
+        back = box.addButton(_("&Back to the form"), QMessageBox.ButtonRole.RejectRole)
         back.setObjectName("consent_back")
         box.setEscapeButton(back)
         box.setDefaultButton(back)

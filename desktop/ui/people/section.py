@@ -27,7 +27,7 @@ from desktop.services.core.context import AppContext
 from desktop.services.core.errors import EnlaceError
 from desktop.services.core.permissions import Permission
 from desktop.services.people import cases, consent
-from desktop.ui.common import EmptyState, FlowLayout, show_error
+from desktop.ui.common import EmptyState, FlowLayout, show_error, shown_if
 from desktop.ui.people.dialogs import (
     AnonymizeDialog,
     CaseDialog,
@@ -104,16 +104,16 @@ class PersonPanel(QWidget):
         self.buttons: dict[str, QPushButton] = {}
         actions = [
             ("edit", _("Edit"), self.edit, can_edit),
-            ("consent", _("Record consent"), self.record_consent, can_edit),
+            ("consent", _("Record c&onsent"), self.record_consent, can_edit),
             ("withdraw", _("Withdraw consent"), self.withdraw_consent, can_edit),
             ("consent_form", _("Print consent form"), self.print_consent_form, True),
             ("consent_form_pdf", _("Consent form PDF…"), self.save_consent_form, True),
             ("new_member", _("Register a household member"), self.register_member, can_edit),
             ("member", _("Add household member"), self.add_member, can_edit),
-            ("case", _("Open case"), self.open_case, can_edit),
+            ("case", _("Open &case"), self.open_case, can_edit),
             ("edit_case", _("Edit case"), self.edit_case, can_edit),
             ("note", _("Add case note"), self.add_note, can_edit and ctx.can(Permission.VIEW_SENSITIVE)),
-            ("referral", _("New referral"), self.new_referral, ctx.can(Permission.EDIT_REFERRALS)),
+            ("referral", _("New re&ferral"), self.new_referral, ctx.can(Permission.EDIT_REFERRALS)),
             ("merge", _("Merge a duplicate"), self.merge, ctx.can(Permission.MERGE_PEOPLE)),
             ("anonymize", _("Anonymize"), self.anonymize, ctx.can(Permission.ANONYMIZE_PEOPLE)),
         ]
@@ -388,10 +388,10 @@ class PeopleSection(QWidget):
         self.ctx = ctx
         self.search = SearchBox(_("Search by name or document number (Ctrl+F)"), pause_ms=200)
         self.search.setObjectName("people_search")
-        self.new_button = QPushButton(_("Register a person"))
+        self.new_button = QPushButton(_("&Register a person"))
         self.new_button.setObjectName("register_person")
         self.new_button.clicked.connect(self.register)
-        self.new_button.setVisible(ctx.can(Permission.EDIT_PEOPLE))
+        shown_if(self.new_button, ctx.can(Permission.EDIT_PEOPLE))
         self.count_label = QLabel()
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
@@ -426,6 +426,7 @@ class PeopleSection(QWidget):
         layout.addLayout(top)
         layout.addWidget(splitter, 1)
         self.empty_state = EmptyState(self.table, self._empty_text)
+        self.search.lead_to(self.table)
 
         self.search.searched.connect(lambda _text: self.run_search())
         self.search.returnPressed.connect(self._open_first)  # after SearchBox has run the search

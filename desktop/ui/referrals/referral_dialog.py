@@ -91,7 +91,6 @@ class ReferralDialog(QDialog):
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.save_draft = QPushButton(_("Save as draft"))
         self.save_send = QPushButton(_("Save and send"))
-        self.save_send.setDefault(True)
         self.buttons.addButton(self.save_draft, QDialogButtonBox.ButtonRole.AcceptRole)
         self.buttons.addButton(self.save_send, QDialogButtonBox.ButtonRole.AcceptRole)
         self.save_draft.clicked.connect(lambda: self.save(send=False))
@@ -100,6 +99,7 @@ class ReferralDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.buttons)
+        self.save_send.setDefault(True)  # once in the dialog (set before, Qt made Cancel the default)
         self.errors = FieldErrors({"service": self.services, "reason_code": self.reason_code,
                                    "urgency": self.urgency, "follow_up_on": self.follow_up, "case": self.case})
 

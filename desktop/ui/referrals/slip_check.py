@@ -58,7 +58,6 @@ class SlipCheckDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.check_button = QPushButton(_("Check"))
         self.check_button.setObjectName("slip_check")
-        self.check_button.setDefault(True)
         buttons.addButton(self.check_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.check_button.clicked.connect(self.check)
         buttons.rejected.connect(self.reject)
@@ -66,6 +65,7 @@ class SlipCheckDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.answer)
         layout.addWidget(buttons)
+        self.check_button.setDefault(True)
         self.resize(560, self.sizeHint().height())
 
     def check(self) -> None:

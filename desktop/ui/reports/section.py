@@ -42,7 +42,7 @@ from desktop.services.reports import Period, Report, build_report
 from desktop.services.reports import export as report_export
 from desktop.services.reports.export import cell_text, figure_text, table_grid
 from desktop.ui import settings
-from desktop.ui.common import language_choices, show_error, show_info
+from desktop.ui.common import language_choices, show_error, show_info, shown_if
 from desktop.ui.dates import DateField, dates_ok
 from desktop.ui.job_status import track
 from desktop.ui.worker import Worker
@@ -151,7 +151,7 @@ class ReportsSection(QWidget):
             field.dateChanged.connect(lambda _d: self._check_range())
             field.edit.returnPressed.connect(self.run)  # Enter in a date shows the report
 
-        self.update_button = QPushButton(_("Show report"))
+        self.update_button = QPushButton(_("&Show report"))
         self.update_button.setObjectName("report_update")
         self.update_button.clicked.connect(self.run)
         self.preview_button = QPushButton(_("PDF preview"))
@@ -160,7 +160,7 @@ class ReportsSection(QWidget):
         self.print_button.clicked.connect(self.print_report)
         self.export_button = QPushButton(_("Export…"))
         self.export_button.clicked.connect(self.export)
-        self.export_button.setVisible(ctx.can(Permission.EXPORT_REPORTS))
+        shown_if(self.export_button, ctx.can(Permission.EXPORT_REPORTS))
         self.progress = QProgressBar()
         self.progress.setVisible(False)
         self.progress.setMaximumWidth(160)

@@ -28,7 +28,7 @@ from desktop.services.core.context import AppContext
 from desktop.services.core.files import write_private
 from desktop.services.core.permissions import Permission
 from desktop.services.training import CREDITED_STATUSES
-from desktop.ui.common import guarded, show_info
+from desktop.ui.common import guarded, show_info, shown_if
 
 KEYS = {Qt.Key.Key_P: "present", Qt.Key.Key_A: "absent", Qt.Key.Key_T: "late", Qt.Key.Key_E: "excused"}
 COLORS = {"present": "#d7f0db", "late": "#fff1c7", "excused": "#dfe8f7", "absent": "#f8d7d7"}
@@ -225,7 +225,7 @@ class AttendancePanel(QWidget):
         self.mark_all = QPushButton(_("Mark all present"))
         self.mark_all.setToolTip(_("Marks present everyone not yet recorded in the selected session."))
         self.mark_all.clicked.connect(self.mark_all_present)
-        self.mark_all.setVisible(editable)
+        shown_if(self.mark_all, editable)
         self.sheet = QPushButton(_("Print attendance sheet…"))
         self.sheet.setObjectName("print_sheet")
         self.sheet.clicked.connect(lambda: self.print_sheet())

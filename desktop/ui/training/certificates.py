@@ -31,7 +31,7 @@ from desktop.services.core.context import AppContext
 from desktop.services.core.permissions import Permission
 from desktop.services.training import certificates
 from desktop.ui import settings
-from desktop.ui.common import EmptyState, FlowLayout, TextBox, confirm, guarded, show_error, show_info
+from desktop.ui.common import EmptyState, FlowLayout, TextBox, confirm, guarded, show_error, show_info, shown_if
 from desktop.ui.job_status import track
 from desktop.ui.worker import Worker
 
@@ -223,17 +223,17 @@ class CertificatesPanel(QWidget):
         self.print_button.setObjectName("print_certificate")
         self.print_button.setToolTip(_("Print the selected certificate again (with its number)"))
         self.print_button.clicked.connect(lambda: self.print_selected())
-        self.print_button.setVisible(ctx.can(Permission.ISSUE_CERTIFICATES))
+        shown_if(self.print_button, ctx.can(Permission.ISSUE_CERTIFICATES))
         self.reprint_button = QPushButton(_("Reprint…"))
         self.revoke_button = QPushButton(_("Revoke…"))
         self.template_button.clicked.connect(self.edit_template)
         self.issue_button.clicked.connect(lambda: self.issue())
         self.reprint_button.clicked.connect(lambda: self.reprint())
         self.revoke_button.clicked.connect(lambda: self.revoke())
-        self.template_button.setVisible(ctx.can(Permission.EDIT_TRAININGS))
-        self.issue_button.setVisible(ctx.can(Permission.ISSUE_CERTIFICATES))
-        self.reprint_button.setVisible(ctx.can(Permission.ISSUE_CERTIFICATES))
-        self.revoke_button.setVisible(ctx.can(Permission.REVOKE_CERTIFICATES))
+        shown_if(self.template_button, ctx.can(Permission.EDIT_TRAININGS))
+        shown_if(self.issue_button, ctx.can(Permission.ISSUE_CERTIFICATES))
+        shown_if(self.reprint_button, ctx.can(Permission.ISSUE_CERTIFICATES))
+        shown_if(self.revoke_button, ctx.can(Permission.REVOKE_CERTIFICATES))
         self.table = QTableWidget()
         self.table.setObjectName("certificateTable")
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
@@ -428,8 +428,8 @@ class KeysBox(QGroupBox):
         self.import_button = QPushButton(_("Import another office's key…"))
         self.export_button.clicked.connect(lambda: self.export_key())
         self.import_button.clicked.connect(lambda: self.import_key())
-        self.export_button.setVisible(ctx.can(Permission.ISSUE_CERTIFICATES) or ctx.can(Permission.MANAGE_OFFICE))
-        self.import_button.setVisible(ctx.can(Permission.MANAGE_OFFICE))
+        shown_if(self.export_button, ctx.can(Permission.ISSUE_CERTIFICATES) or ctx.can(Permission.MANAGE_OFFICE))
+        shown_if(self.import_button, ctx.can(Permission.MANAGE_OFFICE))
         row = FlowLayout()
         row.addWidget(self.export_button)
         row.addWidget(self.import_button)

@@ -25,7 +25,7 @@ from desktop.services.core.context import AppContext
 from desktop.services.core.permissions import Permission
 from desktop.services.training import roster_import as pi
 from desktop.ui import settings
-from desktop.ui.common import EmptyState, FlowLayout, confirm, guarded, show_info
+from desktop.ui.common import EmptyState, FlowLayout, confirm, guarded, show_info, shown_if
 from desktop.ui.search_box import SearchBox
 from desktop.ui.training.attendance import AttendancePanel
 from desktop.ui.training.certificates import CertificatesPanel, VerifyPanel
@@ -76,7 +76,7 @@ class SessionsPanel(QWidget):
         delete.clicked.connect(self.delete)
         buttons = QHBoxLayout()
         for b in (add, edit, delete):
-            b.setVisible(ctx.can(Permission.EDIT_TRAININGS))
+            shown_if(b, ctx.can(Permission.EDIT_TRAININGS))
             buttons.addWidget(b)
         buttons.addStretch()
         self.total = QLabel()
@@ -158,7 +158,7 @@ class ParticipantsPanel(QWidget):
         buttons = FlowLayout()  # wraps onto a second row when the course panel is narrow
         for b in (self.add_button, self.import_button, self.edit_button, self.remove_button, self.passed_button,
                   self.failed_button):
-            b.setVisible(ctx.can(Permission.EDIT_TRAININGS))
+            shown_if(b, ctx.can(Permission.EDIT_TRAININGS))
             buttons.addWidget(b)
         self.summary = QLabel()
         layout = QVBoxLayout(self)
@@ -292,7 +292,7 @@ class TrainingSection(QWidget):
         delete.clicked.connect(self.delete_course)
         buttons = QHBoxLayout()
         for b in (new, edit, delete):
-            b.setVisible(self.ctx.can(Permission.EDIT_TRAININGS))
+            shown_if(b, self.ctx.can(Permission.EDIT_TRAININGS))
             buttons.addWidget(b)
         buttons.addStretch()
         left = QWidget()
