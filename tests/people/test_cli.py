@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from desktop.cli import main
-from desktop.services import people, referrals
+from desktop.services import office, people, referrals
 from desktop.services.people import consent
 from tests.conftest import PASSWORD
 from tests.people.helpers import make_service, person_form
@@ -62,9 +63,10 @@ def test_people_search_finds_accents_and_word_order(filled, capsys) -> None:
     assert rows[1][11:] == ["indigenous", "declined"]
 
 
-def test_referrals_list_csv_in_a_period(filled, capsys) -> None:
+def test_referrals_list_csv_in_a_period(filled, ctx_for, capsys) -> None:
     db, jose, r = filled
-    today = date.today().isoformat()
+    zone = office.office_info(ctx_for("clerk").db).timezone  # --from/--to are the office's days, not this PC's
+    today = datetime.now(ZoneInfo(zone)).date().isoformat()
     status, out, _err = run(capsys, "--db", db, "--user", "clerk", "referrals", "list", "--from", today, "--to",
                             today, "--format", "csv")
     rows = list(csv.reader(io.StringIO(out)))

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from desktop.i18n import _
+from desktop.i18n import _, set_timezone
 from desktop.services.core.context import AppContext
 from desktop.services.workspace.opening import (
     _is_new,
@@ -205,7 +205,7 @@ def complete_sign_in(start: SignInStart) -> AppContext:
         except ServerLoginRefusedError:
             raise _wrong() from None
         try:
-            return AppContext(db, auth.sign_in(db, start.username, start.password))
+            return _on_office_clock(AppContext(db, auth.sign_in(db, start.username, start.password)))
         except Exception:
             db.dispose()
             raise
@@ -226,10 +226,19 @@ def complete_sign_in(start: SignInStart) -> AppContext:
 
             _establish_role_keys(db, actor.username)
             checkpoints.sign_now(db)
-        return AppContext(db, actor)
+        return _on_office_clock(AppContext(db, actor))
     except Exception:
         db.dispose()
         raise
+
+
+def _on_office_clock(ctx: AppContext) -> AppContext:
+    """From the sign-in on, "today", lockouts and printed times are the office's (window and CLI alike)."""
+    from desktop.services import office
+
+    info = office.office_info(ctx.db)
+    set_timezone(info.timezone if info else None)
+    return ctx
 
 
 def open_signed_in(location: str | os.PathLike[str], username: str, password: str) -> AppContext:

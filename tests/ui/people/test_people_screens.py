@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 
+from desktop.i18n import office_today
 from desktop.services import people, referrals
 from desktop.services.people import consent
 from desktop.ui.people.person_dialog import PersonDialog
@@ -357,11 +358,11 @@ def test_supervisor_merges_and_administrator_anonymizes_from_the_record(qtbot, c
 
 
 def test_a_referral_opens_from_the_person_and_from_home(window_for, ctx_for, qtbot) -> None:
+    window = window_for("clerk").window  # on the office's clock from here: Home's "today" is the office's
     clerk = ctx_for("clerk")
     person = people.register_person(clerk, person_form())
     made = referrals.create_referral(clerk, referrals.ReferralForm(person.id, make_service(ctx_for("admin")),
-                                                                   "health", follow_up_on=date.today()))
-    window = window_for("clerk").window
+                                                                   "health", follow_up_on=office_today()))
     section = window.section("people")
     section.show_person(person.id)
     listing = section.panel.referrals
