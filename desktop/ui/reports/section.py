@@ -174,8 +174,6 @@ class ReportsSection(QWidget):
         top.addWidget(self.range_box)
         top.addWidget(self.update_button)
         top.addStretch(1)
-        top.addWidget(self.progress)
-        top.addWidget(self.cancel_button)
         top.addWidget(self.preview_button)
         top.addWidget(self.print_button)
         top.addWidget(self.export_button)
@@ -223,7 +221,13 @@ class ReportsSection(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.range_error, 0, Qt.AlignmentFlag.AlignLeft)
-        layout.addWidget(self.status)
+        # The progress sits on the status line: on the full top row (a date range at 1024 px) it would
+        # widen the window while a report runs, and the window would stay wider than the screen.
+        status_row = QHBoxLayout()
+        status_row.addWidget(self.status, 1)
+        status_row.addWidget(self.progress)
+        status_row.addWidget(self.cancel_button)
+        layout.addLayout(status_row)
         layout.addWidget(self.pages, 1)
         self._set_busy(False)
 

@@ -130,6 +130,25 @@ def test_a_custom_range_typed_by_keyboard_sets_the_figures_period(qtbot, screen)
     assert screen.width() <= 1024
 
 
+def test_a_running_report_does_not_widen_the_window_past_1024(qtbot, screen):
+    """The progress bar and Cancel appear while a report runs: with a date range in Spanish (the fullest
+    top row) they must not push the section past 1024 px, or the window grows off the screen and stays so."""
+    from desktop.i18n import set_language
+
+    set_language("es", "es_CO")
+    screen = ReportsSection(screen.ctx)
+    qtbot.addWidget(screen)
+    screen.month.setCurrentIndex(screen.month.findData(reports_ui.RANGE))
+    screen.resize(1024, 768)
+    screen.show()
+    screen._set_busy(True)
+    assert screen.progress.isVisibleTo(screen) and screen.cancel_button.isVisibleTo(screen)
+    assert screen.minimumSizeHint().width() <= 1024
+    screen.layout().activate()
+    assert screen.width() <= 1024
+    screen._set_busy(False)
+
+
 def test_printing_sends_every_page_to_the_chosen_printer(qtbot, screen, tmp_path, monkeypatch):
     from tests.ui.desk.test_printing import pdf_printer
 
