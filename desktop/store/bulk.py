@@ -88,5 +88,10 @@ def indexes_built_after(conn: Connection, table: Table, rows: int) -> Iterator[N
     for ix in rebuild:
         conn.exec_driver_sql(f"DROP INDEX {ix.name}")
     yield
-    for ix in rebuild:
-        ix.create(conn)
+    if rebuild:
+        from desktop.store.people_file import schema_of
+
+        schema = schema_of(conn, table.name)  # the people file's tables: their indexes go there too
+        target = conn.execution_options(schema_translate_map={None: schema}) if schema else conn
+        for ix in rebuild:
+            ix.create(target)

@@ -65,11 +65,14 @@ def integrity_check(path: str | os.PathLike[str], key: bytes | None = None) -> l
         conn.close()
 
 
-def _configure_sqlite(engine: Engine, key_pragma: Callable[[object], None] | None) -> None:
+def _configure_sqlite(engine: Engine, key_pragma: Callable[[object], None] | None,
+                      attach: Callable[[object], None] | None = None) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):
         if key_pragma is not None:
             key_pragma(dbapi_conn)
+        if attach is not None:
+            attach(dbapi_conn)  # before the pragmas below, which then apply to every attached file too
         # We issue BEGIN ourselves (below) so writes can take the lock up front.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
@@ -152,8 +155,10 @@ class Database:
 
     def __init__(self, url: str, *, key_pragma: Callable[[object], None] | None = None,
                  module: object | None = None, echo: bool = False, key: bytes | None = None,
-                 salt: bytes | None = None) -> None:
+                 salt: bytes | None = None, people: tuple[Path, bytes] | None = None) -> None:
         self.url = make_url(url)
+        # The people file attached to every connection (desktop.store.people_file), when this session holds its key.
+        self.people = people
         self.key = key  # the raw SQLCipher key of an encrypted file (None: plain SQLite or a server)
         self.keyring: object | None = None  # desktop.store.keys.Keyring of an encrypted file, set by workspace
         if key is not None:
@@ -170,7 +175,7 @@ class Database:
             kwargs["connect_args"] = server_connect_args(self.url)
         self.engine = create_engine(self.url, **kwargs)
         if self.is_sqlite:
-            _configure_sqlite(self.engine, key_pragma)
+            _configure_sqlite(self.engine, key_pragma, self._attach_people)
         elif self.is_server:
             _configure_server(self.engine)
         # A Database dropped without dispose() (a command that returns early) still closes its
@@ -183,6 +188,17 @@ class Database:
 
     def _apply_key(self, dbapi_conn) -> None:
         key_pragma_for(self.key, self._salt)(dbapi_conn)  # type: ignore[arg-type]
+
+    def _attach_people(self, dbapi_conn) -> None:
+        if self.people is not None:
+            from desktop.store.people_file import attach
+
+            attach(dbapi_conn, *self.people)
+
+    def attach_people(self, path: Path | None, key: bytes | None = None) -> None:
+        """Connections from now on attach the people file at ``path`` under ``key`` (None: none)."""
+        self.engine.dispose()
+        self.people = (Path(path), key) if path is not None and key is not None else None
 
     def rekey(self, key: bytes) -> None:
         """The file now has another key (desktop.store.rotation): new connections use it."""
@@ -487,7 +503,8 @@ OpenHook = Callable[[str], Database]
 
 def open_database(target: str | os.PathLike[str], *, factory: OpenHook | None = None,
                   pre_upgrade_backup: Callable[[Database, Path], Path] | None = None,
-                  key: bytes | None = None, salt: bytes | None = None) -> Database:
+                  key: bytes | None = None, salt: bytes | None = None,
+                  people: tuple[Path, bytes] | None = None) -> Database:
     """Open (creating if needed) a database and bring its schema to the Alembic head.
 
     With ``key`` the file is a SQLCipher database under that raw key (created encrypted, with
@@ -503,7 +520,7 @@ def open_database(target: str | os.PathLike[str], *, factory: OpenHook | None = 
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # the data folder: this OS user only
         if not path.exists():
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-    db = factory(url) if factory else Database(url, key=key, salt=salt)
+    db = factory(url) if factory else Database(url, key=key, salt=salt, people=people)
     try:
         current, heads = db.schema_state()
     except Exception as exc:  # not a database, wrong key, …

@@ -54,18 +54,40 @@ def is_index_object(name: str | None) -> bool:
 # -- the schema (the migration and the bulk loads call these) -----------------------------------------------
 
 
+def _fts_ddl(schema: str | None = None) -> str:
+    prefix = f"{schema}." if schema else ""
+    return (f"CREATE VIRTUAL TABLE {prefix}{FTS} USING fts5(names, documents, content='person_name_index', "
+            "content_rowid='id', tokenize='unicode61 remove_diacritics 2', prefix='2 3')")
+
+
 def create(conn: Connection) -> None:
     """Build the full-text index over ``person_name_index`` (its rows included)."""
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql(
-            f"CREATE VIRTUAL TABLE {FTS} USING fts5(names, documents, content='person_name_index', "
-            "content_rowid='id', tokenize='unicode61 remove_diacritics 2', prefix='2 3')")
-        _create_triggers(conn)
+        from desktop.store.people_file import schema_of
+
+        schema = schema_of(conn, "person_name_index")
+        conn.exec_driver_sql(_fts_ddl(schema))
+        _create_triggers(conn, schema)
         conn.exec_driver_sql(f"INSERT INTO {FTS}({FTS}) VALUES ('rebuild')")
     elif conn.dialect.name == "postgresql":
         for name, column in PG_INDEXES.items():
             conn.exec_driver_sql(f"CREATE INDEX {name} ON person_name_index USING gin "
                                  f"(to_tsvector('simple'::regconfig, {column}))")
+
+
+def create_sqlite(raw) -> None:
+    """:func:`create` on a bare SQLite connection whose main file holds ``person_name_index`` (the people file)."""
+    raw.execute(_fts_ddl("main"))
+    for name, body in _TRIGGERS.items():
+        raw.execute(f"CREATE TRIGGER main.{name} {body}")
+    raw.execute(f"INSERT INTO {FTS}({FTS}) VALUES ('rebuild')")
+
+
+def drop_sqlite(raw) -> None:
+    """:func:`drop` on a bare SQLite connection (the main file, when the people tables leave it)."""
+    for name in _TRIGGERS:
+        raw.execute(f"DROP TRIGGER IF EXISTS main.{name}")
+    raw.execute(f"DROP TABLE IF EXISTS main.{FTS}")
 
 
 def drop(conn: Connection) -> None:
@@ -77,9 +99,10 @@ def drop(conn: Connection) -> None:
             conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
 
 
-def _create_triggers(conn: Connection) -> None:
+def _create_triggers(conn: Connection, schema: str | None = None) -> None:
+    prefix = f"{schema}." if schema else ""
     for name, body in _TRIGGERS.items():
-        conn.exec_driver_sql(f"CREATE TRIGGER {name} {body}")
+        conn.exec_driver_sql(f"CREATE TRIGGER {prefix}{name} {body}")
 
 
 def _drop_triggers(conn: Connection) -> None:
@@ -99,7 +122,9 @@ def built_after(conn: Connection, rows: int) -> Iterator[None]:
             conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
     yield
     if active and conn.dialect.name == "sqlite":
-        _create_triggers(conn)
+        from desktop.store.people_file import schema_of
+
+        _create_triggers(conn, schema_of(conn, "person_name_index"))
         conn.exec_driver_sql(f"INSERT INTO {FTS}({FTS}) VALUES ('rebuild')")
     elif active and conn.dialect.name == "postgresql":
         conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")

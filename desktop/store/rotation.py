@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop.i18n import _
-from desktop.store import keys, swap, wraps
+from desktop.store import keys, people_file, swap, wraps
 from desktop.store.files import StoreError, crash_point, fsync_file, key_pragma_for, sqlcipher_module
 
 
@@ -121,30 +121,41 @@ def rotate(db, *, drop: tuple[str, ...] = (), recovery_key: str | None = None) -
     path = Path(db.path)
     salt = new_salt()
     key = database_key(master, salt)
+    people = db.people  # (path, key) of the attached people file, rekeyed with the main file
     with keyring.key_file.locked():
         data = keyring.key_file.read()
         old_sign = keyring.role_key("sign")
         with db.engine.connect() as conn:
             rows = conn.exec_driver_sql("SELECT username, role FROM user_account WHERE active").all()
             conn.rollback()
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")  # every attached file's
+            if people is None and people_file.is_split(conn):
+                raise people_file.PeopleFileMissingError(people_file.missing_message(path))
         admins = {keys.slot_name(name) for (name, role) in rows if role == "admin"}
         roles = {keys.slot_name(name): role for (name, role) in rows}
         db.dispose()
         staged = swap.aside(path, "rotating")
         staged_keys = swap.aside(path, "keys-new")
+        staged_people = swap.aside(path, "people-new") if people is not None else None
         try:
             export_copy(path, db.key, staged, key, salt)
             reseal_copy(staged, key, old_sign, wraps.role_key(master, salt, "sign"))
+            if people is not None and staged_people is not None:  # the people file under the new people key
+                people_key = wraps.role_key(master, salt, "people")
+                export_copy(people[0], people[1], staged_people, people_key, new_salt())
+                crash_point("rotate:people")
             removed = regrant(data, key, salt, master, drop, admins, roles)
             keys.write_private(staged_keys, json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
             crash_point("rotate:staged")
         except BaseException:
-            staged.unlink(missing_ok=True)
-            staged_keys.unlink(missing_ok=True)
+            for leftover in (staged, staged_keys, staged_people):
+                if leftover is not None:
+                    leftover.unlink(missing_ok=True)
             raise
-        swap.commit_swap(path, db_from=staged, keys_from=staged_keys)
+        swap.commit_swap(path, db_from=staged, keys_from=staged_keys, people_from=staged_people)
     db.rekey(key)
+    if people is not None:
+        db.attach_people(people[0], wraps.role_key(master, salt, "people"))
     keyring.key = key
     keyring.master = master
     if recovery_key is not None:

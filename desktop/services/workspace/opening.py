@@ -153,16 +153,34 @@ def _key_opens(path: Path, key: bytes, connect_raw) -> bool:
 
 def _open_keyed(path: Path, kf: keys.KeyFile | None, key: bytes, salt: bytes | None = None,
                 master: bytes | None = None, roles: dict[str, bytes] | None = None) -> Database:
+    from desktop.store import people_file
     from desktop.store.database import open_database
 
+    people_key = people_file.key_for(path, key, master, roles) if salt is None else None
+    people_path = people_file.path_for(path)
+    attach = (people_path, people_key) if people_key is not None and people_path.exists() else None
     try:
-        db = open_database(path, key=key, salt=salt)
+        db = open_database(path, key=key, salt=salt, people=attach)
     except UnreadableDatabaseError as exc:
+        if attach is not None and _key_opens(path, key, _connect_raw()):
+            raise UnreadableDatabaseError(people_file.missing_message(path)) from exc
         raise UnreadableDatabaseError(_("The database file {path} cannot be opened with its key file: the "
                                         "key file belongs to another database, or the file is damaged. "
                                         "Restore both from a backup.").format(path=path)) from exc
     db.keyring = keys.Keyring(kf, key, master, roles) if kf is not None else None
+    if people_key is not None:
+        try:
+            people_file.ensure_split(db, people_key)  # the people tables into their own file, once
+        except BaseException:
+            db.dispose()
+            raise
     return db
+
+
+def _connect_raw():
+    from desktop.store.files import connect_raw
+
+    return connect_raw
 
 
 def _new_encrypted_key(recovery: str | None = None) -> tuple[bytes, bytes, str, bytes]:
