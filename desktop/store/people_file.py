@@ -41,9 +41,10 @@ from desktop.store.files import StoreError, crash_point, fsync_file
 SCHEMA = "people"
 SUFFIX = ".people"
 
-# The tables that live in the people file, in an order that respects their foreign keys.
+# The tables that live in the people file, in an order that respects their foreign keys. The number
+# counters (case_referral_counter) stay in the main file: certificates take their numbers there too.
 TABLES = ("household", "person", "person_document", "person_need", "household_member", "person_search_term",
-          "person_name_index", "consent", "case_referral_counter", "case_file", "case_note", "referral",
+          "person_name_index", "consent", "case_file", "case_note", "referral",
           "referral_event", "exchange_inbound_referral", "exchange_referral_event")
 MARKER = "person"  # a database is split when its main file has no table of this name
 

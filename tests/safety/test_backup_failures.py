@@ -32,7 +32,7 @@ def _backup_events(ctx) -> list[str]:
 
 def _nothing_lost(ctx, before: dict[str, int]) -> None:
     assert integrity_check(ctx.db.path, ctx.db.key) == []
-    assert files.table_counts(ctx.db.path, ctx.db.key)["person"] == before["person"]
+    assert backup.record_counts(ctx.db)["person"] == before["person"]
 
 
 def test_backups_started_in_the_same_second_all_succeed(encrypted_office) -> None:
@@ -76,7 +76,7 @@ def test_sign_outs_at_the_same_moment_each_leave_a_good_backup(encrypted_office)
 def test_a_read_only_backup_folder_is_said_logged_and_loses_nothing(admin_enc, tmp_path, monkeypatch) -> None:
     target = tmp_path / "usb"
     target.mkdir()
-    before = files.table_counts(admin_enc.db.path, admin_enc.db.key)
+    before = backup.record_counts(admin_enc.db)
     real_open = os.open
 
     def read_only(path, flags, *args):  # root ignores file modes: the drive refuses as a read-only one does
@@ -100,7 +100,7 @@ def test_a_read_only_backup_folder_is_said_logged_and_loses_nothing(admin_enc, t
 
 def test_a_full_disk_is_said_logged_and_loses_nothing(admin_enc, tmp_path, monkeypatch) -> None:
     target = tmp_path / "usb"
-    before = files.table_counts(admin_enc.db.path, admin_enc.db.key)
+    before = backup.record_counts(admin_enc.db)
     old = backup.create_backup(admin_enc, target)
 
     def fills_the_disk(src, dest, key=None, **_kwargs):
@@ -110,7 +110,7 @@ def test_a_full_disk_is_said_logged_and_loses_nothing(admin_enc, tmp_path, monke
     monkeypatch.setattr(files, "backup_copy", fills_the_disk)
     with pytest.raises(StoreError, match="not enough free space"):
         backup.create_backup(admin_enc, target)
-    assert sorted(p.name for p in target.iterdir()) == sorted([old.path.name, old.path.name + ".keys"])
+    assert sorted(p.name for p in target.iterdir()) == sorted([old.path.name, old.path.name + ".keys", old.path.name + ".people"])
     assert integrity_check(old.path, admin_enc.db.key) == []  # the earlier backup is untouched
     assert "not enough free space" in _backup_events(admin_enc)[0]
     _nothing_lost(admin_enc, before)

@@ -24,8 +24,11 @@ from desktop.services.security import auth
 from desktop.services.workspace import backup
 from desktop.store import files
 from desktop.store.database import integrity_check
-from desktop.store.models import CatalogItem
+from desktop.services import people
+from desktop.store import people_file
+from desktop.store.models import CatalogItem, Person
 from tests.conftest import PASSWORD
+from tests.people.helpers import person_form
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")]
 
@@ -80,18 +83,26 @@ def _every_step(setup: Callable[[], None], job: Callable[[], object], check: Cal
     pytest.fail("the job never finished")
 
 
-def _marker(ctx) -> None:
+def _marker(ctx, person: bool = True) -> None:
     with ctx.db.transaction() as session:
         session.add(CatalogItem(catalog="kill", code="original", label_es="Dato original", label_en="Original",
                                 created_by="admin", updated_by="admin"))
+    if person:
+        people.register_person(ctx, person_form(given_names="Original", family_name_1="Marcador"))
 
 
-def _opens_with_original_password(path: Path, username: str = "admin", password: str = PASSWORD) -> None:
+def _opens_with_original_password(path: Path, username: str = "admin", password: str = PASSWORD,
+                                  person: bool = True) -> None:
     ctx = workspace.open_signed_in(path, username, password)
     try:
         assert integrity_check(path, ctx.db.key) == []
         with ctx.db.session() as session:
             assert session.scalar(select(CatalogItem.code).where(CatalogItem.catalog == "kill")) == "original"
+            if person:  # the people, in their own file when the database is split
+                assert session.scalar(select(Person.family_name_1).where(Person.given_names == "Original")) == \
+                    "Marcador"
+        if ctx.db.people is not None:
+            assert integrity_check(*ctx.db.people) == []
     finally:
         ctx.db.dispose()
     assert not [p for p in path.parent.iterdir() if "abandoned" in p.name or "unusable" in p.name]
@@ -224,15 +235,54 @@ def test_killing_a_key_rotation_keeps_the_database(office: Path, tmp_path: Path)
                 lambda step: _opens_with_original_password(office))
 
 
-def test_killing_a_migration_keeps_the_database(office: Path, tmp_path: Path) -> None:
-    from alembic import command
+def _unsplit_office(path: Path, downgrade_to: str | None = None) -> None:
+    """An encrypted office whose people are still in the main file (as made before the people file):
+    the one place that does not split at once is a new database opened by ``open_store``."""
+    from desktop.services.workspace import setup
 
-    ctx = workspace.open_signed_in(office, "admin", PASSWORD)
-    with ctx.db.engine.begin() as conn:
-        command.downgrade(ctx.db._alembic_config(conn), "0003b")
-    ctx.db.dispose()
+    db = workspace.open_store(path)
+    setup.setup_office(db, OfficeForm(code="KIL", name="Oficina", country="CO"), "admin", "Ana Admin", PASSWORD)
+    from desktop.services.core.context import AppContext
+
+    ctx = AppContext(db, auth.sign_in(db, "admin", PASSWORD))
+    auth.create_user(ctx, "clerk", "Carla Clerk", "clerk", PASSWORD)
+    _marker(ctx, person=downgrade_to is None)
+    assert db.people is None and "person" in people_file.main_tables(db.engine.connect())
+    if downgrade_to is not None:
+        from alembic import command
+
+        with db.engine.begin() as conn:
+            command.downgrade(db._alembic_config(conn), downgrade_to)
+    db.dispose()
+
+
+def test_killing_a_migration_keeps_the_database(tmp_path: Path) -> None:
+    """An older database (people still in the main file) is migrated, then split, at the next sign-in."""
+    office = tmp_path / "office" / "enlace.db"
+    _unsplit_office(office, downgrade_to="0003b")
     _save(office.parent, tmp_path / "saved")
 
     _every_step(lambda: _restore(tmp_path / "saved", office.parent),
                 lambda: workspace.open_signed_in(office, "admin", PASSWORD),
-                lambda step: _opens_with_original_password(office), sql=True)
+                lambda step: _opens_with_original_password(office, person=False), sql=True)
+
+
+def test_killing_the_split_into_a_people_file_keeps_the_database(tmp_path: Path) -> None:
+    """The first sign-in of someone holding the people key moves the people tables into their own file;
+    killed at every step (files written aside, the journal, each rename, every write statement) the data
+    opens with the original password, split or not."""
+    office = tmp_path / "office" / "enlace.db"
+    _unsplit_office(office)
+    _save(office.parent, tmp_path / "saved")
+
+    def check(step: int) -> None:
+        _opens_with_original_password(office, "clerk")
+        _opens_with_original_password(office)
+
+    _every_step(lambda: _restore(tmp_path / "saved", office.parent),
+                lambda: workspace.open_signed_in(office, "clerk", PASSWORD), check, sql=True)
+    ctx = workspace.open_signed_in(office, "clerk", PASSWORD)
+    try:
+        assert ctx.db.people is not None and people_file.is_split(ctx.db.engine.connect())
+    finally:
+        ctx.db.dispose()

@@ -135,7 +135,8 @@ def create_backup(ctx: AppContext, folder: str | Path | None = None, *, reason: 
 
             anchor = checkpoints.for_backup(db) if db.key is not None else None
             made = files.write_backup(db.path, db.key, target, _office_code(db), reason=reason,
-                                      key_snapshot=_snapshot(db), progress=progress, audit=anchor)
+                                      key_snapshot=_snapshot(db), progress=progress, audit=anchor,
+                                      people_key=_people_key(db))
     except Exception as exc:  # every failure is in the audit log, whatever raised it
         with db.transaction() as session:
             audit.record(session, ctx.username, "backup", "backup", None,
@@ -156,8 +157,13 @@ def safety_copy(db: Database, reason: str) -> BackupInfo:
     if db.path is None:
         raise ValidationError(_("This database is on a server: back it up with the server's own tools."))
     made = files.write_backup(db.path, db.key, backup_folder(db), _office_code(db), reason=reason,
-                              key_snapshot=_snapshot(db))
+                              key_snapshot=_snapshot(db), people_key=_people_key(db))
     return _info(made)
+
+
+def _people_key(db: Database) -> bytes | None:
+    """The key of the people file attached to ``db`` (None: not split, or not held by this session)."""
+    return db.people[1] if db.people is not None else None
 
 
 _background: list[threading.Thread] = []
@@ -368,6 +374,37 @@ def _derived_backup_key(path: Path, unlock: Unlock | None) -> bytes | None:
     return key
 
 
+def backup_people_key(path: Path, key: bytes | None, masters: list[bytes] = (),  # type: ignore[assignment]
+                      unlock: Unlock | None = None) -> bytes | None:
+    """The people-file key of a backup (whose main file opens with ``key``): derived from a master key
+    that derives ``key`` (an administrator's, the recovery key's, or the one an administrator's
+    password of that day unwraps from the backup's key file). None when nothing given derives it."""
+    from desktop.store import people_file
+
+    if key is None or not files.has_people_part(path):
+        return None
+    candidates = [m for m in masters if m]
+    if unlock is not None and unlock.recovery_key:
+        normal = keys.normalize_recovery_key(unlock.recovery_key)
+        if normal is not None:
+            candidates.append(key_hierarchy.master_key(normal))
+    if unlock is not None and unlock.username:
+        try:
+            opened = keys.KeyFile(files.sidecar_for(path)).unlock_with_password(unlock.username, unlock.password or "")
+        except (keys.WrongSecret, keys.KeyFileError):
+            opened = None
+        if opened is not None:
+            if opened.master is not None:
+                candidates.append(opened.master)
+            elif opened.roles.get("people") and keys.key_id(opened.key) == keys.key_id(key):
+                return opened.roles["people"]
+    for master in candidates:
+        found = people_file.key_for(path, key, master, None)
+        if found is not None:
+            return found
+    return None
+
+
 def inspect_backup(path: str | Path, known_keys: list[bytes] = (),  # type: ignore[assignment]
                    unlock: Unlock | None = None, masters: list[bytes] = ()) -> BackupSummary:  # type: ignore[assignment]
     """Check a backup file (integrity, page MACs) and read its date and record counts.
@@ -384,13 +421,16 @@ def inspect_backup(path: str | Path, known_keys: list[bytes] = (),  # type: igno
         checked = server_backup.check(path, unlock.username, unlock.password or "")
         return BackupSummary(path, checked.created_at, checked.office, True, checked.counts, checked.problems)
     key = backup_key(path, known_keys, unlock, masters)
+    people_key = backup_people_key(path, key, masters, unlock)
     described = files.describe(path)
     meta = files.read_sidecar(path).get("backup") or {}
-    problems = files.check_backup(path, key)
+    problems = files.check_backup(path, key, people_key)
     counts: dict[str, int] = {}
     if not problems:
         try:
             counts = files.table_counts(path, key)
+            if people_key is not None:
+                counts.update(files.table_counts(people_file_of(path), people_key))
         except Exception as exc:
             problems = [str(exc)]
     created = described.created_at if described else None
@@ -469,9 +509,16 @@ def restore_backup(location: str | Path, path: str | Path, *, ctx: AppContext | 
     target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     if target.exists() and not target_exists:
         target.unlink()  # an empty file left by an interrupted start
+    people_key = backup_people_key(source, key, [master] if master else [], unlock)
+    if files.has_people_part(source) and people_key is None:
+        raise AuthError(_("This backup keeps its people in a second file that only an administrator's password "
+                          "of the day of the backup, or the recovery key, opens."))
     staged = files.stage_restore(source, key, target)
     staged_keys: Path | None = None
+    staged_people: Path | None = None
     try:
+        if people_key is not None:
+            staged_people = files.stage_restore_people(source, people_key, target)
         if key is not None:
             data = files.read_sidecar(source)
             if data.get("key_id") != keys.key_id(key):  # no usable key file came with the backup
@@ -485,14 +532,16 @@ def restore_backup(location: str | Path, path: str | Path, *, ctx: AppContext | 
             keys.write_private(staged_keys, json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
         crash_point("restore:staged")
     except BaseException:
-        staged.unlink(missing_ok=True)
-        if staged_keys is not None:
-            staged_keys.unlink(missing_ok=True)
+        for leftover in (staged, staged_keys, staged_people):
+            if leftover is not None:
+                leftover.unlink(missing_ok=True)
         raise
-    swap.commit_swap(target, db_from=staged, keys_from=staged_keys, drop_keys=key is None)
+    swap.commit_swap(target, db_from=staged, keys_from=staged_keys, drop_keys=key is None,
+                     people_from=staged_people, drop_people=staged_people is None)
     key_path = keys.key_file_for(target)
 
-    db = open_database(target, key=key)
+    people = people_file_of(target)
+    db = open_database(target, key=key, people=(people, people_key) if staged_people and people_key else None)
     try:
         if key is not None:
             db.keyring = keys.Keyring(keys.KeyFile(key_path), key)
@@ -523,7 +572,15 @@ def record_counts(db: Database) -> dict[str, int]:
 
     with db.session() as session:
         names = [n for n in inspect(db.engine).get_table_names() if n != "alembic_version"]
+        if db.people is not None:  # the people file's tables (desktop.store.people_file)
+            names += inspect(db.engine).get_table_names(schema="people")
         return {n: int(session.scalar(select(func.count()).select_from(_table(n))) or 0) for n in names}
+
+
+def people_file_of(path: Path) -> Path:
+    from desktop.store.people_file import path_for
+
+    return path_for(path)
 
 
 def _table(name: str):
