@@ -118,8 +118,8 @@ def missing_message(db_path: Path) -> str:
 
 
 def _tables():
-    from desktop.store.base import Base
     import desktop.store.models  # noqa: F401  (every table on the metadata)
+    from desktop.store.base import Base
 
     return [Base.metadata.tables[name] for name in TABLES]
 

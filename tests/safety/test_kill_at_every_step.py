@@ -18,14 +18,12 @@ import pytest
 from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 
-from desktop.services import workspace
+from desktop.services import people, workspace
 from desktop.services.office import OfficeForm
 from desktop.services.security import auth
 from desktop.services.workspace import backup
-from desktop.store import files
+from desktop.store import files, people_file
 from desktop.store.database import integrity_check
-from desktop.services import people
-from desktop.store import people_file
 from desktop.store.models import CatalogItem, Person
 from tests.conftest import PASSWORD
 from tests.people.helpers import person_form
