@@ -27,7 +27,7 @@ from desktop.services.training.certificates import codes
 from desktop.store import key_hierarchy, keys, wraps
 from desktop.store.database import Database, connect_raw
 from desktop.store.files import file_salt
-from desktop.store.models import SigningKey
+from desktop.store.models import Person, SigningKey
 from tests import pg
 from tests.conftest import PASSWORD
 from tests.training.helpers import PEOPLE, make_course
@@ -242,3 +242,146 @@ def test_moving_to_a_server_unseals_the_key_for_the_server_to_guard(encrypted_of
             server.dispose()
     finally:
         pg.drop_database(target)
+
+
+# -- the people file: what the trainer's password cannot decrypt ------------------------------------------
+
+
+def _with_a_person(encrypted_office) -> str:
+    """A clerk registers one person with a name found nowhere else; returns the name."""
+    from desktop.services import people
+    from tests.people.helpers import person_form
+
+    ctx = encrypted_office.sign_in("clerk")
+    try:
+        people.register_person(ctx, person_form(given_names="Xiomara", family_name_1="Zambrano"))
+    finally:
+        ctx.db.dispose()
+    return "Zambrano"
+
+
+def _main_file_text(path: Path, key: bytes) -> str:
+    """Everything the main file holds, decrypted with ``key`` (live rows; the file has no free pages)."""
+    conn = connect_raw(path, key)
+    try:
+        assert conn.execute("PRAGMA freelist_count").fetchone()[0] == 0
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return "\n".join(repr(conn.execute(f'SELECT * FROM "{t}"').fetchall()) for t in tables)
+    finally:
+        conn.close()
+
+
+def test_a_trainer_reads_no_person_through_any_entry_point(encrypted_office, tmp_path, capsys) -> None:
+    from desktop.cli import main
+    from desktop.services import people
+    from desktop.store import people_file
+
+    path = encrypted_office.path
+    name = _with_a_person(encrypted_office)
+    people_path = people_file.path_for(path)
+    kf = keys.KeyFile(keys.key_file_for(path))
+    # The key file: the trainer's slot unwraps the main file's key, `training` and `sign`; no `people`.
+    trainer = kf.unlock_with_password("trainer", PASSWORD)
+    assert "people" not in trainer.roles and trainer.master is None
+    # Raw SQLCipher with the trainer's key: the main file has no people table and no trace of the name;
+    # the people file does not open with it, nor with any role key the trainer holds.
+    assert "person" not in people_file.main_tables(connect_raw(path, trainer.key))
+    assert name not in _main_file_text(path, trainer.key)
+    for material in (trainer.key, *trainer.roles.values()):
+        conn = connect_raw(people_path, material)
+        with pytest.raises(Exception, match=r"not a database|file is encrypted"):
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        conn.close()
+    assert name.encode() not in people_path.read_bytes() and name.encode() not in path.read_bytes()
+    # The store's open function and a signed-in session: no people tables at all.
+    db = workspace.open_store(path, workspace.Unlock("trainer", PASSWORD))
+    try:
+        assert db.people is None
+        with db.session() as session, pytest.raises(Exception, match="no such table: person"):
+            session.execute(select(Person.family_name_1)).all()
+    finally:
+        db.dispose()
+    ctx = encrypted_office.sign_in("trainer")
+    try:
+        with pytest.raises(PermissionDenied):
+            people.search_people(ctx, name)
+    finally:
+        ctx.db.dispose()
+    # The command line, as the trainer: refused, without a traceback and without a name.
+    monkey_env = {"ENLACE_PASSWORD": PASSWORD}
+    import os
+
+    old = {k: os.environ.get(k) for k in monkey_env}
+    os.environ.update(monkey_env)
+    try:
+        for args in (["people", "list", "--user", "trainer"], ["people", "search", name, "--user", "trainer"],
+                     ["referrals", "list", "--user", "trainer"],
+                     ["report", "--user", "trainer", "--month", "2026-05", "--format", "csv",
+                      "--out", str(tmp_path / "r.csv")]):
+            assert main(["--lang", "en", "--db", str(path), *args]) != 0
+            out = capsys.readouterr()
+            assert "Traceback" not in out.err and name not in out.out + out.err
+            assert not (tmp_path / "r.csv").exists()
+        assert main(["--lang", "en", "--db", str(path), "audit", "verify", "--user", "trainer"]) in (0, 1)
+        out = capsys.readouterr()
+        assert "Traceback" not in out.err and name not in out.out + out.err
+    finally:
+        for k, v in old.items():
+            os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
+    # The clerk, the supervisor and the administrator do read them.
+    for username in ("clerk", "supervisor", "admin"):
+        ctx = encrypted_office.sign_in(username)
+        try:
+            assert ctx.db.people is not None
+            assert [p.family_name_1 for p in people.search_people(ctx, name)] == [name]
+        finally:
+            ctx.db.dispose()
+
+
+def test_a_trainer_who_makes_themself_a_clerk_still_reads_no_person(encrypted_office) -> None:
+    from desktop.services import people
+
+    name = _with_a_person(encrypted_office)
+    trainer = keys.KeyFile(keys.key_file_for(encrypted_office.path)).unlock_with_password("trainer", PASSWORD)
+    conn = connect_raw(encrypted_office.path, trainer.key)
+    try:  # the main file's key lets the trainer write any row of it: they make themselves a clerk
+        conn.execute("UPDATE user_account SET role = 'clerk' WHERE username = 'trainer'")
+        conn.commit()
+    finally:
+        conn.close()
+    ctx = encrypted_office.sign_in("trainer")
+    try:
+        assert ctx.actor.role == "clerk" and ctx.db.people is None
+        with pytest.raises(Exception, match="no such table"):
+            people.search_people(ctx, name)
+    finally:
+        ctx.db.dispose()
+
+
+def test_after_a_clerk_leaves_their_old_people_key_opens_nothing(encrypted_office) -> None:
+    from desktop.store import people_file
+
+    path = encrypted_office.path
+    name = _with_a_person(encrypted_office)
+    clerk = keys.KeyFile(keys.key_file_for(path)).unlock_with_password("clerk", PASSWORD)
+    old_people_key = clerk.roles["people"]
+    conn = connect_raw(people_file.path_for(path), old_people_key)
+    assert conn.execute("SELECT count(*) FROM person").fetchone()[0] == 1  # today it opens the people file
+    conn.close()
+    admin = encrypted_office.sign_in()
+    try:
+        users = {u.username: u for u in auth.list_users(admin)}
+        auth.update_user(admin, users["clerk"].id, active=False)  # a rotation: the people file is rekeyed
+    finally:
+        admin.db.dispose()
+    conn = connect_raw(people_file.path_for(path), old_people_key)
+    with pytest.raises(Exception, match=r"not a database|file is encrypted"):
+        conn.execute("SELECT count(*) FROM person").fetchone()
+    conn.close()
+    ctx = encrypted_office.sign_in("supervisor")  # the others still read the people, under the new key
+    try:
+        from desktop.services import people
+
+        assert [p.family_name_1 for p in people.search_people(ctx, name)] == [name]
+    finally:
+        ctx.db.dispose()
