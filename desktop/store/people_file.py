@@ -93,6 +93,23 @@ def is_split(conn: Any) -> bool:
     return "alembic_version" in tables and MARKER not in tables
 
 
+def file_is_split(db_path: Path, key: bytes) -> bool:
+    """Whether the main file at ``db_path`` has given its people tables to the people file (False when it
+    cannot be read: opening it then says why)."""
+    from desktop.store.files import connect_raw
+
+    try:
+        conn = connect_raw(db_path, key)
+    except Exception:
+        return False
+    try:
+        return is_split(conn)
+    except Exception:
+        return False
+    finally:
+        conn.close()
+
+
 def attached(conn: Any) -> bool:
     execute = conn.exec_driver_sql if hasattr(conn, "exec_driver_sql") else conn.execute
     return any(row[1] == SCHEMA for row in execute("PRAGMA database_list").fetchall())
@@ -198,6 +215,22 @@ def strip_main(path: Path, key: bytes) -> None:
     fsync_file(path)
 
 
+def _set_aside_stale(people: Path) -> None:
+    """A people file beside a database that still keeps its people (an older demo's, a file copied by hand)
+    is kept under another name, never overwritten."""
+    from datetime import datetime
+
+    from desktop.store.files import fsync_dir
+
+    if not people.exists():
+        return
+    kept = f"{people}.replaced-{datetime.now():%Y%m%d-%H%M%S}"
+    for suffix in ("-wal", "-shm", ""):
+        if Path(f"{people}{suffix}").exists():
+            os.replace(f"{people}{suffix}", f"{kept}{suffix}")
+    fsync_dir(people.parent)
+
+
 def ensure_split(db, people_key: bytes) -> bool:
     """Split an unsplit encrypted database (its people tables into the people file); True when it did.
 
@@ -220,6 +253,7 @@ def ensure_split(db, people_key: bytes) -> bool:
             raise PeopleFileMissingError(missing_message(path))
         return False
     db.dispose()
+    _set_aside_stale(path_for(path))
     staged_main = swap.aside(path, "splitting")
     staged_people = swap.aside(path, "people-new")
     try:

@@ -104,7 +104,9 @@ def reset_demo(location: str) -> str:
         copy = safety_copy(db, "pre-reset")
     finally:
         db.dispose()
-    for leftover in (location, f"{location}-wal", f"{location}-shm", str(key_file_for(location))):
+    people = f"{location}.people"  # desktop.store.people_file: the demo's people, in their own file
+    for leftover in (location, f"{location}-wal", f"{location}-shm", str(key_file_for(location)), people,
+                     f"{people}-wal", f"{people}-shm"):
         if os.path.exists(leftover):
             os.remove(leftover)
     return str(copy.path)

@@ -137,7 +137,9 @@ def _unlock_with_recovery(path: Path, kf: keys.KeyFile, recovery_key: str) -> tu
     raise AuthError(_("This recovery key does not open this database."))
 
 
-def _key_opens(path: Path, key: bytes, connect_raw) -> bool:
+def _key_opens(path: Path, key: bytes, connect_raw=None) -> bool:
+    if connect_raw is None:
+        from desktop.store.files import connect_raw
     try:
         conn = connect_raw(path, key)
     except Exception:
@@ -159,10 +161,12 @@ def _open_keyed(path: Path, kf: keys.KeyFile | None, key: bytes, salt: bytes | N
     people_key = people_file.key_for(path, key, master, roles) if salt is None else None
     people_path = people_file.path_for(path)
     attach = (people_path, people_key) if people_key is not None and people_path.exists() else None
+    if attach is not None and not people_file.file_is_split(path, key):
+        attach = None  # a people file left beside a database that keeps its people itself: set aside below
     try:
         db = open_database(path, key=key, salt=salt, people=attach)
     except UnreadableDatabaseError as exc:
-        if attach is not None and _key_opens(path, key, _connect_raw()):
+        if attach is not None and _key_opens(path, key):
             raise UnreadableDatabaseError(people_file.missing_message(path)) from exc
         raise UnreadableDatabaseError(_("The database file {path} cannot be opened with its key file: the "
                                         "key file belongs to another database, or the file is damaged. "
@@ -177,10 +181,16 @@ def _open_keyed(path: Path, kf: keys.KeyFile | None, key: bytes, salt: bytes | N
     return db
 
 
-def _connect_raw():
-    from desktop.store.files import connect_raw
+def split_people(db: Database) -> bool:
+    """Move the people tables of an encrypted database opened with the people key into their own file now
+    (as the next sign-in would); True when it did. Nothing on a plain file, a server or without the key."""
+    from desktop.store import people_file
 
-    return connect_raw
+    keyring = db.keyring
+    if not isinstance(keyring, keys.Keyring) or db.path is None or db.key is None:
+        return False
+    people_key = people_file.key_for(db.path, db.key, keyring.master, keyring.roles)
+    return people_key is not None and people_file.ensure_split(db, people_key)
 
 
 def _new_encrypted_key(recovery: str | None = None) -> tuple[bytes, bytes, str, bytes]:
