@@ -124,10 +124,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         demo = build_demo(db, args.size, args.seed,
                           progress=lambda step: print(_("… {step}").format(step=_demo_word(step)), file=sys.stderr),
                           office_code=args.office_code, office_name=args.office_name)
-        from desktop.services.workspace import split_people, take_recovery_key
+        from desktop.services.workspace import split_role_files, take_recovery_key
 
         recovery = take_recovery_key(db)
-        split_people(db)  # as every encrypted office: its people in the file only their readers open
+        split_role_files(db)  # as every encrypted office: people and trainings in files only their readers open
     finally:
         db.dispose()
     print(_("Demo database ready: {path} ({seconds:.0f} s)").format(

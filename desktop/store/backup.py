@@ -22,7 +22,7 @@ from desktop.i18n import _
 from desktop.store import keys
 from desktop.store.database import StoreError, backup_copy, connect_raw, integrity_check
 from desktop.store.files import crash_point, fsync_dir
-from desktop.store.people_file import path_for
+from desktop.store.role_files import NAMES, path_for
 from desktop.store.swap import remove_backup_leftovers
 
 # ``.db``: a copy of one PC's file; ``.pgdump``: an office server's encrypted dump (desktop.store.server_backup).
@@ -124,13 +124,14 @@ def _private_dir(folder: Path) -> None:
 def write_backup(db_path: Path, key: bytes | None, folder: Path, office_code: str, *, reason: str = "",
                  key_snapshot: dict[str, Any] | None = None, now: datetime | None = None,
                  progress: Callable[[int, int], None] | None = None, audit: dict[str, Any] | None = None,
-                 people_key: bytes | None = None) -> BackupFile:
+                 file_keys: dict[str, bytes] | None = None) -> BackupFile:
     """Copy the live database into ``folder``, check the copy, write its metadata; return it.
 
     A copy that fails ``integrity_check`` is deleted and an error raised: only good backups remain.
-    A database split in two files (:mod:`desktop.store.people_file`) is backed up as two: the
-    people file beside the copy (``<backup>.people``), copied and checked with ``people_key`` when
-    the person holds it, else copied as its encrypted bytes (a trainer's backup at sign-out).
+    A database split in several files (:mod:`desktop.store.role_files`) is backed up as several: each
+    role file beside the copy (``<backup>.people``, ``<backup>.training``), copied and checked with its
+    key from ``file_keys`` when the person holds it, else copied as its encrypted bytes (a trainer's
+    backup at sign-out copies the people file so).
     """
     _private_dir(folder)
     now = now or datetime.now(UTC)
@@ -138,8 +139,8 @@ def write_backup(db_path: Path, key: bytes | None, folder: Path, office_code: st
     # The partial copy is this backup's own file: another backup started in the same second (two
     # sign-outs, two windows) never writes into it nor deletes it.
     partial = folder / f".{final.name}.{os.getpid()}.partial"
-    people_source = path_for(db_path)
-    people_partial = folder / f".{final.name}.people.{os.getpid()}.partial" if people_source.exists() else None
+    parts = {name: folder / f".{final.name}.{name}.{os.getpid()}.partial" for name in NAMES
+             if path_for(db_path, name).exists()}
     remove_backup_leftovers(folder)
     try:
         # One step: the copy reads one snapshot (WAL lets writers go on); in several steps every
@@ -150,39 +151,41 @@ def write_backup(db_path: Path, key: bytes | None, folder: Path, office_code: st
             raise StoreError(_("The new backup failed its integrity check ({problem}); it was deleted. "
                                "The database itself was not changed.").format(problem=problems[0]))
         counts = table_counts(partial, key)
-        people_meta = None
-        if people_partial is not None:
-            people_meta = _copy_people(people_source, people_partial, people_key)
-            counts.update(people_meta.pop("counts", {}))
+        files_meta = {}
+        for name, part in parts.items():
+            files_meta[name] = _copy_role_file(path_for(db_path, name), part, (file_keys or {}).get(name))
+            counts.update(files_meta[name].pop("counts", {}))
         revisions = schema_revisions(partial, key)
         data = dict(key_snapshot or {"format": keys.FORMAT, "slots": {}})
         data["backup"] = {"created_at": now.isoformat(), "office": office_code, "reason": reason,
                           "encrypted": key is not None, "key_id": keys.key_id(key) if key else None,
                           "counts": counts, "schema": revisions, "integrity": "ok",
-                          "source": db_path.name, "audit": audit, "people": people_meta}
+                          "source": db_path.name, "audit": audit, "files": files_meta}
         keys.write_private(sidecar_for(final), json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
         crash_point("backup:sidecar")
-        if people_partial is not None:  # the people part first: a backup whose .db exists is whole
-            os.replace(people_partial, path_for(final))
+        for name, part in parts.items():  # the role files first: a backup whose .db exists is whole
+            if Path(f"{part}-wal").exists():
+                os.replace(f"{part}-wal", f"{path_for(final, name)}-wal")
+            os.replace(part, path_for(final, name))
         os.replace(partial, final)
         fsync_dir(folder)
     except OSError as exc:
-        _abandon(partial, final, people_partial)
+        _abandon(partial, final, parts)
         raise StoreError(_("The backup could not be written to {folder}: {reason}. If it is on a USB drive, "
                            "check that the drive is connected and has free space.").format(
             folder=folder, reason=exc.strerror or exc)) from exc
     except StoreError:
-        _abandon(partial, final, people_partial)
+        _abandon(partial, final, parts)
         raise
     except Exception as exc:  # the database driver's own errors (a full disk, a locked or unreadable file)
-        _abandon(partial, final, people_partial)
+        _abandon(partial, final, parts)
         if "full" in str(exc).lower():
             raise StoreError(_("There is not enough free space in {folder} for the backup. Free some space there "
                                "or choose another backup folder.").format(folder=folder)) from exc
         raise StoreError(_("The backup could not be made: {reason}. The database itself was not changed.").format(
             reason=exc)) from exc
     except BaseException:
-        _abandon(partial, final, people_partial)
+        _abandon(partial, final, parts)
         raise
     described = describe(final)
     assert described is not None
@@ -213,8 +216,8 @@ def _claim_name(folder: Path, base: str, reason: str, suffix: str = ".db") -> Pa
         return final
 
 
-def _copy_people(source: Path, dest: Path, key: bytes | None) -> dict[str, Any]:
-    """Copy the people file into a backup: with its key through the online backup API (then checked and
+def _copy_role_file(source: Path, dest: Path, key: bytes | None) -> dict[str, Any]:
+    """Copy a role file into a backup: with its key through the online backup API (then checked and
     counted), else its encrypted bytes and write-ahead log as they are, retried while it changes."""
     import shutil
 
@@ -242,14 +245,14 @@ def _copy_people(source: Path, dest: Path, key: bytes | None) -> dict[str, Any]:
             fsync_file(dest)
             return {"copied": "bytes", "wal": dest_wal.exists()}
     dest_wal.unlink(missing_ok=True)
-    raise StoreError(_("The people file kept changing while it was copied (someone else is working): the backup "
+    raise StoreError(_("A file of the database kept changing while it was copied (someone else is working): the backup "
                        "was not made. It will be made at the next sign-out."))
 
 
-def _abandon(partial: Path, final: Path, people_partial: Path | None = None) -> None:
+def _abandon(partial: Path, final: Path, parts: dict[str, Path] | None = None) -> None:
     """A failed backup leaves nothing behind: its partial copies and its reserved name go."""
-    if people_partial is not None:
-        for leftover in (people_partial, Path(f"{people_partial}-wal")):
+    for part in (parts or {}).values():
+        for leftover in (part, Path(f"{part}-wal")):
             leftover.unlink(missing_ok=True)
     for leftover in (partial, sidecar_for(final) if not final.exists() else None):
         if leftover is not None:
@@ -294,27 +297,34 @@ def rotation_victims(backups: list[BackupFile], daily: int = 7, weekly: int = 4,
 
 def delete_backup(backup: BackupFile) -> None:
     backup.path.unlink(missing_ok=True)
-    for companion in (path_for(backup.path), Path(f"{path_for(backup.path)}-wal"), sidecar_for(backup.path)):
+    role_parts = [Path(f"{path_for(backup.path, name)}{suffix}") for name in NAMES for suffix in ("", "-wal")]
+    for companion in (*role_parts, sidecar_for(backup.path)):
         companion.unlink(missing_ok=True)
 
 
-def check_backup(path: Path, key: bytes | None, people_key: bytes | None = None) -> list[str]:
-    """Problems of a backup file ([] when it is sound): integrity and, if encrypted, page MACs; the
-    people file beside it too, when ``people_key`` is given."""
+def check_backup(path: Path, key: bytes | None, file_keys: dict[str, bytes] | None = None) -> list[str]:
+    """Problems of a backup file ([] when it is sound): integrity and, if encrypted, page MACs; its role
+    files too (those whose keys ``file_keys`` gives), and any of them missing."""
     if not path.is_file():
         return [_("the file does not exist")]
     problems = integrity_check(path, key)
-    people = path_for(path)
-    if not problems and people_key is not None and people.exists():
-        problems = integrity_check(people, people_key)
-    if not problems and key is not None and people_key is None and has_people_part(path) and not people.exists():
-        problems = [_("its people file {name} is missing").format(name=people.name)]
+    for name in role_parts(path):
+        part = path_for(path, name)
+        if problems:
+            break
+        if not part.exists():
+            problems = [_("its file {name} is missing").format(name=part.name)]
+        elif (file_keys or {}).get(name) is not None:
+            problems = integrity_check(part, file_keys[name])  # type: ignore[index]
     return problems
 
 
-def has_people_part(path: Path) -> bool:
-    """Whether a backup was made of a database split in two files (its people file must come with it)."""
-    return bool((read_sidecar(path).get("backup") or {}).get("people")) or path_for(path).exists()
+def role_parts(path: Path) -> list[str]:
+    """The role files a backup was made with (each must come with it): :mod:`desktop.store.role_files`."""
+    meta = read_sidecar(path).get("backup") or {}
+    recorded = meta.get("files") if isinstance(meta, dict) else None
+    recorded = recorded if isinstance(recorded, dict) else {}
+    return [name for name in NAMES if name in recorded or path_for(path, name).exists()]
 
 
 def stage_restore(backup_path: Path, key: bytes | None, target: Path) -> Path:
@@ -340,23 +350,20 @@ def stage_restore(backup_path: Path, key: bytes | None, target: Path) -> Path:
     return staging
 
 
-def stage_restore_people(backup_path: Path, people_key: bytes, target: Path) -> Path | None:
-    """The backup's people file copied beside ``target`` (same key and salt), synced and checked; None when
-    the backup has none (a database from before the split: its people are in the main file)."""
+def stage_restore_file(backup_path: Path, name: str, key: bytes, target: Path) -> Path:
+    """The backup's role file ``name`` copied beside ``target`` (same key and salt), synced and checked."""
     from desktop.store.swap import aside
 
-    source = path_for(backup_path)
+    source = path_for(backup_path, name)
     if not source.exists():
-        if has_people_part(backup_path):
-            raise StoreError(_("The backup {name} was made with a people file ({people}) that is not beside it: "
-                               "copy both files, then try again. Nothing was changed.").format(
-                name=backup_path.name, people=source.name))
-        return None
-    staging = aside(target, "people-new")
+        raise StoreError(_("The backup {name} was made with a file ({file}) that is not beside it: copy all its "
+                           "files, then try again. Nothing was changed.").format(name=backup_path.name,
+                                                                                  file=source.name))
+    staging = aside(target, f"{name}-new")
     staging.unlink(missing_ok=True)
     try:
-        backup_copy(source, staging, people_key)
-        problems = integrity_check(staging, people_key)
+        backup_copy(source, staging, key)
+        problems = integrity_check(staging, key)
         if problems:
             raise StoreError(_("The restored copy failed its integrity check; nothing was changed."))
     except BaseException:

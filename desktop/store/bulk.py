@@ -89,9 +89,9 @@ def indexes_built_after(conn: Connection, table: Table, rows: int) -> Iterator[N
         conn.exec_driver_sql(f"DROP INDEX {ix.name}")
     yield
     if rebuild:
-        from desktop.store.people_file import schema_of
+        from desktop.store.role_files import schema_of
 
-        schema = schema_of(conn, table.name)  # the people file's tables: their indexes go there too
+        schema = schema_of(conn, table.name)  # a role file's tables: their indexes go there too
         target = conn.execution_options(schema_translate_map={None: schema}) if schema else conn
         for ix in rebuild:
             ix.create(target)

@@ -155,10 +155,11 @@ class Database:
 
     def __init__(self, url: str, *, key_pragma: Callable[[object], None] | None = None,
                  module: object | None = None, echo: bool = False, key: bytes | None = None,
-                 salt: bytes | None = None, people: tuple[Path, bytes] | None = None) -> None:
+                 salt: bytes | None = None, files: dict[str, tuple[Path, bytes]] | None = None) -> None:
         self.url = make_url(url)
-        # The people file attached to every connection (desktop.store.people_file), when this session holds its key.
-        self.people = people
+        # The role files attached to every connection, name → (path, key) (desktop.store.role_files): those
+        # whose keys this session holds.
+        self.files: dict[str, tuple[Path, bytes]] = dict(files or {})
         self.key = key  # the raw SQLCipher key of an encrypted file (None: plain SQLite or a server)
         self.keyring: object | None = None  # desktop.store.keys.Keyring of an encrypted file, set by workspace
         if key is not None:
@@ -175,7 +176,7 @@ class Database:
             kwargs["connect_args"] = server_connect_args(self.url)
         self.engine = create_engine(self.url, **kwargs)
         if self.is_sqlite:
-            _configure_sqlite(self.engine, key_pragma, self._attach_people)
+            _configure_sqlite(self.engine, key_pragma, self._attach_files)
         elif self.is_server:
             _configure_server(self.engine)
         # A Database dropped without dispose() (a command that returns early) still closes its
@@ -189,16 +190,22 @@ class Database:
     def _apply_key(self, dbapi_conn) -> None:
         key_pragma_for(self.key, self._salt)(dbapi_conn)  # type: ignore[arg-type]
 
-    def _attach_people(self, dbapi_conn) -> None:
-        if self.people is not None:
-            from desktop.store.people_file import attach
+    def _attach_files(self, dbapi_conn) -> None:
+        if self.files:
+            from desktop.store.role_files import attach
 
-            attach(dbapi_conn, *self.people)
+            for name, (path, key) in self.files.items():
+                attach(dbapi_conn, name, path, key)
 
-    def attach_people(self, path: Path | None, key: bytes | None = None) -> None:
-        """Connections from now on attach the people file at ``path`` under ``key`` (None: none)."""
+    def attach_file(self, name: str, path: Path, key: bytes) -> None:
+        """Connections from now on attach role file ``name`` at ``path`` under ``key``."""
         self.engine.dispose()
-        self.people = (Path(path), key) if path is not None and key is not None else None
+        self.files[name] = (Path(path), key)
+
+    @property
+    def people(self) -> tuple[Path, bytes] | None:
+        """The attached people file (path, key), if this session holds its key."""
+        return self.files.get("people")
 
     def rekey(self, key: bytes) -> None:
         """The file now has another key (desktop.store.rotation): new connections use it."""
@@ -504,7 +511,7 @@ OpenHook = Callable[[str], Database]
 def open_database(target: str | os.PathLike[str], *, factory: OpenHook | None = None,
                   pre_upgrade_backup: Callable[[Database, Path], Path] | None = None,
                   key: bytes | None = None, salt: bytes | None = None,
-                  people: tuple[Path, bytes] | None = None) -> Database:
+                  files: dict[str, tuple[Path, bytes]] | None = None) -> Database:
     """Open (creating if needed) a database and bring its schema to the Alembic head.
 
     With ``key`` the file is a SQLCipher database under that raw key (created encrypted, with
@@ -520,7 +527,7 @@ def open_database(target: str | os.PathLike[str], *, factory: OpenHook | None = 
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # the data folder: this OS user only
         if not path.exists():
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-    db = factory(url) if factory else Database(url, key=key, salt=salt, people=people)
+    db = factory(url) if factory else Database(url, key=key, salt=salt, files=files)
     try:
         current, heads = db.schema_state()
     except Exception as exc:  # not a database, wrong key, …

@@ -63,7 +63,7 @@ def _fts_ddl(schema: str | None = None) -> str:
 def create(conn: Connection) -> None:
     """Build the full-text index over ``person_name_index`` (its rows included)."""
     if conn.dialect.name == "sqlite":
-        from desktop.store.people_file import schema_of
+        from desktop.store.role_files import schema_of
 
         schema = schema_of(conn, "person_name_index")
         conn.exec_driver_sql(_fts_ddl(schema))
@@ -122,7 +122,7 @@ def built_after(conn: Connection, rows: int) -> Iterator[None]:
             conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
     yield
     if active and conn.dialect.name == "sqlite":
-        from desktop.store.people_file import schema_of
+        from desktop.store.role_files import schema_of
 
         _create_triggers(conn, schema_of(conn, "person_name_index"))
         conn.exec_driver_sql(f"INSERT INTO {FTS}({FTS}) VALUES ('rebuild')")

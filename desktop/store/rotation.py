@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop.i18n import _
-from desktop.store import keys, people_file, swap, wraps
+from desktop.store import keys, role_files, swap, wraps
 from desktop.store.files import StoreError, crash_point, fsync_file, key_pragma_for, sqlcipher_module
 
 
@@ -121,7 +121,7 @@ def rotate(db, *, drop: tuple[str, ...] = (), recovery_key: str | None = None) -
     path = Path(db.path)
     salt = new_salt()
     key = database_key(master, salt)
-    people = db.people  # (path, key) of the attached people file, rekeyed with the main file
+    files = dict(db.files)  # the attached role files, name → (path, key): rekeyed with the main file
     with keyring.key_file.locked():
         data = keyring.key_file.read()
         old_sign = keyring.role_key("sign")
@@ -129,33 +129,32 @@ def rotate(db, *, drop: tuple[str, ...] = (), recovery_key: str | None = None) -
             rows = conn.exec_driver_sql("SELECT username, role FROM user_account WHERE active").all()
             conn.rollback()
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")  # every attached file's
-            if people is None and people_file.is_split(conn):
-                raise people_file.PeopleFileMissingError(people_file.missing_message(path))
+            for name in role_files.NAMES:
+                if name not in files and role_files.is_split(conn, name):
+                    raise role_files.RoleFileMissingError(role_files.missing_message(path, name))
         admins = {keys.slot_name(name) for (name, role) in rows if role == "admin"}
         roles = {keys.slot_name(name): role for (name, role) in rows}
         db.dispose()
         staged = swap.aside(path, "rotating")
         staged_keys = swap.aside(path, "keys-new")
-        staged_people = swap.aside(path, "people-new") if people is not None else None
+        staged_files = {name: swap.aside(path, f"{name}-new") for name in files}
         try:
             export_copy(path, db.key, staged, key, salt)
             reseal_copy(staged, key, old_sign, wraps.role_key(master, salt, "sign"))
-            if people is not None and staged_people is not None:  # the people file under the new people key
-                people_key = wraps.role_key(master, salt, "people")
-                export_copy(people[0], people[1], staged_people, people_key, new_salt())
-                crash_point("rotate:people")
+            for name, (file_path, file_key) in files.items():  # each role file under its new role key
+                export_copy(file_path, file_key, staged_files[name], wraps.role_key(master, salt, name), new_salt())
+                crash_point(f"rotate:{name}")
             removed = regrant(data, key, salt, master, drop, admins, roles)
             keys.write_private(staged_keys, json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
             crash_point("rotate:staged")
         except BaseException:
-            for leftover in (staged, staged_keys, staged_people):
-                if leftover is not None:
-                    leftover.unlink(missing_ok=True)
+            for leftover in (staged, staged_keys, *staged_files.values()):
+                leftover.unlink(missing_ok=True)
             raise
-        swap.commit_swap(path, db_from=staged, keys_from=staged_keys, people_from=staged_people)
+        swap.commit_swap(path, db_from=staged, keys_from=staged_keys, files_from=staged_files)
     db.rekey(key)
-    if people is not None:
-        db.attach_people(people[0], wraps.role_key(master, salt, "people"))
+    for name, (file_path, _file_key) in files.items():
+        db.attach_file(name, file_path, wraps.role_key(master, salt, name))
     keyring.key = key
     keyring.master = master
     if recovery_key is not None:

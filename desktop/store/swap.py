@@ -20,7 +20,8 @@ from pathlib import Path
 from desktop.i18n import _
 from desktop.store.files import StoreError, crash_point, fsync_dir, pid_alive
 
-JOBS = ("encrypting", "restoring", "rotating", "creating", "keys-new", "partial", "splitting", "people-new")
+JOBS = ("encrypting", "restoring", "rotating", "creating", "keys-new", "partial", "splitting", "people-new",
+        "training-new")
 LEFTOVER_SUFFIXES = (*JOBS, "tmp")  # "tmp": a key file write cut off (see keys.write_private)
 
 
@@ -44,16 +45,18 @@ def _write_journal(journal: Path, data: dict) -> None:
     write_private(journal, json.dumps(data, sort_keys=True).encode("utf-8"))
 
 
-def people_path(target: Path) -> Path:
-    from desktop.store.people_file import path_for
+def role_file(target: Path, name: str) -> Path:
+    from desktop.store.role_files import path_for
 
-    return path_for(target)
+    return path_for(target, name)
 
 
 def commit_swap(target: Path, *, db_from: Path | None = None, keys_from: Path | None = None,
-                drop_keys: bool = False, people_from: Path | None = None, drop_people: bool = False) -> None:
-    """Put ``db_from`` at ``target``, ``keys_from`` at its key file (or set the key file aside) and
-    ``people_from`` at its people file (or, ``drop_people``, set a people file there aside).
+                drop_keys: bool = False, files_from: dict[str, Path] | None = None,
+                drop_files: tuple[str, ...] = ()) -> None:
+    """Put ``db_from`` at ``target``, ``keys_from`` at its key file (or set the key file aside), each of
+    ``files_from`` at its role file (:mod:`desktop.store.role_files`), and set the role files of
+    ``drop_files`` aside.
 
     Every file must already be written and synced. Once the journal is written the change
     happens, now or at the next start.
@@ -61,8 +64,8 @@ def commit_swap(target: Path, *, db_from: Path | None = None, keys_from: Path | 
     journal = journal_for(target)
     _write_journal(journal, {"db_from": db_from.name if db_from else None,
                              "keys_from": keys_from.name if keys_from else None, "drop_keys": drop_keys,
-                             "people_from": people_from.name if people_from else None,
-                             "drop_people": drop_people})
+                             "files_from": {name: path.name for name, path in (files_from or {}).items()},
+                             "drop_files": list(drop_files)})
     fsync_dir(target.parent)
     crash_point("swap:journal")
     finish_swap(target)
@@ -82,21 +85,23 @@ def finish_swap(target: Path) -> bool:
     folder = target.parent
     db_from = folder / data["db_from"] if data.get("db_from") else None
     keys_from = folder / data["keys_from"] if data.get("keys_from") else None
-    people_from = folder / data["people_from"] if data.get("people_from") else None
     try:
-        pp = people_path(target)
-        if people_from is not None and people_from.exists():
-            for suffix in ("-wal", "-shm"):
-                Path(f"{pp}{suffix}").unlink(missing_ok=True)
-            os.replace(people_from, pp)
-            fsync_dir(folder)
-            crash_point("swap:people")
-        elif data.get("drop_people") and pp.exists():
-            kept = f"{pp}.replaced-{datetime.now():%Y%m%d-%H%M%S}"
-            for suffix in ("-wal", "-shm", ""):  # with its write-ahead log: the copy set aside stays whole
-                if Path(f"{pp}{suffix}").exists():
-                    os.replace(f"{pp}{suffix}", f"{kept}{suffix}")
-            fsync_dir(folder)
+        for name, from_name in sorted((data.get("files_from") or {}).items()):  # the role files first
+            role_from, rf = folder / from_name, role_file(target, name)
+            if role_from.exists():
+                for suffix in ("-wal", "-shm"):
+                    Path(f"{rf}{suffix}").unlink(missing_ok=True)  # they belong to the file being replaced
+                os.replace(role_from, rf)
+                fsync_dir(folder)
+                crash_point(f"swap:{name}")
+        for name in data.get("drop_files") or ():
+            rf = role_file(target, name)
+            if rf.exists():
+                kept = f"{rf}.replaced-{datetime.now():%Y%m%d-%H%M%S}"
+                for suffix in ("-wal", "-shm", ""):  # with its write-ahead log: the copy set aside stays whole
+                    if Path(f"{rf}{suffix}").exists():
+                        os.replace(f"{rf}{suffix}", f"{kept}{suffix}")
+                fsync_dir(folder)
         if db_from is not None and db_from.exists():
             for suffix in ("-wal", "-shm"):
                 Path(f"{target}{suffix}").unlink(missing_ok=True)  # they belong to the file being replaced

@@ -168,7 +168,8 @@ def test_restore_into_a_fresh_folder_gives_the_same_counts_and_a_sound_audit_log
     assert main(["--lang", "en", "--db", str(fresh), "backup", "restore", str(path), "--user", "admin"]) == 0
     assert "Restored the backup" in capsys.readouterr().out
     assert main(["--lang", "en", "--db", str(fresh), "audit", "verify", "--user", "admin"]) == 0
-    ctx = workspace.open_signed_in(fresh, "clerk", PASSWORD)  # the passwords of the backup's day
+    workspace.open_signed_in(fresh, "clerk", PASSWORD).db.dispose()  # the passwords of the backup's day
+    ctx = workspace.open_signed_in(fresh, "admin", PASSWORD)  # who reads every file
     try:
         counts = backup.record_counts(ctx.db)
     finally:

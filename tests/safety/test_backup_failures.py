@@ -110,7 +110,7 @@ def test_a_full_disk_is_said_logged_and_loses_nothing(admin_enc, tmp_path, monke
     monkeypatch.setattr(files, "backup_copy", fills_the_disk)
     with pytest.raises(StoreError, match="not enough free space"):
         backup.create_backup(admin_enc, target)
-    made = [old.path.name, old.path.name + ".keys", old.path.name + ".people"]
+    made = [old.path.name + suffix for suffix in ("", ".keys", ".people", ".training")]
     assert sorted(p.name for p in target.iterdir()) == sorted(made)
     assert integrity_check(old.path, admin_enc.db.key) == []  # the earlier backup is untouched
     assert "not enough free space" in _backup_events(admin_enc)[0]

@@ -128,9 +128,14 @@ def test_a_clerk_who_edits_their_role_to_trainer_still_cannot_sign(encrypted_off
     ctx = encrypted_office.sign_in("clerk")
     try:
         assert ctx.actor.role == "trainer"
-        setup = make_course(ctx, code="FALSO-1", people=PEOPLE[1:2], sessions=1, signatories=False)
-        with pytest.raises(PermissionDenied, match=r"signing key|clave de firma"):
-            certificates.issue_certificates(ctx, setup.course_id, tmp_path / "forged.pdf")
+        # The trainings are in the training file, which the clerk's slot does not open: no course to issue from.
+        assert "training" not in ctx.db.files
+        with pytest.raises(Exception, match="no such table: course"):
+            make_course(ctx, code="FALSO-1", people=PEOPLE[1:2], sessions=1, signatories=False)
+        with ctx.db.transaction() as session:  # and the signing key does not unseal for them
+            key = session.scalar(select(SigningKey))
+            with pytest.raises(PermissionDenied, match=r"signing key|clave de firma"):
+                certificates.signing_seed(session, key)
     finally:
         ctx.db.dispose()
 
@@ -274,7 +279,7 @@ def _main_file_text(path: Path, key: bytes) -> str:
 def test_a_trainer_reads_no_person_through_any_entry_point(encrypted_office, tmp_path, capsys) -> None:
     from desktop.cli import main
     from desktop.services import people
-    from desktop.store import people_file
+    from desktop.store import role_files as people_file
 
     path = encrypted_office.path
     name = _with_a_person(encrypted_office)
@@ -359,7 +364,7 @@ def test_a_trainer_who_makes_themself_a_clerk_still_reads_no_person(encrypted_of
 
 
 def test_after_a_clerk_leaves_their_old_people_key_opens_nothing(encrypted_office) -> None:
-    from desktop.store import people_file
+    from desktop.store import role_files as people_file
 
     path = encrypted_office.path
     name = _with_a_person(encrypted_office)
@@ -385,3 +390,42 @@ def test_after_a_clerk_leaves_their_old_people_key_opens_nothing(encrypted_offic
         assert [p.family_name_1 for p in people.search_people(ctx, name)] == [name]
     finally:
         ctx.db.dispose()
+
+
+def test_a_clerk_reads_no_course_nor_participant_through_any_entry_point(encrypted_office, tmp_path, capsys,
+                                                                         monkeypatch) -> None:
+    from desktop.cli import main
+    from desktop.store import role_files
+
+    path = encrypted_office.path
+    trainer_ctx = encrypted_office.sign_in("trainer")
+    try:  # a course whose participant has a name found nowhere else
+        make_course(trainer_ctx, code="MESA-9", people=[("Wilfrido", "Quiñónez Arboleda", "77665544", "M",
+                                                          "alcaldia", "Inspector")], sessions=1, signatories=False)
+    finally:
+        trainer_ctx.db.dispose()
+    training_path = role_files.path_for(path, "training")
+    clerk = keys.KeyFile(keys.key_file_for(path)).unlock_with_password("clerk", PASSWORD)
+    assert "training" not in clerk.roles
+    main_text = _main_file_text(path, clerk.key)
+    assert "Quiñónez" not in main_text and "MESA-9" not in main_text
+    assert "course" not in role_files.main_tables(connect_raw(path, clerk.key))
+    for material in (clerk.key, *clerk.roles.values()):
+        conn = connect_raw(training_path, material)
+        with pytest.raises(Exception, match=r"not a database|file is encrypted"):
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        conn.close()
+    monkeypatch.setenv("ENLACE_PASSWORD", PASSWORD)
+    for args in (["training", "courses", "--user", "clerk"],):
+        assert main(["--lang", "en", "--db", str(path), *args]) != 0
+        out = capsys.readouterr()
+        assert "Traceback" not in out.err and "MESA-9" not in out.out + out.err
+    for username in ("trainer", "supervisor", "admin"):  # who may read trainings does
+        ctx = encrypted_office.sign_in(username)
+        try:
+            assert "training" in ctx.db.files
+            from desktop.services import training
+
+            assert "MESA-9" in [c.code for c in training.list_courses(ctx)]
+        finally:
+            ctx.db.dispose()

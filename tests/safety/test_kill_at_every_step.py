@@ -22,7 +22,8 @@ from desktop.services import people, workspace
 from desktop.services.office import OfficeForm
 from desktop.services.security import auth
 from desktop.services.workspace import backup
-from desktop.store import files, people_file
+from desktop.store import files
+from desktop.store import role_files as people_file
 from desktop.store.database import integrity_check
 from desktop.store.models import CatalogItem, Person
 from tests.conftest import PASSWORD

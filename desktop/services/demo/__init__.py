@@ -104,9 +104,8 @@ def reset_demo(location: str) -> str:
         copy = safety_copy(db, "pre-reset")
     finally:
         db.dispose()
-    people = f"{location}.people"  # desktop.store.people_file: the demo's people, in their own file
-    for leftover in (location, f"{location}-wal", f"{location}-shm", str(key_file_for(location)), people,
-                     f"{people}-wal", f"{people}-shm"):
+    role_files = [f"{location}.{name}{suffix}" for name in ("people", "training") for suffix in ("", "-wal", "-shm")]
+    for leftover in (location, f"{location}-wal", f"{location}-shm", str(key_file_for(location)), *role_files):
         if os.path.exists(leftover):
             os.remove(leftover)
     return str(copy.path)

@@ -101,7 +101,7 @@ def record_consent(ctx: AppContext, person_id: uuid.UUID, scopes: list[str], giv
                                   {"given_on": _("Before the birth date")})
         if service_id is not None and "share_with_services" in scopes and session.get(Service, service_id) is None:
             # Checked here: in an encrypted office consent and the directory are in two files, and no
-            # foreign key joins them (desktop.store.people_file).
+            # foreign key joins them (desktop.store.role_files).
             raise ValidationError(_("That service is not in the directory."), {"service": _("Not in the directory")})
         if "registration" in scopes and person.registration_consent_answer:
             person.registration_consent_answer = ""  # consent given now: the earlier answer no longer holds

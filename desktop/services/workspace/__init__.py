@@ -25,7 +25,7 @@ from desktop.services.workspace.opening import (  # noqa: F401
     is_encrypted,
     journal_pending,
     open_store,
-    split_people,
+    split_role_files,
 )
 from desktop.services.workspace.recovery import (  # noqa: F401
     encrypt_in_place,

@@ -136,7 +136,7 @@ def create_backup(ctx: AppContext, folder: str | Path | None = None, *, reason: 
             anchor = checkpoints.for_backup(db) if db.key is not None else None
             made = files.write_backup(db.path, db.key, target, _office_code(db), reason=reason,
                                       key_snapshot=_snapshot(db), progress=progress, audit=anchor,
-                                      people_key=_people_key(db))
+                                      file_keys=_file_keys(db))
     except Exception as exc:  # every failure is in the audit log, whatever raised it
         with db.transaction() as session:
             audit.record(session, ctx.username, "backup", "backup", None,
@@ -157,13 +157,13 @@ def safety_copy(db: Database, reason: str) -> BackupInfo:
     if db.path is None:
         raise ValidationError(_("This database is on a server: back it up with the server's own tools."))
     made = files.write_backup(db.path, db.key, backup_folder(db), _office_code(db), reason=reason,
-                              key_snapshot=_snapshot(db), people_key=_people_key(db))
+                              key_snapshot=_snapshot(db), file_keys=_file_keys(db))
     return _info(made)
 
 
-def _people_key(db: Database) -> bytes | None:
-    """The key of the people file attached to ``db`` (None: not split, or not held by this session)."""
-    return db.people[1] if db.people is not None else None
+def _file_keys(db: Database) -> dict[str, bytes]:
+    """The keys of the role files attached to ``db`` (those this session holds), by file name."""
+    return {name: file_key for name, (_path, file_key) in db.files.items()}
 
 
 _background: list[threading.Thread] = []
@@ -374,16 +374,19 @@ def _derived_backup_key(path: Path, unlock: Unlock | None) -> bytes | None:
     return key
 
 
-def backup_people_key(path: Path, key: bytes | None, masters: list[bytes] = (),  # type: ignore[assignment]
-                      unlock: Unlock | None = None) -> bytes | None:
-    """The people-file key of a backup (whose main file opens with ``key``): derived from a master key
-    that derives ``key`` (an administrator's, the recovery key's, or the one an administrator's
-    password of that day unwraps from the backup's key file). None when nothing given derives it."""
-    from desktop.store import people_file
+def backup_file_keys(path: Path, key: bytes | None, masters: list[bytes] = (),  # type: ignore[assignment]
+                     unlock: Unlock | None = None) -> dict[str, bytes]:
+    """The role-file keys of a backup (whose main file opens with ``key``), by file name: derived from a
+    master key that derives ``key`` (an administrator's, the recovery key's, or the one an administrator's
+    password of that day unwraps from the backup's key file), else those a password of that day's slot
+    grants. Only for the role files the backup has."""
+    from desktop.store import role_files
 
-    if key is None or not files.has_people_part(path):
-        return None
+    names = files.role_parts(path) if key is not None else []
+    if not names:
+        return {}
     candidates = [m for m in masters if m]
+    granted: dict[str, bytes] = {}
     if unlock is not None and unlock.recovery_key:
         normal = keys.normalize_recovery_key(unlock.recovery_key)
         if normal is not None:
@@ -393,16 +396,15 @@ def backup_people_key(path: Path, key: bytes | None, masters: list[bytes] = (), 
             opened = keys.KeyFile(files.sidecar_for(path)).unlock_with_password(unlock.username, unlock.password or "")
         except (keys.WrongSecret, keys.KeyFileError):
             opened = None
-        if opened is not None:
-            if opened.master is not None:
-                candidates.append(opened.master)
-            elif opened.roles.get("people") and keys.key_id(opened.key) == keys.key_id(key):
-                return opened.roles["people"]
+        if opened is not None and opened.master is not None:
+            candidates.append(opened.master)
+        elif opened is not None and keys.key_id(opened.key) == keys.key_id(key):  # type: ignore[arg-type]
+            granted = dict(opened.roles)
     for master in candidates:
-        found = people_file.key_for(path, key, master, None)
-        if found is not None:
-            return found
-    return None
+        derived = role_files.keys_for(path, key, master, None)  # type: ignore[arg-type]
+        if derived:
+            return {name: derived[name] for name in names if name in derived}
+    return {name: granted[name] for name in names if name in granted}
 
 
 def inspect_backup(path: str | Path, known_keys: list[bytes] = (),  # type: ignore[assignment]
@@ -421,16 +423,16 @@ def inspect_backup(path: str | Path, known_keys: list[bytes] = (),  # type: igno
         checked = server_backup.check(path, unlock.username, unlock.password or "")
         return BackupSummary(path, checked.created_at, checked.office, True, checked.counts, checked.problems)
     key = backup_key(path, known_keys, unlock, masters)
-    people_key = backup_people_key(path, key, masters, unlock)
+    file_keys = backup_file_keys(path, key, masters, unlock)
     described = files.describe(path)
     meta = files.read_sidecar(path).get("backup") or {}
-    problems = files.check_backup(path, key, people_key)
+    problems = files.check_backup(path, key, file_keys)
     counts: dict[str, int] = {}
     if not problems:
         try:
             counts = files.table_counts(path, key)
-            if people_key is not None:
-                counts.update(files.table_counts(people_file_of(path), people_key))
+            for name, file_key in file_keys.items():
+                counts.update(files.table_counts(role_file_of(path, name), file_key))
         except Exception as exc:
             problems = [str(exc)]
     created = described.created_at if described else None
@@ -509,16 +511,16 @@ def restore_backup(location: str | Path, path: str | Path, *, ctx: AppContext | 
     target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     if target.exists() and not target_exists:
         target.unlink()  # an empty file left by an interrupted start
-    people_key = backup_people_key(source, key, [master] if master else [], unlock)
-    if files.has_people_part(source) and people_key is None:
-        raise AuthError(_("This backup keeps its people in a second file that only an administrator's password "
+    file_keys = backup_file_keys(source, key, [master] if master else [], unlock)
+    if set(files.role_parts(source) if key is not None else ()) - set(file_keys):
+        raise AuthError(_("This backup keeps part of its data in files that only an administrator's password "
                           "of the day of the backup, or the recovery key, opens."))
     staged = files.stage_restore(source, key, target)
     staged_keys: Path | None = None
-    staged_people: Path | None = None
+    staged_files: dict[str, Path] = {}
     try:
-        if people_key is not None:
-            staged_people = files.stage_restore_people(source, people_key, target)
+        for name, file_key in file_keys.items():
+            staged_files[name] = files.stage_restore_file(source, name, file_key, target)
         if key is not None:
             data = files.read_sidecar(source)
             if data.get("key_id") != keys.key_id(key):  # no usable key file came with the backup
@@ -532,16 +534,16 @@ def restore_backup(location: str | Path, path: str | Path, *, ctx: AppContext | 
             keys.write_private(staged_keys, json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
         crash_point("restore:staged")
     except BaseException:
-        for leftover in (staged, staged_keys, staged_people):
+        for leftover in (staged, staged_keys, *staged_files.values()):
             if leftover is not None:
                 leftover.unlink(missing_ok=True)
         raise
     swap.commit_swap(target, db_from=staged, keys_from=staged_keys, drop_keys=key is None,
-                     people_from=staged_people, drop_people=staged_people is None)
+                     files_from=staged_files, drop_files=tuple(n for n in role_names() if n not in staged_files))
     key_path = keys.key_file_for(target)
 
-    people = people_file_of(target)
-    db = open_database(target, key=key, people=(people, people_key) if staged_people and people_key else None)
+    db = open_database(target, key=key, files={name: (role_file_of(target, name), file_keys[name])
+                                               for name in staged_files})
     try:
         if key is not None:
             db.keyring = keys.Keyring(keys.KeyFile(key_path), key)
@@ -572,15 +574,21 @@ def record_counts(db: Database) -> dict[str, int]:
 
     with db.session() as session:
         names = [n for n in inspect(db.engine).get_table_names() if n != "alembic_version"]
-        if db.people is not None:  # the people file's tables (desktop.store.people_file)
-            names += inspect(db.engine).get_table_names(schema="people")
+        for name in db.files:  # the role files' tables (desktop.store.role_files)
+            names += inspect(db.engine).get_table_names(schema=name)
         return {n: int(session.scalar(select(func.count()).select_from(_table(n))) or 0) for n in names}
 
 
-def people_file_of(path: Path) -> Path:
-    from desktop.store.people_file import path_for
+def role_file_of(path: Path, name: str) -> Path:
+    from desktop.store.role_files import path_for
 
-    return path_for(path)
+    return path_for(path, name)
+
+
+def role_names() -> tuple[str, ...]:
+    from desktop.store.role_files import NAMES
+
+    return NAMES
 
 
 def _table(name: str):

@@ -155,42 +155,40 @@ def _key_opens(path: Path, key: bytes, connect_raw=None) -> bool:
 
 def _open_keyed(path: Path, kf: keys.KeyFile | None, key: bytes, salt: bytes | None = None,
                 master: bytes | None = None, roles: dict[str, bytes] | None = None) -> Database:
-    from desktop.store import people_file
+    from desktop.store import role_files, splitting
     from desktop.store.database import open_database
 
-    people_key = people_file.key_for(path, key, master, roles) if salt is None else None
-    people_path = people_file.path_for(path)
-    attach = (people_path, people_key) if people_key is not None and people_path.exists() else None
-    if attach is not None and not people_file.file_is_split(path, key):
-        attach = None  # a people file left beside a database that keeps its people itself: set aside below
+    file_keys = role_files.keys_for(path, key, master, roles) if salt is None else {}
+    attach = {name: (role_files.path_for(path, name), file_key) for name, file_key in file_keys.items()
+              if role_files.path_for(path, name).exists() and role_files.file_is_split(path, key, name)}
+    # (a role file beside a database that still keeps those tables is set aside when it is split below)
     try:
-        db = open_database(path, key=key, salt=salt, people=attach)
+        db = open_database(path, key=key, salt=salt, files=attach)
     except UnreadableDatabaseError as exc:
-        if attach is not None and _key_opens(path, key):
-            raise UnreadableDatabaseError(people_file.missing_message(path)) from exc
+        if attach and _key_opens(path, key):
+            raise UnreadableDatabaseError("\n".join(role_files.missing_message(path, name) for name in attach)) from exc
         raise UnreadableDatabaseError(_("The database file {path} cannot be opened with its key file: the "
                                         "key file belongs to another database, or the file is damaged. "
                                         "Restore both from a backup.").format(path=path)) from exc
     db.keyring = keys.Keyring(kf, key, master, roles) if kf is not None else None
-    if people_key is not None:
+    if file_keys:
         try:
-            people_file.ensure_split(db, people_key)  # the people tables into their own file, once
+            splitting.ensure_split(db, file_keys)  # each role file's tables into their own file, once
         except BaseException:
             db.dispose()
             raise
     return db
 
 
-def split_people(db: Database) -> bool:
-    """Move the people tables of an encrypted database opened with the people key into their own file now
-    (as the next sign-in would); True when it did. Nothing on a plain file, a server or without the key."""
-    from desktop.store import people_file
+def split_role_files(db: Database) -> list[str]:
+    """Move the tables of every role file whose key the opener of an encrypted database holds into their own
+    files now (as the next sign-in would); returns the files made. Nothing on a plain file or a server."""
+    from desktop.store import role_files, splitting
 
     keyring = db.keyring
     if not isinstance(keyring, keys.Keyring) or db.path is None or db.key is None:
-        return False
-    people_key = people_file.key_for(db.path, db.key, keyring.master, keyring.roles)
-    return people_key is not None and people_file.ensure_split(db, people_key)
+        return []
+    return splitting.ensure_split(db, role_files.keys_for(db.path, db.key, keyring.master, keyring.roles))
 
 
 def _new_encrypted_key(recovery: str | None = None) -> tuple[bytes, bytes, str, bytes]:
