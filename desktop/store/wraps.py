@@ -15,7 +15,8 @@ that no longer open anything in the live database.
 AES-256-GCM ciphertext of the 32-byte Ed25519 seed, the public key as associated data (a sealed
 seed copied onto another key's row does not open). Whoever holds ``D`` but not ``sign`` (a
 clerk's password, or ``D`` copied out of memory) reads only that ciphertext. ``people`` and
-``training`` are granted already; nothing is sealed under them yet (see docs/keys.md).
+``training`` are the SQLCipher keys of the role files (:mod:`desktop.store.role_files`): the people
+tables and the training tables each live in a file only those keys open (see docs/keys.md).
 
 A database without a master key (encrypted before derived keys), a plain file and a PostgreSQL
 server have no role keys: there the seed stays as it is (on a server, column privileges keep it

@@ -263,3 +263,45 @@ def test_backup_files_are_private(admin_enc) -> None:
         assert stat.S_IMODE(made.path.stat().st_mode) == 0o600
         assert stat.S_IMODE(files.sidecar_for(made.path).stat().st_mode) == 0o600
         assert stat.S_IMODE(made.path.parent.stat().st_mode) == 0o700
+
+
+def test_a_clerks_backup_at_sign_out_carries_the_training_file_it_cannot_open(encrypted_office, tmp_path) -> None:
+    """The clerk's automatic backup copies the training file as its encrypted bytes (the clerk holds no key
+    to it); restored by the administrator, the course is there and every file checks out."""
+    from desktop.services import training
+    from desktop.store import role_files
+    from tests.training.helpers import PEOPLE, make_course
+
+    trainer = encrypted_office.sign_in("trainer")
+    try:
+        make_course(trainer, code="COPIA-1", people=PEOPLE[:2], sessions=1, signatories=False)
+    finally:
+        trainer.db.dispose()
+    clerk = encrypted_office.sign_in("clerk")
+    assert "training" not in clerk.db.files
+    made = backup.backup_at_close(clerk, wait=True)
+    assert made is not None
+    assert role_files.path_for(made.path, "training").is_file() and role_files.path_for(made.path, "people").is_file()
+    assert files.read_sidecar(made.path)["backup"]["files"]["training"]["copied"] == "bytes"
+    fresh = tmp_path / "new-pc" / "enlace.db"
+    summary = backup.inspect_backup(made.path, unlock=workspace.Unlock("admin", PASSWORD))
+    assert summary.problems == [] and summary.counts["course"] == 1
+    backup.restore_backup(fresh, made.path, unlock=workspace.Unlock("admin", PASSWORD))
+    admin = workspace.open_signed_in(fresh, "admin", PASSWORD)
+    try:
+        assert [c.code for c in training.list_courses(admin)] == ["COPIA-1"]
+    finally:
+        admin.db.dispose()
+
+
+def test_a_backup_without_its_role_files_is_refused_whole(admin_enc, tmp_path) -> None:
+    from desktop.store import role_files
+
+    made = backup.create_backup(admin_enc, tmp_path / "usb")
+    role_files.path_for(made.path, "people").unlink()
+    summary = backup.inspect_backup(made.path, known_keys=[admin_enc.db.key])
+    assert summary.problems and "people" in summary.problems[0]
+    with pytest.raises((ValidationError, StoreError)):
+        backup.restore_backup(tmp_path / "new-pc" / "enlace.db", made.path,
+                              unlock=workspace.Unlock("admin", PASSWORD))
+    assert not (tmp_path / "new-pc" / "enlace.db").exists()

@@ -333,6 +333,22 @@ def test_a_trainer_reads_no_person_through_any_entry_point(encrypted_office, tmp
     finally:
         for k, v in old.items():
             os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
+    # A backup, opened with the trainer's password: its main file has no person, its people file stays shut.
+    from desktop.services.workspace import backup
+
+    admin = encrypted_office.sign_in()
+    try:
+        made = backup.create_backup(admin, tmp_path / "usb")
+    finally:
+        admin.db.dispose()
+    as_trainer = workspace.Unlock("trainer", PASSWORD)
+    backup_key = backup.backup_key(made.path, unlock=as_trainer)
+    assert "person" not in people_file.main_tables(connect_raw(made.path, backup_key))
+    assert name not in _main_file_text(made.path, backup_key)
+    assert set(backup.backup_file_keys(made.path, backup_key, unlock=as_trainer)) == {"training"}
+    assert "person" not in backup.inspect_backup(made.path, unlock=as_trainer).counts
+    with pytest.raises(PermissionDenied):
+        backup.restore_backup(tmp_path / "trainer-pc" / "enlace.db", made.path, unlock=as_trainer)
     # The clerk, the supervisor and the administrator do read them.
     for username in ("clerk", "supervisor", "admin"):
         ctx = encrypted_office.sign_in(username)

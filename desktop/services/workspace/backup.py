@@ -28,7 +28,7 @@ from desktop.services.core.permissions import Permission
 from desktop.services.security import audit
 from desktop.services.workspace.opening import Unlock
 from desktop.store import backup as files
-from desktop.store import key_hierarchy, keys, swap
+from desktop.store import key_hierarchy, keys, role_files, swap
 from desktop.store.database import Database, connect_raw, open_database
 from desktop.store.files import crash_point
 from desktop.store.models import AuditEvent
@@ -380,8 +380,6 @@ def backup_file_keys(path: Path, key: bytes | None, masters: list[bytes] = (),  
     master key that derives ``key`` (an administrator's, the recovery key's, or the one an administrator's
     password of that day unwraps from the backup's key file), else those a password of that day's slot
     grants. Only for the role files the backup has."""
-    from desktop.store import role_files
-
     names = files.role_parts(path) if key is not None else []
     if not names:
         return {}
@@ -432,7 +430,7 @@ def inspect_backup(path: str | Path, known_keys: list[bytes] = (),  # type: igno
         try:
             counts = files.table_counts(path, key)
             for name, file_key in file_keys.items():
-                counts.update(files.table_counts(role_file_of(path, name), file_key))
+                counts.update(files.table_counts(role_files.path_for(path, name), file_key))
         except Exception as exc:
             problems = [str(exc)]
     created = described.created_at if described else None
@@ -539,10 +537,10 @@ def restore_backup(location: str | Path, path: str | Path, *, ctx: AppContext | 
                 leftover.unlink(missing_ok=True)
         raise
     swap.commit_swap(target, db_from=staged, keys_from=staged_keys, drop_keys=key is None,
-                     files_from=staged_files, drop_files=tuple(n for n in role_names() if n not in staged_files))
+                     files_from=staged_files, drop_files=tuple(n for n in role_files.NAMES if n not in staged_files))
     key_path = keys.key_file_for(target)
 
-    db = open_database(target, key=key, files={name: (role_file_of(target, name), file_keys[name])
+    db = open_database(target, key=key, files={name: (role_files.path_for(target, name), file_keys[name])
                                                for name in staged_files})
     try:
         if key is not None:
@@ -577,18 +575,6 @@ def record_counts(db: Database) -> dict[str, int]:
         for name in db.files:  # the role files' tables (desktop.store.role_files)
             names += inspect(db.engine).get_table_names(schema=name)
         return {n: int(session.scalar(select(func.count()).select_from(_table(n))) or 0) for n in names}
-
-
-def role_file_of(path: Path, name: str) -> Path:
-    from desktop.store.role_files import path_for
-
-    return path_for(path, name)
-
-
-def role_names() -> tuple[str, ...]:
-    from desktop.store.role_files import NAMES
-
-    return NAMES
 
 
 def _table(name: str):
