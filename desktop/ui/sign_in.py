@@ -202,8 +202,18 @@ class SignInDialog(QDialog):
         self.show_error(_("{user} has a new password: sign in with it.").format(user=username))
 
     def show_error(self, message: str) -> None:
+        self.error.setStyleSheet("color: #c62828;")
         self.error.setText(message)
         self.error.show()
+
+    def show_notice(self, message: str) -> None:
+        """A message that is not an error, shown at once (before a long wait on this thread)."""
+        from PySide6.QtWidgets import QApplication
+
+        self.error.setStyleSheet("")
+        self.error.setText(message)
+        self.error.show()
+        QApplication.processEvents()
         # Grow to show the whole message (the layout's minimum height follows the wrapped text).
         layout = self.layout()
         layout.activate()
@@ -231,6 +241,10 @@ class SignInDialog(QDialog):
             warmup.wait_for_password_check()
             started = workspace.begin_sign_in(self.location, username, self.password.text())
             warmup.wait()
+            if workspace.moves_files_first(started):
+                self.show_notice(_("Enlace is moving people and trainings into their own encrypted files, so that "
+                                   "each role opens only what it may read. This happens once and can take a minute "
+                                   "or two; do not close Enlace."))
             self.ctx = workspace.complete_sign_in(started)
         except (EnlaceError, StoreError) as exc:
             self.password.clear()

@@ -37,6 +37,7 @@ from desktop.services.workspace.signing_in import (  # noqa: F401
     begin_sign_in,
     complete_sign_in,
     is_demo,
+    moves_files_first,
     needs_setup,
     office_label,
     open_signed_in,

@@ -193,6 +193,17 @@ def begin_sign_in(location: str | os.PathLike[str], username: str, password: str
     return SignInStart(str(location), username, password, path, unlocked)
 
 
+def moves_files_first(start: SignInStart) -> bool:
+    """Whether completing this sign-in first moves people or trainings into their own files (once per
+    database, a minute or two on a very large one: the window says so before it waits)."""
+    from desktop.store import role_files
+
+    if start.path is None or start.unlocked is None:
+        return False
+    held = role_files.keys_for(start.path, start.unlocked.key, start.unlocked.master, start.unlocked.roles)
+    return any(not role_files.file_is_split(start.path, start.unlocked.key, name) for name in held)
+
+
 def complete_sign_in(start: SignInStart) -> AppContext:
     """The second step of :func:`open_signed_in`: open (and migrate) the database, record the sign-in."""
     from desktop.services.security import auth

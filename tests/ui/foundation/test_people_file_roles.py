@@ -60,3 +60,35 @@ def test_every_screen_works_for_each_role_when_the_people_are_in_their_own_file(
             assert [hit.family_name_1 for hit in people.search_people(window.ctx, "Quintero")] == ["Quintero"]
         session._end_session()
     assert "no such table" not in caplog.text
+
+
+def test_the_sign_in_that_moves_the_files_says_so_first(qtbot, tmp_path, qt_settings) -> None:
+    """An office from before role files: the first sign-in moves people and trainings into their own files
+    and the dialog says so (in Spanish) before it waits; the next sign-in says nothing."""
+    from PySide6.QtCore import Qt
+
+    from desktop.i18n import use_language
+    from desktop.services.core.context import AppContext
+    from desktop.services.workspace import setup
+    from desktop.ui.sign_in import SignInDialog
+
+    path = tmp_path / "data" / "enlace.db"
+    db = workspace.open_store(path)  # a new file opened this way keeps every table in the main file
+    setup.setup_office(db, OfficeForm(code="CUC", name="Oficina", country="CO"), "admin", "Ana Admin", PASSWORD)
+    AppContext(db, auth.sign_in(db, "admin", PASSWORD))
+    db.dispose()
+    assert not Path(f"{path}.people").exists()
+    with use_language("es"):
+        for first in (True, False):
+            dialog = SignInDialog(str(path))
+            qtbot.addWidget(dialog)
+            dialog.show()
+            qtbot.waitExposed(dialog)
+            dialog.username.clear()
+            qtbot.keyClicks(dialog.username, "admin")
+            qtbot.keyClicks(dialog.password, PASSWORD)
+            qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+            assert dialog.ctx is not None, (dialog.username.text(), dialog.error.text())
+            assert ("una sola vez" in dialog.error.text()) == first, dialog.error.text()
+            assert set(dialog.ctx.db.files) == {"people", "training"}
+            dialog.ctx.db.dispose()
