@@ -246,7 +246,11 @@ class Database:
         service returns them to callers that read their attributes after the block.
         """
         with self._read() as session:
-            yield session
+            try:
+                yield session
+            except Exception as exc:
+                self._raise_if_not_held(exc)
+                raise
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -263,7 +267,22 @@ class Database:
         except Exception as exc:
             if is_busy_error(exc):
                 raise DatabaseBusyError(busy_message(BUSY_TIMEOUT_MS // 1000)) from exc
+            self._raise_if_not_held(exc)
             raise
+
+    def _raise_if_not_held(self, exc: BaseException) -> None:
+        """A query that reached a table of a role file this session holds no key to (desktop.store.role_files):
+        say so in the user's language, instead of SQLite's ``no such table``."""
+        if self.key is None:
+            return
+        match = re.search(r"no such table: (?:\w+\.)?(\w+)", str(exc))
+        if match is None:
+            return
+        from desktop.store.role_files import RoleFileNotHeldError, not_held_message, owner_of
+
+        name = owner_of(match.group(1))
+        if name is not None and name not in self.files:
+            raise RoleFileNotHeldError(not_held_message(name)) from exc
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -65,6 +65,25 @@ MOVED = frozenset(t for tables in FILES.values() for t in tables)
 class RoleFileMissingError(StoreError):
     """The database was split but one of its role files is not beside it (or does not open)."""
 
+
+def owner_of(table: str) -> str | None:
+    """The role file a table lives in (the search index's full-text tables go with the people), else None."""
+    if table.startswith("person_name_fts"):
+        return "people"
+    return next((name for name, tables in FILES.items() if table in tables), None)
+
+
+class RoleFileNotHeldError(StoreError):
+    """A query reached the tables of a role file whose key the session does not hold."""
+
+
+def not_held_message(name: str) -> str:
+    if name == "training":
+        return _("Your account cannot open this office's courses and participants: they are kept in a file that "
+                 "only trainers, supervisors and administrators can open.")
+    return _("Your account cannot open this office's people, cases and referrals: they are kept in a file that "
+             "only clerks, supervisors and administrators can open.")
+
 def path_for(db_path: str | os.PathLike[str], name: str = "people") -> Path:
     assert name in FILES
     return Path(f"{db_path}.{name}")
