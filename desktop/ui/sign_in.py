@@ -202,18 +202,23 @@ class SignInDialog(QDialog):
         self.show_error(_("{user} has a new password: sign in with it.").format(user=username))
 
     def show_error(self, message: str) -> None:
-        self.error.setStyleSheet("color: #c62828;")
-        self.error.setText(message)
-        self.error.show()
+        if self.error.property("notice"):  # back from a notice to the error colour
+            self.error.setProperty("notice", False)
+            self.error.setStyleSheet("color: #c62828;")
+        self._show_message(message)
 
     def show_notice(self, message: str) -> None:
         """A message that is not an error, shown at once (before a long wait on this thread)."""
         from PySide6.QtWidgets import QApplication
 
+        self.error.setProperty("notice", True)
         self.error.setStyleSheet("")
+        self._show_message(message)
+        QApplication.processEvents()
+
+    def _show_message(self, message: str) -> None:
         self.error.setText(message)
         self.error.show()
-        QApplication.processEvents()
         # Grow to show the whole message (the layout's minimum height follows the wrapped text).
         layout = self.layout()
         layout.activate()
