@@ -335,11 +335,16 @@ def stage_restore(backup_path: Path, key: bytes | None, target: Path) -> Path:
     """
     from desktop.store.swap import aside
 
-    staging = aside(target, "restoring")
+    return _checked_copy(backup_path, aside(target, "restoring"), key, "restore:copied")
+
+
+def _checked_copy(source: Path, staging: Path, key: bytes | None, crash_name: str | None = None) -> Path:
+    """``source`` copied at ``staging`` (same key and salt), synced and checked; nothing left on failure."""
     staging.unlink(missing_ok=True)
     try:
-        backup_copy(backup_path, staging, key)
-        crash_point("restore:copied")
+        backup_copy(source, staging, key)
+        if crash_name:
+            crash_point(crash_name)
         problems = integrity_check(staging, key)
         if problems:
             raise StoreError(_("The restored copy failed its integrity check; nothing was changed."))
@@ -359,15 +364,4 @@ def stage_restore_file(backup_path: Path, name: str, key: bytes, target: Path) -
         raise StoreError(_("The backup {name} was made with a file ({file}) that is not beside it: copy all its "
                            "files, then try again. Nothing was changed.").format(name=backup_path.name,
                                                                                   file=source.name))
-    staging = aside(target, f"{name}-new")
-    staging.unlink(missing_ok=True)
-    try:
-        backup_copy(source, staging, key)
-        problems = integrity_check(staging, key)
-        if problems:
-            raise StoreError(_("The restored copy failed its integrity check; nothing was changed."))
-    except BaseException:
-        for leftover in (staging, Path(f"{staging}-journal")):
-            leftover.unlink(missing_ok=True)
-        raise
-    return staging
+    return _checked_copy(source, aside(target, f"{name}-new"), key)
