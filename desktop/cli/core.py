@@ -128,6 +128,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
         recovery = take_recovery_key(db)
         split_role_files(db)  # as every encrypted office: people and trainings in files only their readers open
+        from desktop.services.security import checkpoints
+
+        checkpoints.sign_now(db)  # the audit log's head, signed: deleting its newest events shows from the start
     finally:
         db.dispose()
     print(_("Demo database ready: {path} ({seconds:.0f} s)").format(
