@@ -9,7 +9,7 @@ import re
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from desktop.i18n import _
@@ -37,13 +37,15 @@ def documents_of(session: Session, person_id: uuid.UUID) -> list[IdentityDocumen
 
 def _holder(session: Session, kind: str, norm: str, person_id: uuid.UUID | None) -> str | None:
     """The name of another person registered with this document, if any."""
-    other = session.execute(select(Person.given_names, Person.family_name_1, Person.family_name_2)
-                            .outerjoin(PersonDocument, PersonDocument.person_id == Person.id)
-                            .where(or_(
-                                (Person.document_type == kind) & (Person.document_number_norm == norm),
-                                (PersonDocument.document_type == kind) & (PersonDocument.number_norm == norm)),
-                                Person.deleted_at.is_(None), Person.id != (person_id or uuid.UUID(int=0)))
+    # Two lookups, each on its own index (an OR across the join scanned every person: 0.2 s a save at 100,000).
+    names = select(Person.given_names, Person.family_name_1, Person.family_name_2).where(
+        Person.deleted_at.is_(None), Person.id != (person_id or uuid.UUID(int=0)))
+    other = session.execute(names.where(Person.document_type == kind, Person.document_number_norm == norm)
                             .limit(1)).first()
+    if other is None:
+        other = session.execute(names.join(PersonDocument, PersonDocument.person_id == Person.id)
+                                .where(PersonDocument.document_type == kind, PersonDocument.number_norm == norm)
+                                .limit(1)).first()
     return full_name(*other) if other is not None else None
 
 
